@@ -1,0 +1,1 @@
+"""Reward functions, composition and the batched scoring core (see issue 5)."""

@@ -1,0 +1,1 @@
+"""Local sandbox for untrusted code (see issue 3)."""
