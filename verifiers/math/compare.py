@@ -1,0 +1,419 @@
+"""Decide whether two parsed answers are equivalent, and say how.
+
+Policies (documented in the README):
+- Exact when both sides are exact: rationals compare as fractions, so tiny values never collapse.
+- Rounding: a decimal with k >= 4 significant digits matches a value within one unit of its k-th
+  digit (relative error below 10^(1-k)): `1.414` matches `\\sqrt2`, `0.333` does not match `1/3`.
+- Percent: `28\\%` matches `28` and `0.28`. Degrees: `30^\\circ` matches `30` and `\\pi/6`.
+- Sets and bare lists are order-free, tuples, points and vectors are ordered, intervals compare
+  their ends and brackets. A "find all" answer counts only when complete: every reference element
+  matched once and no element left over.
+- Equations: `x = 2` matches `2`; two equations match when one is a non-zero multiple of the other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import regex
+
+from .._timebound import Deadline
+from .evaluate import (
+    FLOAT,
+    EvalError,
+    NotExact,
+    decimal_digits,
+    exact,
+    free_symbols,
+    mp_backend,
+    numeric,
+)
+
+_TIGHT = 1e-9
+_CONFIRM = 1e-30
+_SAMPLES = (1.3176, 0.6723, 2.1459, 1.8912, 0.9354, 2.4821, 1.1237, 0.5519)
+_MAX_ITEMS = 64
+_INF = ("const", "inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    equal: bool
+    method: str
+    detail: str = ""
+    inconclusive: bool = False
+
+
+# ---- shape helpers ---------------------------------------------------------------------------
+
+
+def _is_label(node) -> bool:
+    """A left-hand side that names the answer: `x`, `f(x)`, `a_1`, `\\text{area}`."""
+    if node[0] in ("sym", "text"):
+        return True
+    return node[0] == "mul" and all(f[0] == "sym" for f in node[1])
+
+
+def _answer_side(node):
+    """`x = 2` -> `2`; `35 + 70 = 105` -> `105`; other equations stay equations."""
+    sides = node[1]
+    if _is_label(sides[0]) or not free_symbols(sides[0]):
+        return sides[-1]
+    return node
+
+
+def _unwrap(node):
+    kind = node[0]
+    if kind == "units" and node[1] is not None:
+        return _unwrap(node[1])
+    if kind == "in":
+        return _unwrap(node[2])
+    if kind == "pm":
+        a, b = node[1], node[2]
+        return ("set", (("add", (a, b)), ("add", (a, ("neg", b)))))
+    if kind == "list" and all(i[0] == "eq" and _is_label(i[1][0]) for i in node[1]):
+        return ("list", tuple(_unwrap(i[1][-1]) for i in node[1]))
+    if kind in ("set", "list") and len(node[1]) == 1:
+        return _unwrap(node[1][0])
+    if kind == "matrix" and (len(node[1]) == 1 or all(len(r) == 1 for r in node[1])):
+        return ("vector", tuple(c for r in node[1] for c in r))
+    return node
+
+
+def _is_inf(node) -> int:
+    if node == _INF:
+        return 1
+    if node[0] == "neg" and node[1] == _INF:
+        return -1
+    return 0
+
+
+def _intervals(node):
+    """Intervals as (lo, lo_closed, hi, hi_closed), or None when the node is not interval-like."""
+    kind = node[0]
+    if kind == "interval_all":
+        return [(("neg", _INF), False, _INF, False)]
+    if kind == "seq" and len(node[1]) == 2:
+        return [(node[1][0], node[2] == "[", node[1][1], node[3] == "]")]
+    if kind == "union":
+        out = []
+        for part in node[1]:
+            sub = _intervals(_unwrap(part))
+            if sub is None:
+                return None
+            out.extend(sub)
+        return out
+    if kind == "rel":
+        return _relation_interval(node)
+    return None
+
+
+def _relation_interval(node):
+    sides, ops = node[1], node[2]
+    var = [i for i, s in enumerate(sides) if s[0] == "sym"]
+    if len(var) != 1 or "!=" in ops:
+        return None
+    v = var[0]
+    if len(sides) == 2:
+        op = ops[0] if v == 0 else {"<": ">", ">": "<", "<=": ">=", ">=": "<="}[ops[0]]
+        c = sides[1 - v]
+        if op in (">", ">="):
+            return [(c, op == ">=", _INF, False)]
+        return [(("neg", _INF), False, c, op == "<=")]
+    if len(sides) == 3 and v == 1:
+        if all(o in ("<", "<=") for o in ops):
+            return [(sides[0], ops[0] == "<=", sides[2], ops[1] == "<=")]
+        if all(o in (">", ">=") for o in ops):
+            return [(sides[2], ops[1] == ">=", sides[0], ops[0] == ">=")]
+    return None
+
+
+# ---- comparison ------------------------------------------------------------------------------
+
+
+def compare(gold, pred, dl: Deadline) -> Outcome:
+    dl.check()
+    g, p = _unwrap(gold), _unwrap(pred)
+    if g[0] == "eq" and p[0] != "eq":
+        g = _unwrap(_answer_side(g))
+    if p[0] == "eq" and g[0] != "eq":
+        p = _unwrap(_answer_side(p))
+    gk, pk = g[0], p[0]
+
+    if gk == "text" or pk == "text":
+        same = gk == pk and _text_key(g[1]) == _text_key(p[1])
+        return Outcome(same, "text", "" if same else "text differs")
+    if gk == "time" or pk == "time":
+        same = gk == pk and g[1] == p[1]
+        return Outcome(same, "time")
+    if gk == "based" or pk == "based":
+        return _compare_based(g, p, dl)
+
+    gi, pi = _intervals(g), _intervals(p)
+    if gi is not None and pi is not None:
+        return _compare_intervals(gi, pi, dl)
+    if (gi is not None) != (pi is not None) and {gk, pk} & {"union", "interval_all", "rel"}:
+        return Outcome(False, "interval", "one side is an interval, the other is not")
+
+    if gk == "vector" or pk == "vector":
+        if not ({gk, pk} <= {"vector", "seq", "list"}) or len(g[1]) != len(p[1]):
+            return Outcome(False, "vector", "shapes differ")
+        return _compare_collections(g[1], p[1], dl, ordered=True, method="vector")
+    if gk in ("set", "list", "system") or pk in ("set", "list", "system"):
+        g_items, p_items = _items(g), _items(p)
+        ordered = "seq" in (gk, pk) or "matrix" in (gk, pk)
+        return _compare_collections(g_items, p_items, dl, ordered=ordered)
+    if gk == "seq" or pk == "seq":
+        if gk != pk or len(g[1]) != len(p[1]):
+            return Outcome(False, "tuple", "shapes differ")
+        return _compare_collections(g[1], p[1], dl, ordered=True, method="tuple")
+    if gk == "matrix" or pk == "matrix":
+        if (
+            gk != pk
+            or len(g[1]) != len(p[1])
+            or any(len(a) != len(b) for a, b in zip(g[1], p[1], strict=True))
+        ):
+            return Outcome(False, "matrix", "shapes differ")
+        flat_g = tuple(c for r in g[1] for c in r)
+        flat_p = tuple(c for r in p[1] for c in r)
+        return _compare_collections(flat_g, flat_p, dl, ordered=True, method="matrix")
+    if gk == "eq" and pk == "eq":
+        return _compare_equations(g, p, dl)
+    if gk == "rel" or pk == "rel":
+        if gk != pk or g[2] != p[2]:
+            return Outcome(False, "inequality", "relations differ")
+        return _compare_collections(g[1], p[1], dl, ordered=True, method="inequality")
+    return compare_scalar(g, p, dl)
+
+
+def _items(node) -> tuple:
+    if node[0] in ("set", "list", "system", "seq"):
+        return tuple(_unwrap(i) for i in node[1])
+    return (node,)
+
+
+def _compare_collections(
+    g_items, p_items, dl: Deadline, *, ordered: bool, method: str = "set"
+) -> Outcome:
+    if len(g_items) > _MAX_ITEMS or len(p_items) > _MAX_ITEMS:
+        return Outcome(False, method, "too many elements", inconclusive=True)
+    if len(g_items) != len(p_items):
+        return Outcome(False, method, f"{len(p_items)} elements, reference has {len(g_items)}")
+    if ordered:
+        for i, (a, b) in enumerate(zip(g_items, p_items, strict=True)):
+            r = compare(a, b, dl)
+            if not r.equal:
+                return Outcome(False, method, f"element {i + 1} differs", r.inconclusive)
+        return Outcome(True, method)
+    # Order-free: a perfect matching, so every reference element is matched once, none left over.
+    match_of_pred: dict[int, int] = {}
+    cache: dict[tuple[int, int], bool] = {}
+
+    def equal(i: int, j: int) -> bool:
+        if (i, j) not in cache:
+            cache[(i, j)] = compare(g_items[i], p_items[j], dl).equal
+        return cache[(i, j)]
+
+    def augment(i: int, seen: set[int]) -> bool:
+        for j in range(len(p_items)):
+            if j not in seen and equal(i, j):
+                seen.add(j)
+                if j not in match_of_pred or augment(match_of_pred[j], seen):
+                    match_of_pred[j] = i
+                    return True
+        return False
+
+    for i in range(len(g_items)):
+        if not augment(i, set()):
+            return Outcome(False, method, f"reference element {i + 1} not matched")
+    return Outcome(True, method)
+
+
+def _compare_intervals(gi, pi, dl: Deadline) -> Outcome:
+    if len(gi) != len(pi):
+        return Outcome(False, "interval", "different number of intervals")
+    used: set[int] = set()
+    for lo, lo_c, hi, hi_c in gi:
+        for j, (plo, plo_c, phi, phi_c) in enumerate(pi):
+            if j in used:
+                continue
+            if _end_equal(lo, lo_c, plo, plo_c, dl) and _end_equal(hi, hi_c, phi, phi_c, dl):
+                used.add(j)
+                break
+        else:
+            return Outcome(False, "interval", "an interval is not matched")
+    return Outcome(True, "interval")
+
+
+def _end_equal(a, a_closed: bool, b, b_closed: bool, dl: Deadline) -> bool:
+    ia, ib = _is_inf(a), _is_inf(b)
+    if ia or ib:
+        return ia == ib  # brackets at infinity carry no meaning
+    return a_closed == b_closed and compare_scalar(a, b, dl).equal
+
+
+def _compare_equations(g, p, dl: Deadline) -> Outcome:
+    gs, ps = g[1], p[1]
+    if len(gs) == 2 and len(ps) == 2 and _is_label(gs[0]) and _is_label(ps[0]):
+        return compare(gs[1], ps[1], dl)
+    if len(gs) != 2 or len(ps) != 2:
+        return Outcome(False, "equation", "equation chains differ")
+    dg = ("add", (gs[0], ("neg", gs[1])))
+    dp = ("add", (ps[0], ("neg", ps[1])))
+    ratio = ("div", dg, dp)
+    tol = _tolerance(_min_digits(dg, dp))
+    symbols = sorted(free_symbols(dg) | free_symbols(dp))
+    values = []
+    for env in _points(symbols, FLOAT):
+        try:
+            values.append(numeric(ratio, env, FLOAT, dl))
+        except (EvalError, ArithmeticError, ValueError):
+            continue
+    if len(values) < 2 or values[0] == 0:
+        return Outcome(False, "equation", "equations differ", inconclusive=len(values) < 2)
+    same = all(_close(v, values[0], tol) for v in values)
+    return Outcome(same, "equation", "" if same else "equations differ")
+
+
+def _compare_based(g, p, dl: Deadline) -> Outcome:
+    def digits(n):
+        if n[0] == "based":
+            return n[1]
+        if n[0] == "num" and n[2] is None and n[1].denominator == 1:
+            return str(n[1])
+        return None
+
+    if g[0] == "based" and p[0] == "based":
+        same = g[1] == p[1] and g[2] == p[2]
+    else:
+        same = digits(g) is not None and digits(g) == digits(p)
+    return Outcome(same, "number", "" if same else "digits differ")
+
+
+def _text_key(text: str) -> str:
+    return regex.sub(r"[\s.,;:!?'\"()\\{}]|^the\s", "", text.casefold())
+
+
+# ---- scalars ---------------------------------------------------------------------------------
+
+
+def _alternatives(node):
+    """A percentage also reads as its number; an angle in degrees also reads as radians."""
+    if node[0] == "pct":
+        return (node, node[1])
+    if node[0] == "deg":
+        return (node[1], ("mul", (node[1], ("div", ("const", "pi"), ("num", Fraction(180), None)))))
+    return (node,)
+
+
+def compare_scalar(a, b, dl: Deadline) -> Outcome:
+    result = None
+    for x in _alternatives(a):
+        for y in _alternatives(b):
+            result = _scalar(x, y, dl)
+            if result.equal:
+                return result
+    return result
+
+
+def _try_exact(node, dl: Deadline):
+    try:
+        return exact(node, dl)
+    except (NotExact, EvalError, ArithmeticError, ValueError):
+        return None
+
+
+def _min_digits(a, b) -> int | None:
+    digits = [d for d in (decimal_digits(a), decimal_digits(b)) if d is not None]
+    return min(digits) if digits else None
+
+
+def _tolerance(k: int | None) -> float:
+    """Relative tolerance: tight for exact sides, one unit of the k-th digit for decimals."""
+    return max(10.0 ** (1 - k), 1e-12) if k is not None and k >= 4 else _TIGHT
+
+
+def _scalar(a, b, dl: Deadline) -> Outcome:
+    k = _min_digits(a, b)
+    ea, eb = _try_exact(a, dl), _try_exact(b, dl)
+    if ea is not None and eb is not None:
+        if ea == eb:
+            return Outcome(True, "number")
+        if (
+            k is not None
+            and k >= 4
+            and abs(ea - eb) <= Fraction(1, 10 ** (k - 1)) * max(abs(ea), abs(eb))
+        ):
+            return Outcome(True, "number", f"equal after rounding to {k} significant digits")
+        return Outcome(False, "number", "values differ")
+    tol = _tolerance(k)
+    symbols = sorted(free_symbols(a) | free_symbols(b))
+    method = "symbolic" if symbols else "numeric"
+    agreed = []
+    tried = 0
+    for env in _points(symbols, FLOAT):
+        tried += 1
+        try:
+            va, vb = numeric(a, env, FLOAT, dl), numeric(b, env, FLOAT, dl)
+        except (EvalError, ArithmeticError, ValueError):
+            continue
+        if not (_finite(va) and _finite(vb)):
+            va, vb = _mp_pair(a, b, symbols, tried - 1, dl)
+            if va is None:
+                continue
+            if not _close(va, vb, tol):
+                return Outcome(False, method, "values differ")
+            agreed.append(tried - 1)
+            continue
+        if not _close(va, vb, tol, absolute=1e-12 if k is None else 0.0):
+            return Outcome(False, method, "values differ")
+        agreed.append(tried - 1)
+        if not symbols or len(agreed) >= 3:
+            break
+    if not agreed:
+        return Outcome(False, method, "could not evaluate", inconclusive=True)
+    if k is None:  # exact on both sides: confirm at 50 digits
+        for index in agreed[:2]:
+            va, vb = _mp_pair(a, b, symbols, index, dl)
+            if va is None:
+                continue
+            if not _close(va, vb, _CONFIRM, absolute=1e-40):
+                return Outcome(False, method, "values differ beyond double precision")
+    return Outcome(True, method)
+
+
+def _mp_pair(a, b, symbols, index, dl: Deadline):
+    mp = mp_backend()
+    env = list(_points(symbols, mp))[index]
+    try:
+        return numeric(a, env, mp, dl), numeric(b, env, mp, dl)
+    except (EvalError, ArithmeticError, ValueError):
+        return None, None
+
+
+def _points(symbols, backend):
+    if not symbols:
+        yield {}
+        return
+    for t in range(len(_SAMPLES)):
+        yield {
+            s: backend.number(
+                Fraction(_SAMPLES[(t + 3 * j) % len(_SAMPLES)]).limit_denominator(10**6)
+                + Fraction(j, 97)
+            )
+            for j, s in enumerate(symbols)
+        }
+
+
+def _finite(z) -> bool:
+    try:
+        m = abs(z)
+    except (OverflowError, ValueError):
+        return False
+    return m == m and m != float("inf") and (m == 0 or 1e-280 < m < 1e280)
+
+
+def _close(a, b, rel: float, absolute: float = 0.0) -> bool:
+    diff = abs(a - b)
+    return diff <= absolute or diff <= rel * max(abs(a), abs(b))

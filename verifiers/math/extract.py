@@ -1,0 +1,249 @@
+"""Find the final answer in a model completion or a reference.
+
+Priority, highest first: the last `\\boxed{}`/`\\fbox{}` (boxes at the very end joined only by
+"and" or commas are one answer: `\\boxed{2} and \\boxed{3}` is `2, 3`), an answer anchor ("the
+final answer is", "Answer:", "答案是", "réponse :", ...), the last markdown bold with a digit, the
+last math span, and, as the last resort, the last number in the text. When the completion has a
+`</think>`, only the text after it is searched (unless that is empty).
+
+All patterns are linear-time; brace matching is a single scan, so a megabyte of braces is cheap.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import regex
+
+BoxMode = Literal["last", "first", "all"]
+
+_BOX = regex.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+_BOX_JOIN_GAP = regex.compile(
+    r"^[\s$.,;]*(?:,|and|or|&|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad)?[\s$.,;]*$"
+)
+
+# Answer anchors in the major languages of math datasets. The answer follows the anchor.
+_ANCHOR = regex.compile(
+    r"(?:"
+    r"(?:final|correct)\s+answer(?:\s+is|\s+would\s+be|\s+should\s+be)?\s*[:：]?"
+    r"|(?<![A-Za-z])answer\s*(?:is|would\s+be|should\s+be|will\s+be|=)\s*[:：]?"
+    r"|(?<![A-Za-z])answer\s*[:：]"
+    r"|最终答案(?:是|为)?\s*[:：]?|答案(?:是|为|应该是)?\s*[:：]?|答\s*[:：]|所以答案是"
+    r"|答えは|答え\s*[:：]|解答\s*[:：]"
+    r"|정답은|답은|답\s*[:：]"
+    r"|réponse(?:\s+finale)?\s*(?:est|:)\s*:?"
+    r"|respuesta(?:\s+final)?\s*(?:es|:)\s*:?"
+    r"|resposta(?:\s+final)?\s*(?:é|:)\s*:?"
+    r"|risposta(?:\s+finale)?\s*(?:è|:)\s*:?"
+    r"|antwort\s*(?:ist|lautet|:)\s*:?|ergebnis\s*(?:ist|lautet|:)"
+    r"|ответ(?:\s*(?:равен|будет|:|—|-))?"
+    r"|(?:الإجابة|الجواب)(?:\s*(?:هي|هو|:))?"
+    r"|उत्तर\s*(?:है|:)"
+    r"|đáp\s+án(?:\s+là|\s*:)?"
+    r"|cevap\s*(?::|olarak)"
+    r")",
+    regex.IGNORECASE,
+)
+_SEGMENT_END = regex.compile(r"\n\s*\n|\n|。|(?<!\d)\.(?=\s|$)|(?<=\d)\.(?=\s|$)")
+_MATH_DELIMITED = regex.compile(
+    r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$(.+?)(?<!\\)\$", regex.DOTALL
+)
+_BOLD = regex.compile(r"\*\*([^*\n]{1,200}?)\*\*")
+# A run of math-looking text: numbers, operators, LaTeX commands and lone letters.
+_MATH_RUN = regex.compile(
+    r"(?:\\[A-Za-z]+\*?|\d|[-+*/^_=()\[\]{}|!<>.,:'%√π∞×÷·]"
+    r"|(?<![\p{L}])[A-Za-z](?![\p{L}])|[ \t])+"
+)
+_NUMBER = regex.compile(r"-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?")
+_HAS_DIGIT_OR_CMD = regex.compile(r"\d|\\[A-Za-z]")
+
+# A multiple-choice letter answer, alone or followed by its text: "C", "(C)", "C. Cecile".
+CHOICE_RE = regex.compile(r"^\s*\(?([A-J])\)?(?=$|[\s.:)。、，,]|\P{Latin})")
+_STANDALONE_CHOICE = regex.compile(r"(?<![\p{L}\d])\(?([A-J])\)?(?![\p{L}\d])")
+
+
+def _match_brace(text: str, open_at: int) -> int:
+    """Index of the `}` closing the `{` at `open_at`, or -1. Escaped braces do not count."""
+    depth = 0
+    i, n = open_at, len(text)
+    while i < n:
+        c = text[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    return -1
+
+
+def find_boxes(text: str) -> list[tuple[int, int, str]]:
+    """Every `\\boxed{...}`, `\\boxed 5` or `\\fbox{...}` as (start, end, content)."""
+    boxes = []
+    pos = 0
+    while True:
+        m = _BOX.search(text, pos)
+        if m is None:
+            return boxes
+        i = m.end()
+        while i < len(text) and text[i] in " \t":
+            i += 1
+        if i < len(text) and text[i] == "{":
+            close = _match_brace(text, i)
+            if close < 0:  # unbalanced: everything after the box is suspect, stop here
+                return boxes
+            boxes.append((m.start(), close + 1, text[i + 1 : close].strip()))
+            pos = close + 1
+        else:  # `\boxed 5`: one token
+            j = i
+            while j < len(text) and not text[j].isspace() and text[j] not in "$":
+                j += 1
+            if j > i:
+                boxes.append((m.start(), j, text[i:j].rstrip(".,;")))
+            pos = max(j, m.end())
+
+
+def _boxed_answer(text: str, mode: BoxMode) -> str | None:
+    boxes = find_boxes(text)
+    boxes = [b for b in boxes if b[2]]
+    if not boxes:
+        return None
+    if mode == "first":
+        return boxes[0][2]
+    if mode == "all":
+        return ", ".join(b[2] for b in boxes)
+    parts = [boxes[-1]]
+    for prev in reversed(boxes[:-1]):
+        if _BOX_JOIN_GAP.match(text[prev[1] : parts[-1][0]]):
+            parts.append(prev)
+        else:
+            break
+    return ", ".join(b[2] for b in reversed(parts))
+
+
+def _first_math_run(segment: str) -> str | None:
+    for m in _MATH_RUN.finditer(segment):
+        run = m.group().strip(" \t.,:;")
+        if run and _HAS_DIGIT_OR_CMD.search(run):
+            return run
+    return None
+
+
+def _anchored_segment(text: str) -> str | None:
+    last = None
+    for last in _ANCHOR.finditer(text):  # noqa: B007 - we want the last anchor
+        pass
+    if last is None:
+        return None
+    rest = text[last.end() :].lstrip()
+    end = _SEGMENT_END.search(rest)
+    return (rest[: end.start()] if end else rest).strip()
+
+
+def _answer_in_segment(segment: str) -> str | None:
+    m = _MATH_DELIMITED.search(segment)
+    if m:
+        span = next(g for g in m.groups() if g is not None).strip()
+        return span if _reads_as_math(span) else (_first_math_run(span) or span)
+    m = _BOLD.search(segment)
+    if m:
+        segment = m.group(1)
+    if _reads_as_math(segment):
+        return segment.strip().rstrip(".")
+    return _first_math_run(segment)
+
+
+_WORD = regex.compile(r"(?<![\\\p{L}])\p{L}{3,}")
+_COMMAND_WITH_ARG = regex.compile(r"\\[A-Za-z]+(?:\{[^{}]*\})?")
+
+
+def _reads_as_math(text: str) -> bool:
+    """No words outside LaTeX commands: the whole text is the answer, e.g. `x^2 + 1`."""
+    return len(text) <= 300 and not _WORD.search(_COMMAND_WITH_ARG.sub("", text))
+
+
+def answer_region(completion: str) -> str:
+    """The part of a completion where the final answer lives: after `</think>` when present."""
+    cut = completion.rfind("</think>")
+    if cut >= 0:
+        after = completion[cut + len("</think>") :]
+        if after.strip():
+            return after
+    return completion
+
+
+def extract_answer(completion: str, *, boxed: BoxMode = "last") -> str | None:
+    """The final answer text of a completion, or None when there is nothing answer-like."""
+    if not completion or not completion.strip():
+        return None
+    text = answer_region(completion)
+    found = _boxed_answer(text, boxed)
+    if found:
+        return found
+    segment = _anchored_segment(text)
+    if segment:
+        found = _answer_in_segment(segment)
+        if found:
+            return found
+    if _reads_as_math(text.strip()):
+        return text.strip()
+    for m in reversed(list(_BOLD.finditer(text))):
+        if _HAS_DIGIT_OR_CMD.search(m.group(1)):
+            return _first_math_run(m.group(1)) or m.group(1).strip()
+    spans = list(_MATH_DELIMITED.finditer(text))
+    if spans:
+        span = next(g for g in spans[-1].groups() if g is not None).strip()
+        return span if _reads_as_math(span) else (_first_math_run(span) or span)
+    numbers = _NUMBER.findall(text)
+    if numbers:
+        return numbers[-1]
+    return None
+
+
+def extract_reference(reference: str) -> str | None:
+    """The answer in a reference: a bare LaTeX answer is taken whole (`7\\pi` is never `7`)."""
+    if not reference or not reference.strip():
+        return None
+    text = reference.strip()
+    found = _boxed_answer(text, "last")
+    if found:
+        return found
+    segment = _anchored_segment(text)
+    if segment:
+        return _answer_in_segment(segment) or segment
+    return text
+
+
+def reference_choice(reference: str) -> str | None:
+    """The letter when a reference is a multiple-choice answer ("C", "(D) Alina", "C Cecile")."""
+    m = CHOICE_RE.match(reference)
+    if m is None:
+        return None
+    rest = reference[m.end() :].strip()
+    # "C" alone, or a letter followed by its option text; never a formula like "A + B".
+    if rest and regex.match(r"[-+*/^=<>_\\\d]", rest):
+        return None
+    return m.group(1)
+
+
+def extract_choice(completion: str) -> str | None:
+    """The chosen letter of a multiple-choice completion."""
+    text = answer_region(completion)
+    boxed = _boxed_answer(text, "last")
+    if boxed:
+        m = regex.search(r"\(?([A-J])\)?", regex.sub(r"\\text\{([^{}]*)\}", r"\1", boxed))
+        return m.group(1) if m else None
+    segment = _anchored_segment(text)
+    if segment:
+        m = _STANDALONE_CHOICE.search(segment)
+        if m:
+            return m.group(1)
+    m = CHOICE_RE.match(text)
+    if m:
+        return m.group(1)
+    found = _STANDALONE_CHOICE.findall(text)
+    return found[-1] if found else None

@@ -1,0 +1,90 @@
+"""String-level clean-up of an extracted answer before it is parsed.
+
+Removes what carries no mathematical meaning (spacing commands, `\\left`, `\\displaystyle`, math
+delimiters, currency signs), unifies spellings (`\\dfrac` -> `\\frac`, `\\le` -> `<=`), and joins
+thousands separators (`10{,}000`, `11,\\!111`, `1,000`, `1 000`) while a list such as `32, 349`
+stays a list.
+"""
+
+from __future__ import annotations
+
+import regex
+
+_DELIMS = regex.compile(
+    r"^\s*(?:\$\$|\$|\\\[|\\\()\s*(.*?)\s*(?:\$\$|\$|\\\]|\\\))\s*$", regex.DOTALL
+)
+_DOUBLED_COMMAND = regex.compile(
+    r"\\\\(?:[dt]?frac|sqrt|begin|end|pi|text|cdot|times|left|right|infty|sin|cos|tan|log|ln)(?![A-Za-z])"
+)
+_MIXED_NUMBER = regex.compile(r"^(\d+) (\d+)/(\d+)$")
+_THOUSANDS_BRACE = regex.compile(r"(?<=\d)\{,\}(?=\d{3})")
+_THOUSANDS_BANG = regex.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))")
+_THOUSANDS_COMMA = regex.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
+_THOUSANDS_SPACE = regex.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,]| \d)")
+
+_DROP = regex.compile(
+    r"(?<!\\)\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|textstyle"
+    r"|limits|nolimits|quad|qquad|mathrm\{\s*\}|mathbf\{\s*\}|,|;|:|!|\s)(?![A-Za-z])"
+    r"|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
+)
+_REPLACE = [
+    (regex.compile(r"\\[dt]frac(?![A-Za-z])"), r"\\frac"),
+    (regex.compile(r"\\[dt]binom(?![A-Za-z])"), r"\\binom"),
+    (regex.compile(r"\\(?:leq?|leqslant)(?![A-Za-z])|≤|⩽"), "<="),
+    (regex.compile(r"\\(?:geq?|geqslant)(?![A-Za-z])|≥|⩾"), ">="),
+    (regex.compile(r"\\(?:neq?)(?![A-Za-z])|≠"), "!="),
+    (regex.compile(r"\\lt(?![A-Za-z])"), "<"),
+    (regex.compile(r"\\gt(?![A-Za-z])"), ">"),
+    (regex.compile(r"\\(?:cdot|times|ast)(?![A-Za-z])|×|·|⋅|∗"), "*"),
+    (regex.compile(r"\\div(?![A-Za-z])|÷"), "/"),
+    (
+        regex.compile(
+            r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|\\circ(?![A-Za-z])|°|\\degree(?![A-Za-z])"
+        ),
+        "°",
+    ),
+    (regex.compile(r"\\%|%"), "%"),
+    (regex.compile(r"\\\$|\\euro|€|£|¥|₹|\\pounds(?![A-Za-z])"), ""),
+    (regex.compile(r"\\(?:mathbb|mathbf|bm|boldsymbol)\s*\{\s*R\s*\}|ℝ"), r"\\reals "),
+    (regex.compile(r"\\(?:varnothing|emptyset)(?![A-Za-z])|∅|\\\{\s*\\\}"), r"\\emptyset "),
+    (regex.compile(r"\\infty(?![A-Za-z])|∞|\\inf(?![A-Za-z])"), r"\\infty "),
+    (regex.compile(r"√"), r"\\sqrt"),
+    (regex.compile(r"π"), r"\\pi "),
+    (regex.compile(r"±"), r"\\pm "),
+    (regex.compile(r"∓"), r"\\mp "),
+    (regex.compile(r"∪"), r"\\cup "),
+    (regex.compile(r"∩"), r"\\cap "),
+    (regex.compile(r"−|–"), "-"),
+    (regex.compile(r"\\(?:dots|ldots|cdots)(?![A-Za-z])|…"), r"\\dots "),
+    (regex.compile(r"\\\\(?=\s*(?:\$|$))"), ""),  # a stray trailing line break
+]
+
+
+def strip_delimiters(text: str) -> str:
+    text = text.strip()
+    for _ in range(3):
+        m = _DELIMS.match(text)
+        if not m:
+            break
+        text = m.group(1)
+    return text
+
+
+def normalize(answer: str) -> str:
+    """Canonical spelling of an answer string; idempotent."""
+    s = strip_delimiters(answer)
+    if _DOUBLED_COMMAND.search(s):  # JSON-escaped twice: `\\\\frac` for `\\frac`
+        s = s.replace("\\\\", "\\")
+    s = _THOUSANDS_BRACE.sub("", s)
+    s = _THOUSANDS_BANG.sub("", s)
+    s = _DROP.sub(" ", s)
+    for pattern, repl in _REPLACE:
+        s = pattern.sub(repl, s)
+    s = s.replace("$", " ")
+    if not s.lstrip().startswith(("(", "[", "\\{", "{", "\\left")):
+        s = _THOUSANDS_COMMA.sub(lambda m: m.group().replace(",", ""), s)
+    s = _THOUSANDS_SPACE.sub(lambda m: m.group().replace(" ", ""), s)
+    s = regex.sub(r"\s+", " ", s).strip()
+    s = _MIXED_NUMBER.sub(r"(\1+\2/\3)", s)
+    s = s.rstrip(".。").strip()
+    return s

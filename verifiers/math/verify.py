@@ -1,0 +1,112 @@
+"""`verify(gold, pred)`: the math accuracy check, in tiers from cheap to expensive.
+
+1. extraction (reference and completion), multiple-choice letters
+2. string equality after normalisation
+3. parse both (the reference's parse is cached) and compare: exact numbers, then structures,
+   then numeric identity testing for irrational and symbolic answers (see `compare`)
+Every call returns within `timeout` seconds from any thread or process: the work is bounded
+and checks a cooperative deadline; nothing here uses signals.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from .._timebound import Deadline, DeadlineExceeded
+from . import verdict as V
+from .compare import compare
+from .extract import BoxMode, extract_answer, extract_choice, extract_reference, reference_choice
+from .normalize import normalize
+from .parse import ParseError, parse
+from .verdict import MathVerdict
+
+DEFAULT_TIMEOUT = 1.0
+MAX_COMPLETION_CHARS = 2_000_000
+MAX_ANSWER_CHARS = 1_000
+
+
+@lru_cache(maxsize=16384)
+def _parsed(answer: str):
+    """(ast, None) or (None, error); cached because references repeat across samples."""
+    try:
+        return parse(answer), None
+    except ParseError as e:
+        return None, str(e)
+    except RecursionError:
+        return None, "nested too deeply"
+
+
+def verify(
+    gold: str,
+    pred: str,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    boxed: BoxMode = "last",
+) -> MathVerdict:
+    """Is the final answer of completion `pred` equivalent to reference `gold`?
+
+    `boxed` chooses which `\\boxed{}` of the completion is the answer: the last (default), the
+    first, or all of them as a list. Never raises on bad input: the verdict says what happened.
+    """
+    dl = Deadline(timeout)
+    try:
+        return _verify(gold, pred, dl, boxed)
+    except DeadlineExceeded:
+        return MathVerdict(False, V.TIMEOUT, detail=f"no decision within {timeout:g}s")
+    except RecursionError:
+        return MathVerdict(False, V.UNPARSEABLE, detail="nested too deeply")
+
+
+def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
+    if not isinstance(gold, str) or not isinstance(pred, str):
+        return MathVerdict(False, V.UNPARSEABLE, detail="reference and completion must be strings")
+    if len(pred) > MAX_COMPLETION_CHARS or len(gold) > MAX_COMPLETION_CHARS:
+        return MathVerdict(False, V.TOO_LARGE, detail="input over the size limit")
+    gold_answer = extract_reference(gold)
+    if gold_answer is None:
+        return MathVerdict(False, V.NO_REFERENCE, detail="the reference has no answer")
+    choice = reference_choice(gold_answer)
+    if choice is not None:
+        picked = extract_choice(pred)
+        if picked is None:
+            return MathVerdict(
+                False, V.NO_ANSWER, gold=choice, method="choice", detail="no choice letter found"
+            )
+        same = picked == choice
+        return MathVerdict(same, V.EQUIVALENT if same else V.DIFFERS, choice, picked, "choice")
+    dl.check()
+    pred_answer = extract_answer(pred, boxed=boxed)
+    if pred_answer is None:
+        return MathVerdict(
+            False, V.NO_ANSWER, gold=gold_answer, detail="no answer found in the completion"
+        )
+    if len(pred_answer) > MAX_ANSWER_CHARS or len(gold_answer) > MAX_ANSWER_CHARS:
+        return MathVerdict(
+            False, V.TOO_LARGE, gold_answer, pred_answer, detail="answer over 1000 characters"
+        )
+    g_norm, p_norm = normalize(gold_answer), normalize(pred_answer)
+    if g_norm == p_norm or g_norm.replace(" ", "") == p_norm.replace(" ", ""):
+        return MathVerdict(True, V.EQUIVALENT, gold_answer, pred_answer, "string")
+    dl.check()
+    g_ast, g_err = _parsed(g_norm)
+    if g_ast is None:
+        same = g_norm.casefold() == p_norm.casefold()
+        reason = V.EQUIVALENT if same else V.DIFFERS
+        return MathVerdict(
+            same,
+            reason,
+            gold_answer,
+            pred_answer,
+            "string",
+            "" if same else f"reference unparseable: {g_err}",
+        )
+    p_ast, p_err = _parsed(p_norm)
+    if p_ast is None:
+        return MathVerdict(False, V.UNPARSEABLE, gold_answer, pred_answer, None, p_err or "")
+    outcome = compare(g_ast, p_ast, dl)
+    if outcome.equal:
+        return MathVerdict(
+            True, V.EQUIVALENT, gold_answer, pred_answer, outcome.method, outcome.detail
+        )
+    reason = V.UNPARSEABLE if outcome.inconclusive else V.DIFFERS
+    return MathVerdict(False, reason, gold_answer, pred_answer, outcome.method, outcome.detail)
