@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import regex
+
 from .._timebound import Deadline, DeadlineExceeded
 from . import verdict as V
 from .compare import compare
@@ -21,6 +23,7 @@ from .parse import ParseError, parse
 from .verdict import MathVerdict
 
 DEFAULT_TIMEOUT = 1.0
+_SPACE = regex.compile(r" (?![\d.])|(?<![\d.]) ")  # spaces that do not separate two numbers
 MAX_COMPLETION_CHARS = 2_000_000
 MAX_ANSWER_CHARS = 1_000
 
@@ -85,7 +88,7 @@ def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
             False, V.TOO_LARGE, gold_answer, pred_answer, detail="answer over 1000 characters"
         )
     g_norm, p_norm = normalize(gold_answer), normalize(pred_answer)
-    if g_norm == p_norm or g_norm.replace(" ", "") == p_norm.replace(" ", ""):
+    if g_norm == p_norm or _SPACE.sub("", g_norm) == _SPACE.sub("", p_norm):
         return MathVerdict(True, V.EQUIVALENT, gold_answer, pred_answer, "string")
     dl.check()
     g_ast, g_err = _parsed(g_norm)
