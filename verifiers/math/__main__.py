@@ -37,12 +37,13 @@ def main(argv: list[str]) -> int:
             total += 1
             correct += bool(v)
             print(
-                f"{number:4d} {'correct' if v else 'wrong':7} {v.reason:12} method={v.method or '-':9} "
-                f"gold={v.gold!r} pred={v.pred!r}"
+                f"{number:4d} {'correct' if v else 'wrong':7} {v.reason:12} "
+                f"method={v.method or '-':9} gold={v.gold!r} pred={v.pred!r}"
             )
     elapsed = time.perf_counter() - start
     print(
-        f"\naccuracy {correct}/{total} = {correct / max(total, 1):.3f}  ({total / elapsed:.0f} rollouts/s)"
+        f"\naccuracy {correct}/{total} = {correct / max(total, 1):.3f}"
+        f"  ({total / elapsed:.0f} rollouts/s)"
     )
     return 0
 
