@@ -1,0 +1,307 @@
+"""Think-format rules, one test (or parametrised case) per rule, plus adversarial inputs."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from r1reward.verifiers import think
+from r1reward.verifiers.think import (
+    check_format,
+    extract_cot,
+    format_score,
+    format_scores,
+)
+
+
+def problems(completion, **kw):
+    return check_format(completion, **kw).problems
+
+
+# ---------------------------------------------------------------- one think block
+def test_well_formed_plain():
+    v = check_format("<think>\nLet me add 2 and 2.\n</think>\nThe answer is 4.")
+    assert v and v.ok and v.problems == ()
+    assert v.reasoning == "Let me add 2 and 2."
+    assert v.answer == "The answer is 4."
+    assert v.score == 1.0 and v.source == "tags"
+
+
+def test_leading_whitespace_is_fine():
+    assert check_format("\n \t<think>r</think>a")
+
+
+def test_text_before_think():
+    assert problems("Sure! <think>r</think>a") == (think.TEXT_BEFORE_THINK,)
+
+
+def test_missing_think():
+    v = check_format("just an answer")
+    assert not v and v.problems == (think.MISSING_THINK,)
+    assert v.reasoning is None and v.score == 0.0
+
+
+def test_unclosed_think_keeps_reasoning():
+    v = check_format("<think>still thinking when the budget ran out")
+    assert think.UNCLOSED_THINK in v.problems
+    assert v.reasoning == "still thinking when the budget ran out"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<think>a<think>b</think>c",
+        "<think><think>a</think></think>c",
+        "<think>a<think>b",
+    ],
+)
+def test_nested_think(text):
+    assert think.NESTED_THINK in problems(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<think>a</think>b<think>c</think>d",
+        "<think>a</think>b</think>d",
+        "<think>a</think>b<think>",
+    ],
+)
+def test_repeated_think(text):
+    v = check_format(text)
+    assert think.REPEATED_THINK in v.problems
+    assert v.reasoning == "a"
+
+
+def test_empty_answer():
+    assert problems("<think>r</think>  \n") == (think.EMPTY_ANSWER,)
+
+
+# ---------------------------------------------------------------- empty-thinking policy
+@pytest.mark.parametrize("text", ["<think>\n\n</think>\n\n42", "<think></think>42"])
+def test_empty_think_rejected_by_default_and_configurable(text):
+    assert problems(text) == (think.EMPTY_THINK,)
+    assert check_format(text).score < 1.0
+    v = check_format(text, allow_empty_think=True)
+    assert v and v.reasoning == "" and v.answer == "42"
+
+
+# ---------------------------------------------------------------- pre-filled <think>
+def test_prefilled_has_only_close():
+    text = "The user wants 2+2.\n</think>\n\n4"
+    assert not check_format(text)  # not told it is pre-filled
+    v = check_format(text, prefilled_think=True)
+    assert v and v.source == "prefilled"
+    assert v.reasoning == "The user wants 2+2." and v.answer == "4"
+
+
+def test_prefilled_rejects_a_second_opening():
+    v = check_format("<think>r</think>a", prefilled_think=True)
+    assert v.problems == (think.NESTED_THINK,)
+
+
+def test_prefilled_unclosed_and_repeated():
+    assert think.UNCLOSED_THINK in problems("thinking forever", prefilled_think=True)
+    assert think.REPEATED_THINK in problems("r</think>a</think>b", prefilled_think=True)
+
+
+def test_prefilled_auto_decides_per_completion():
+    assert check_format("r</think>a", prefilled_think="auto").source == "prefilled"
+    assert check_format("<think>r</think>a", prefilled_think="auto").source == "tags"
+    assert check_format("<think>r</think>a", prefilled_think="auto")
+
+
+# ---------------------------------------------------------------- tags in code are text
+def test_tags_inside_fenced_code_are_not_tags():
+    text = (
+        "<think>I will print a tag:\n```python\nprint('<think>')\nprint('</think>')\n```\n"
+        "done</think>\nUse:\n~~~\n<think>x</think>\n~~~\n"
+    )
+    v = check_format(text)
+    assert v, v.problems
+    assert "print('</think>')" in v.reasoning
+
+
+def test_fence_must_close_with_same_char_and_length():
+    # ``` does not close a ```` fence, so the </think> inside is still code
+    text = "<think>a\n````\n```\n</think>\n````\nb</think>ans"
+    v = check_format(text)
+    assert v and v.answer == "ans"
+
+
+def test_unclosed_fence_hides_nothing():
+    v = check_format("<think>a\n```python\nx = 1\n</think>\nans")
+    assert v and v.answer == "ans"
+
+
+def test_indented_four_spaces_is_not_a_fence():
+    text = "<think>a\n    ```\n</think>ans\n    ```\n"
+    assert check_format(text).answer.startswith("ans")
+
+
+# ---------------------------------------------------------------- <answer> modes
+def test_answer_optional_default():
+    assert check_format("<think>r</think>42")
+    v = check_format("<think>r</think>\n<answer>\n42\n</answer>")
+    assert v and v.answer == "42"
+
+
+def test_answer_required():
+    assert problems("<think>r</think>42", answer_tags="required") == (think.MISSING_ANSWER_TAGS,)
+    assert check_format("<think>r</think><answer>42</answer>", answer_tags="required")
+
+
+def test_answer_forbidden():
+    p = problems("<think>r</think><answer>42</answer>", answer_tags="forbidden")
+    assert p == (think.ANSWER_TAGS_FORBIDDEN,)
+    assert check_format("<think>r</think>42", answer_tags="forbidden")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "<answer>1</answer><answer>2</answer>",
+        "</answer>1<answer>",
+        "<answer>1",
+        "1</answer>",
+    ],
+)
+def test_bad_answer_tags(tail):
+    assert think.BAD_ANSWER_TAGS in problems("<think>r</think>" + tail)
+
+
+def test_empty_answer_tags():
+    assert think.EMPTY_ANSWER in problems("<think>r</think><answer> </answer>")
+
+
+def test_strict_forbids_text_after_answer():
+    text = "<think>r</think>\n<answer>42</answer>\nP.S. also 43"
+    assert check_format(text)  # lenient by default
+    assert problems(text, strict=True) == (think.TEXT_OUTSIDE_ANSWER,)
+    assert problems("<think>r</think>so<answer>4</answer>", strict=True) == (
+        think.TEXT_OUTSIDE_ANSWER,
+    )
+    assert check_format("<think>r</think>\n<answer>42</answer>\n", strict=True)
+
+
+def test_answer_tag_inside_think_is_a_problem():
+    text = "<think><answer>1</answer></think><answer>1</answer>"
+    assert think.ANSWER_TAG_IN_THINK in problems(text)
+
+
+def test_custom_tag_names():
+    v = check_format("<reasoning>r</reasoning>a", think_tags=("<reasoning>", "</reasoning>"))
+    assert v and v.reasoning == "r"
+
+
+def test_bad_options_raise():
+    with pytest.raises(ValueError):
+        check_format("x", answer_tags="sometimes")
+    with pytest.raises(ValueError):
+        check_format("x", prefilled_think="maybe")
+
+
+# ---------------------------------------------------------------- conversational inputs
+def test_message_dict_with_tags():
+    assert check_format({"role": "assistant", "content": "<think>r</think>a"})
+
+
+@pytest.mark.parametrize("key", ["reasoning_content", "reasoning"])
+def test_reasoning_field(key):
+    msg = {"role": "assistant", key: "Let me think.", "content": "4"}
+    v = check_format(msg)
+    assert v and v.source == "field" and v.reasoning == "Let me think." and v.answer == "4"
+    assert check_format([msg])  # TRL conversational completion: a list of one message
+
+
+def test_reasoning_field_with_tags_in_content_is_a_problem():
+    msg = {"role": "assistant", "reasoning_content": "r", "content": "<think>r</think>4"}
+    assert think.THINK_TAG_IN_CONTENT in problems(msg)
+
+
+def test_reasoning_field_empty_and_answer_rules_apply():
+    assert think.EMPTY_THINK in problems({"reasoning_content": " ", "content": "4"})
+    msg = {"reasoning_content": "r", "content": "4"}
+    assert problems(msg, answer_tags="required") == (think.MISSING_ANSWER_TAGS,)
+
+
+def test_list_uses_last_assistant_message():
+    msgs = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": "<think>r</think>a"},
+    ]
+    assert check_format(msgs).answer == "a"
+
+
+@pytest.mark.parametrize("bad", [None, 3, b"<think>", [1, 2], {"content": 5}, []])
+def test_bad_input_is_a_verdict_not_an_exception(bad):
+    v = check_format(bad)
+    assert not v and v.problems == (think.NOT_TEXT,) and v.score == 0.0 and v.detail
+
+
+def test_too_large():
+    v = check_format("<think>" + "x" * 100 + "</think>a", max_chars=50)
+    assert v.problems == (think.TOO_LARGE,)
+
+
+# ---------------------------------------------------------------- graded score
+def test_score_is_one_iff_well_formed():
+    cases = [
+        "<think>r</think>a",
+        "<think>r</think>",
+        "<think>r",
+        "r</think>a",
+        "<think>a</think><think>b</think>c",
+        "<think>\n</think>a",
+        "nothing",
+    ]
+    for c in cases:
+        assert (format_score(c) == 1.0) == bool(check_format(c)), c
+
+
+def test_score_not_fooled_by_repeated_or_misordered_tags():
+    good = format_score("<think>\nr\n</think>\n<answer>\n4\n</answer>", answer_tags="required")
+    assert good == 1.0
+    spam = "<think>\n</think>\n<answer>\n</answer>\n" * 5
+    assert format_score(spam, answer_tags="required") <= 0.5
+    # open-r1's tag_count gives this 1.0 (each tag exactly once, order ignored)
+    shuffled = "</answer>\n<answer>\n\n</think>\n<think>\n"
+    assert format_score(shuffled, answer_tags="required") <= 0.25
+
+
+def test_partial_credit_is_monotone_in_correct_tags():
+    s_none = format_score("answer", answer_tags="required")
+    s_think = format_score("<think>r</think>answer", answer_tags="required")
+    s_all = format_score("<think>r</think><answer>answer</answer>", answer_tags="required")
+    assert s_none < s_think < s_all == 1.0
+
+
+def test_format_scores_batch():
+    assert format_scores(["<think>r</think>a", "x"]) == [1.0, 0.0]
+
+
+# ---------------------------------------------------------------- extract_cot
+def test_extract_cot_all_sources():
+    assert extract_cot("<think> r </think>a") == "r"
+    assert extract_cot("r</think>a") == "r"  # auto: pre-filled
+    assert extract_cot({"reasoning_content": "r", "content": "a"}) == "r"
+    assert extract_cot("no reasoning here") is None
+
+
+# ---------------------------------------------------------------- adversarial size/time
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<think>" * 150_000,
+        "</think>" * 130_000,
+        "<" * 1_000_000,
+        "```\n" * 250_000,
+        "<think>" + "`" * 1_000_000,
+        "<think>" + "$" * 1_000_000 + "</think>a",
+    ],
+)
+def test_adversarial_megabyte_is_fast(text):
+    t0 = time.perf_counter()
+    v = check_format(text)
+    assert time.perf_counter() - t0 < 2.0
+    assert isinstance(v.ok, bool)

@@ -1,0 +1,348 @@
+"""Think-format verifier: is the reasoning in exactly one `<think>` block, followed by an answer?
+
+Why not a regex: TRL's `think_format_reward` requires the completion to *start* with `<think>`, so
+every completion scores 0 when the chat template pre-fills `<think>` (R1-distilled, Qwen3);
+open-r1's `format_reward` accepts two think blocks and text after `</answer>`. Here the completion
+is tokenised once into tags (ignoring tags inside fenced code blocks) and checked against explicit
+rules, each reported as a problem code. Linear time: one scan with a regex of literal
+alternatives, so 1 MB of `<think>` is as cheap as 1 MB of prose.
+
+Rules (see `check_format`):
+- exactly one think block; leading whitespace is fine; a `<think>` inside the block or a second
+  block is a problem;
+- `prefilled_think=True`: the prompt ended with `<think>`, so the completion starts inside the
+  thinking and has only `</think>`; `"auto"` decides per completion (a `</think>` before any
+  `<think>` means pre-filled; no think tag at all means missing);
+- a tag inside a fenced code block (``` or ~~~) is text, not a tag; an unclosed fence hides nothing;
+- a non-empty answer must follow `</think>`;
+- empty thinking (`<think>\\n\\n</think>`, what models emit when they skip thinking) is a problem by
+  default, because a format reward that pays for it rewards skipping the reasoning;
+  `allow_empty_think=True` accepts it;
+- `<answer>...</answer>` is `"required"`, `"optional"` (default) or `"forbidden"`; `strict=True`
+  allows only whitespace around the answer block (no text between `</think>` and `<answer>`, none
+  after `</answer>`);
+- a message dict (or list of them) whose reasoning sits in `reasoning_content` / `reasoning`
+  (TRL response parsing, vLLM reasoning parsers) is judged on that field and `content`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+AnswerTags = Literal["required", "optional", "forbidden"]
+Prefill = bool | Literal["auto"]
+
+MAX_CHARS = 4_000_000  # refuse larger completions (a verdict, not an exception)
+
+# Problem codes a verdict can carry. A verdict is well-formed iff it has none.
+NOT_TEXT = "not_text"  # the completion is neither str, message dict nor list of messages
+TOO_LARGE = "too_large"
+MISSING_THINK = "missing_think"  # no `<think>` (and not pre-filled)
+TEXT_BEFORE_THINK = "text_before_think"  # non-whitespace before `<think>`
+UNCLOSED_THINK = "unclosed_think"  # no `</think>` after the opening
+NESTED_THINK = "nested_think"  # `<think>` inside the think block (or after a pre-filled one)
+REPEATED_THINK = "repeated_think"  # a second `<think>` / `</think>` after the block closed
+EMPTY_THINK = "empty_think"  # nothing but whitespace inside the block
+EMPTY_ANSWER = "empty_answer"  # nothing after `</think>` (or inside `<answer>`)
+MISSING_ANSWER_TAGS = "missing_answer_tags"
+ANSWER_TAGS_FORBIDDEN = "answer_tags_forbidden"
+BAD_ANSWER_TAGS = "bad_answer_tags"  # unbalanced, repeated or out-of-order answer tags
+ANSWER_TAG_IN_THINK = "answer_tag_in_think"
+TEXT_OUTSIDE_ANSWER = "text_outside_answer"  # strict: text before `<answer>` or after `</answer>`
+THINK_TAG_IN_CONTENT = "think_tag_in_content"  # reasoning field set, yet tags in content too
+
+ANSWER_MODES = ("required", "optional", "forbidden")
+
+
+@dataclass(frozen=True, slots=True)
+class FormatVerdict:
+    """`bool(verdict)` is True iff the completion is well-formed (no problems).
+
+    `reasoning` is the chain of thought (even for some malformed completions, e.g. unclosed think:
+    everything after the opening), `answer` the final answer (inside `<answer>` when present),
+    `score` the graded credit in [0, 1] (see `format_score`), `source` where the reasoning was
+    found: "tags", "prefilled", "field" or "" (none).
+    """
+
+    ok: bool
+    problems: tuple[str, ...]
+    reasoning: str | None
+    answer: str | None
+    score: float
+    source: str = ""
+    detail: str = ""  # why the input was refused (not_text), else empty
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+@dataclass(frozen=True, slots=True)
+class _Tag:
+    kind: str  # "think", "/think", "answer", "/answer"
+    start: int
+    end: int
+
+
+def _tag_regex(think: tuple[str, str], answer: tuple[str, str]) -> re.Pattern[str]:
+    # Fence lines (CommonMark: up to 3 spaces of indent, 3+ backticks or tildes) and literal tags.
+    # Every alternative is a literal or a bounded class run: no backtracking blow-up.
+    alts = [
+        r"(?P<fence>^[ ]{0,3}(?:`{3,}|~{3,}))",
+        f"(?P<think>{re.escape(think[0])})",
+        f"(?P<cthink>{re.escape(think[1])})",
+        f"(?P<answer>{re.escape(answer[0])})",
+        f"(?P<canswer>{re.escape(answer[1])})",
+    ]
+    return re.compile("|".join(alts), re.MULTILINE)
+
+
+_KIND = {"think": "think", "cthink": "/think", "answer": "answer", "canswer": "/answer"}
+_DEFAULT_THINK = ("<think>", "</think>")
+_DEFAULT_ANSWER = ("<answer>", "</answer>")
+_REGEX_CACHE: dict[tuple[tuple[str, str], tuple[str, str]], re.Pattern[str]] = {}
+_REST_OF_LINE = re.compile(r"[^\n]*")
+
+
+def _pattern(think: tuple[str, str], answer: tuple[str, str]) -> re.Pattern[str]:
+    key = (think, answer)
+    pat = _REGEX_CACHE.get(key)
+    if pat is None:
+        pat = _REGEX_CACHE[key] = _tag_regex(think, answer)
+    return pat
+
+
+def _tags(text: str, pat: re.Pattern[str]) -> list[_Tag]:
+    """Tags outside fenced code blocks, in order. A fence closes on a line with the same character
+    repeated at least as often and nothing else; an unclosed fence hides nothing."""
+    tags: list[_Tag] = []
+    fence: tuple[str, int, int] | None = None  # (char, length, index into tags at opening)
+    for m in pat.finditer(text):
+        group = m.lastgroup
+        if group == "fence":
+            run = m.group().lstrip(" ")
+            rest = _REST_OF_LINE.match(text, m.end()).group()  # type: ignore[union-attr]
+            if fence is None:
+                fence = (run[0], len(run), len(tags))
+            elif run[0] == fence[0] and len(run) >= fence[1] and not rest.strip():
+                del tags[fence[2] :]  # everything since the opening was code
+                fence = None
+            continue
+        tags.append(_Tag(_KIND[group], m.start(), m.end()))  # type: ignore[index]
+    return tags
+
+
+def _message_parts(completion: Any) -> tuple[str | None, str | None, str | None]:
+    """(text, reasoning_field, error) from a str, a message dict or a list of message dicts."""
+    if isinstance(completion, str):
+        return completion, None, None
+    if isinstance(completion, Sequence) and not isinstance(completion, (bytes, bytearray)):
+        msgs = [m for m in completion if isinstance(m, Mapping)]
+        if not msgs or len(msgs) != len(completion):
+            return None, None, "expected a list of message dicts"
+        assistant = [m for m in msgs if m.get("role", "assistant") == "assistant"]
+        completion = (assistant or msgs)[-1]  # the final assistant turn
+    if isinstance(completion, Mapping):
+        content = completion.get("content")
+        if content is None:
+            content = ""
+        if not isinstance(content, str):
+            return None, None, "message content is not a string"
+        reasoning = completion.get("reasoning_content")
+        if reasoning is None:
+            reasoning = completion.get("reasoning")
+        if reasoning is not None and not isinstance(reasoning, str):
+            return None, None, "reasoning field is not a string"
+        return content, reasoning or None, None
+    return None, None, f"unsupported completion type {type(completion).__name__}"
+
+
+def check_format(
+    completion: Any,
+    *,
+    prefilled_think: Prefill = False,
+    answer_tags: AnswerTags = "optional",
+    strict: bool = False,
+    allow_empty_think: bool = False,
+    think_tags: tuple[str, str] = _DEFAULT_THINK,
+    answer_tag_names: tuple[str, str] = _DEFAULT_ANSWER,
+    max_chars: int = MAX_CHARS,
+) -> FormatVerdict:
+    """Check one completion (str, message dict or list of message dicts). Never raises on bad
+    completions: they get a verdict with problems; bad *options* raise ValueError."""
+    if answer_tags not in ANSWER_MODES:
+        raise ValueError(f"answer_tags must be one of {ANSWER_MODES}, not {answer_tags!r}")
+    if prefilled_think not in (True, False, "auto"):
+        raise ValueError(f"prefilled_think must be True, False or 'auto', not {prefilled_think!r}")
+    text, field, error = _message_parts(completion)
+    if text is None:
+        return FormatVerdict(False, (NOT_TEXT,), None, None, 0.0, detail=error or "")
+    if len(text) + len(field or "") > max_chars:
+        return FormatVerdict(False, (TOO_LARGE,), None, None, 0.0, detail=f"over {max_chars} chars")
+    pat = _pattern(think_tags, answer_tag_names)
+    tags = _tags(text, pat)
+    if field is not None:
+        return _judge_field(text, field, tags, answer_tags, strict)
+    return _judge_tags(text, tags, prefilled_think, answer_tags, strict, allow_empty_think)
+
+
+def _judge_tags(
+    text: str,
+    tags: list[_Tag],
+    prefilled: Prefill,
+    answer_tags: AnswerTags,
+    strict: bool,
+    allow_empty_think: bool,
+) -> FormatVerdict:
+    problems: list[str] = []
+    think_tags = [t for t in tags if t.kind in ("think", "/think")]
+    if prefilled == "auto":
+        prefilled = bool(think_tags) and think_tags[0].kind == "/think"
+    credit_open = credit_close = False
+    reasoning: str | None = None
+    after = 0  # where the answer part starts
+    if prefilled:
+        source = "prefilled"
+        credit_open = True
+        close = next((t for t in think_tags if t.kind == "/think"), None)
+        limit = close.start if close else len(text)
+        if any(t.kind == "think" and t.start < limit for t in think_tags):
+            problems.append(NESTED_THINK)
+            credit_open = False
+        if close is None:
+            problems.append(UNCLOSED_THINK)
+            reasoning, after = text, len(text)
+        else:
+            reasoning, after = text[: close.start], close.end
+            later = [t for t in think_tags if t.start > close.start]
+            credit_close = not later
+            if later:
+                problems.append(REPEATED_THINK)
+    else:
+        source = "tags"
+        first = think_tags[0] if think_tags else None
+        if first is None or first.kind != "think":
+            problems.append(MISSING_THINK)
+            if first is not None:  # a lone `</think>`: looks pre-filled, but we were told not
+                reasoning, after = text[: first.start], first.end
+                credit_close = len(think_tags) == 1
+                if len(think_tags) > 1:
+                    problems.append(REPEATED_THINK)
+            source = "" if first is None else "tags"
+        else:
+            if text[: first.start].strip():
+                problems.append(TEXT_BEFORE_THINK)
+            credit_open = not text[: first.start].strip()
+            close_i = next((i for i, t in enumerate(think_tags) if t.kind == "/think"), None)
+            if close_i is None:
+                problems.append(UNCLOSED_THINK)
+                reasoning, after = text[first.end :], len(text)
+                if len(think_tags) > 1:
+                    problems.append(NESTED_THINK)
+                    credit_open = False
+            else:
+                close = think_tags[close_i]
+                reasoning, after = text[first.end : close.start], close.end
+                if close_i > 1:
+                    problems.append(NESTED_THINK)
+                    credit_open = False
+                later = think_tags[close_i + 1 :]
+                if later:
+                    problems.append(REPEATED_THINK)
+                credit_close = not later
+    closed = reasoning is not None and UNCLOSED_THINK not in problems
+    if closed and not reasoning.strip() and not allow_empty_think:  # type: ignore[union-attr]
+        problems.append(EMPTY_THINK)
+    think_end = after if reasoning is not None else 0
+    answer_in_think = [t for t in tags if t.kind in ("answer", "/answer") and t.start < think_end]
+    if answer_in_think:
+        problems.append(ANSWER_TAG_IN_THINK)
+    answer, answer_credit = _judge_answer(text, after, tags, answer_tags, strict, problems)
+    if not (credit_open or credit_close) and reasoning is None:
+        answer_credit = 0.0  # no think structure at all: the rest is not an "answer"
+    reasoning_out = reasoning.strip() if reasoning is not None else None
+    score = _cap((credit_open + credit_close + 2 * answer_credit) / 4, problems)
+    return FormatVerdict(not problems, tuple(problems), reasoning_out, answer, score, source)
+
+
+def _judge_answer(
+    text: str, start: int, tags: list[_Tag], mode: AnswerTags, strict: bool, problems: list[str]
+) -> tuple[str | None, float]:
+    """Check the part after `</think>`; returns (answer, credit in [0, 1]) and appends problems."""
+    ans_tags = [t for t in tags if t.kind in ("answer", "/answer") and t.start >= start]
+    tail = text[start:]
+    if mode == "forbidden" or not ans_tags:
+        if ans_tags:
+            problems.append(ANSWER_TAGS_FORBIDDEN)
+            return tail.strip() or None, 0.0
+        if mode == "required":
+            problems.append(MISSING_ANSWER_TAGS)
+        answer = tail.strip()
+        if not answer:
+            problems.append(EMPTY_ANSWER)
+            return None, 0.0
+        return answer, 0.0 if mode == "required" else 1.0
+    credit = 0.0
+    kinds = [t.kind for t in ans_tags]
+    if kinds != ["answer", "/answer"]:
+        problems.append(BAD_ANSWER_TAGS)
+        n_open = sum(t.kind == "answer" for t in ans_tags)
+        n_close = len(ans_tags) - n_open
+        credit = 0.5 * (n_open == 1) + 0.5 * (n_close == 1 and ans_tags[-1].kind == "/answer")
+        return None, credit / 2
+    open_t, close_t = ans_tags
+    answer = text[open_t.end : close_t.start].strip()
+    if strict and (text[start : open_t.start].strip() or text[close_t.end :].strip()):
+        problems.append(TEXT_OUTSIDE_ANSWER)
+        credit -= 0.5
+    if not answer:
+        problems.append(EMPTY_ANSWER)
+        return None, max(0.0, 0.5 + credit)
+    return answer, max(0.0, 1.0 + credit)
+
+
+def _judge_field(
+    content: str, reasoning: str, tags: list[_Tag], answer_tags: AnswerTags, strict: bool
+) -> FormatVerdict:
+    """Reasoning came in a separate field: the content is the answer part."""
+    problems: list[str] = []
+    think_in_content = [t for t in tags if t.kind in ("think", "/think")]
+    if think_in_content:
+        problems.append(THINK_TAG_IN_CONTENT)
+    if not reasoning.strip():
+        problems.append(EMPTY_THINK)
+    answer, credit = _judge_answer(content, 0, tags, answer_tags, strict, problems)
+    score = _cap((2 * (not think_in_content) + 2 * credit) / 4, problems)
+    return FormatVerdict(not problems, tuple(problems), reasoning.strip(), answer, score, "field")
+
+
+def _cap(score: float, problems: list[str]) -> float:
+    # A malformed completion never gets full credit, whichever rule it broke.
+    return min(score, 0.75) if problems else score
+
+
+def format_score(completion: Any, **options: Any) -> float:
+    """Graded format reward in [0, 1], like open-r1's `tag_count_reward` but not foolable.
+
+    A quarter each for: the think opening (or a pre-filled one) being the only one and first; the
+    think closing being the only one; and two quarters for the answer part (half for each correct
+    answer tag when tags are used, all of it for a non-empty untagged answer when tags are
+    optional). Repeating a tag never adds credit: it takes that tag's credit away. A malformed
+    completion scores at most 0.75, so 1.0 means exactly `bool(check_format(...))`.
+    """
+    return check_format(completion, **options).score
+
+
+def format_scores(completions: Sequence[Any], **options: Any) -> list[float]:
+    """Batch form of `format_score`, in the shape of a TRL reward function's output."""
+    return [check_format(c, **options).score for c in completions]
+
+
+def extract_cot(
+    completion: Any, *, prefilled_think: Prefill = "auto", **options: Any
+) -> str | None:
+    """The chain of thought as `check_format` parses it: the think block, everything before
+    `</think>` when pre-filled, the reasoning field of a message; None when there is none."""
+    return check_format(completion, prefilled_think=prefilled_think, **options).reasoning
