@@ -1,0 +1,61 @@
+"""Framing between the trusted parent and a fork server: a JSON header plus raw byte blobs.
+
+Raw `os.read`/`os.write` on file descriptors only: no buffered stream objects, so a forked
+child can never inherit (and replay) half-read control data. JSON, never pickle, because the
+parent must not deserialise objects produced next to hostile code. Stdlib only: the fork server
+loads this file by path.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+MAX_HEADER = 1 << 20
+MAX_BLOB = 1 << 30
+
+
+class WireError(Exception):
+    """The peer closed the stream or sent something malformed."""
+
+
+def _read_exact(fd: int, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = os.read(fd, min(n, 1 << 20))
+        if not chunk:
+            raise WireError("stream closed")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def send(fd: int, header: dict, blobs: tuple[bytes, ...] = ()) -> None:
+    header = dict(header, _blobs=[len(b) for b in blobs])
+    raw = json.dumps(header, separators=(",", ":")).encode()
+    _write_all(fd, b"".join([struct.pack("<I", len(raw)), raw, *blobs]))
+
+
+def recv(fd: int) -> tuple[dict, list[bytes]]:
+    (n,) = struct.unpack("<I", _read_exact(fd, 4))
+    if n > MAX_HEADER:
+        raise WireError("header too large")
+    try:
+        header = json.loads(_read_exact(fd, n))
+    except ValueError as exc:
+        raise WireError(f"bad header: {exc}") from None
+    if not isinstance(header, dict):
+        raise WireError("header is not an object")
+    sizes = header.pop("_blobs", [])
+    if not isinstance(sizes, list) or not all(isinstance(s, int) and 0 <= s <= MAX_BLOB
+                                              for s in sizes):
+        raise WireError("bad blob sizes")
+    return header, [_read_exact(fd, s) for s in sizes]

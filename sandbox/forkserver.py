@@ -1,0 +1,562 @@
+"""The warm fork server: one small process per worker that isolates itself once, then forks a
+sandboxed child per run, so no run pays interpreter start-up.
+
+Started by `worker.py` as `python -I -B forkserver.py`; talks to its parent over fds 0/1 with
+`_wire` framing. It only ever receives a program, its stdin and limits, never expected outputs,
+so nothing a child can read (its copy of this process's memory included) reveals an answer.
+
+Once per server: user, mount, pid, net, ipc and uts namespaces (as available); a fresh /proc; an
+empty size-capped tmpfs over /tmp (the runs' only writable place) and over /dev/shm; /root, /home
+and the caller's directory hidden except the interpreter's own files. This process becomes PID 1
+of its pid namespace, so orphans are reparented to it and `kill(-1)` ends every leftover.
+
+Per child, after fork: new session, fds 0-2 (+3/4) only, rlimits, no_new_privs, its own Landlock
+domain (reads: interpreter and system libraries; writes: its run directory; no TCP; no signals
+or abstract sockets out of the domain), all capabilities dropped, seccomp deny-list last.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import io
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import time
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_real_exit = os._exit
+
+
+def _load(name: str):
+    spec = importlib.util.spec_from_file_location(f"_r1sandbox_{name}",
+                                                  os.path.join(_HERE, f"{name}.py"))
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+P = _load("protections")
+W = _load("_wire")
+
+# Modules most judged programs import: loaded once here so a forked child gets them for free.
+import bisect  # noqa: E402,F401
+import collections  # noqa: E402,F401
+import contextlib  # noqa: E402
+import functools  # noqa: E402,F401
+import heapq  # noqa: E402,F401
+import itertools  # noqa: E402,F401
+import math  # noqa: E402,F401
+import re  # noqa: E402,F401
+import traceback  # noqa: E402
+import types  # noqa: E402
+
+CTL_IN, CTL_OUT = 100, 101  # control pipe moved out of the way of the children's 0/1/2
+
+
+class Server:
+    def __init__(self, cfg: dict) -> None:
+        self.cfg = cfg
+        self.disable = set(cfg.get("disable", ()))
+        self.active: dict[str, object] = {}
+        self.notes: list[str] = []
+        self.run_root = cfg["run_root"]
+        self.pid1 = False
+        self.counter = 0
+
+    # ---- once per server ----------------------------------------------------------------------
+    def isolate(self) -> None:
+        flags = P.CLONE_NEWNS | P.CLONE_NEWPID | P.CLONE_NEWNET | P.CLONE_NEWIPC | P.CLONE_NEWUTS
+        userns = False
+        if "userns" not in self.disable:
+            try:
+                P.unshare(P.CLONE_NEWUSER | flags)
+                P.write_id_maps(self.cfg["uid"], self.cfg["gid"])
+                userns = True
+            except OSError as exc:
+                self.notes.append(f"user namespace unavailable ({exc.strerror})")
+        got = set()
+        if not userns:
+            for name, flag in (("mount", P.CLONE_NEWNS), ("pid", P.CLONE_NEWPID),
+                               ("net", P.CLONE_NEWNET), ("ipc", P.CLONE_NEWIPC),
+                               ("uts", P.CLONE_NEWUTS)):
+                if f"{name}ns" in self.disable:
+                    continue
+                try:
+                    P.unshare(flag)
+                    got.add(name)
+                except OSError as exc:
+                    self.notes.append(f"{name} namespace unavailable ({exc.strerror})")
+        else:
+            got = {"mount", "pid", "net", "ipc", "uts"}
+        self.active["user_namespace"] = userns
+        for name in ("mount", "pid", "net", "ipc"):
+            self.active[f"{name}_namespace"] = name in got
+        if "pid" in got:
+            self._become_pid1()
+        try:
+            P.prctl(P.PR_SET_CHILD_SUBREAPER, 1)
+            self.active["subreaper"] = True
+        except OSError:
+            self.active["subreaper"] = False
+        if "mount" in got:
+            self._mounts()
+        else:
+            self.active["private_tmp"] = False
+            self.active["fresh_proc"] = False
+        os.makedirs(self.run_root, mode=0o700, exist_ok=True)
+        self.landlock_abi = 0 if "landlock" in self.disable else P.landlock_abi()
+        self.active["landlock_abi"] = self.landlock_abi
+        if not self.landlock_abi:
+            self.notes.append("Landlock unavailable: filesystem reads are not restricted")
+        self.seccomp = "seccomp" not in self.disable and P.seccomp_supported()
+        self.active["seccomp"] = self.seccomp
+        if not self.seccomp:
+            self.notes.append("seccomp filter unavailable")
+        self.active["dropped_capabilities"] = True
+
+    def _become_pid1(self) -> None:
+        pid = os.fork()
+        if pid:  # the original process only waits: the child is PID 1 of the new namespace
+            os.close(CTL_IN)
+            os.close(CTL_OUT)
+            while True:
+                try:
+                    _, status = os.waitpid(pid, 0)
+                    _real_exit(os.waitstatus_to_exitcode(status) & 0xFF)
+                except InterruptedError:
+                    continue
+        P.prctl(P.PR_SET_PDEATHSIG, signal.SIGKILL)
+        self.pid1 = os.getpid() == 1
+
+    def _mounts(self) -> None:
+        try:
+            P.mount(None, "/", None, P.MS_REC | P.MS_PRIVATE)
+        except OSError as exc:
+            self.notes.append(f"cannot make mounts private: {exc}")
+            self.active["private_tmp"] = self.active["fresh_proc"] = False
+            return
+        try:
+            P.mount("proc", "/proc", "proc", P.MS_NOSUID | P.MS_NODEV | P.MS_NOEXEC)
+            self.active["fresh_proc"] = True
+        except OSError as exc:
+            self.active["fresh_proc"] = False
+            self.notes.append(f"cannot mount a fresh /proc ({exc.strerror})")
+        keep = [p for p in self.cfg.get("keep", []) if os.path.exists(p)]
+        for hidden in self.cfg.get("hide", []):
+            self._hide(hidden, keep)
+        size = int(self.cfg.get("tmpfs_mb", 256))
+        try:
+            P.mount("tmpfs", "/tmp", "tmpfs", P.MS_NOSUID | P.MS_NODEV,
+                    f"size={size}m,mode=0755")
+            self.run_root = "/tmp/runs"
+            self.active["private_tmp"] = True
+        except OSError as exc:
+            self.active["private_tmp"] = False
+            self.notes.append(f"cannot mount a private /tmp ({exc.strerror})")
+        with contextlib.suppress(OSError):
+            P.mount("tmpfs", "/dev/shm", "tmpfs", P.MS_NOSUID | P.MS_NODEV | P.MS_RDONLY,
+                    "size=1k,mode=0555")
+
+    def _hide(self, hidden: str, keep: list[str]) -> None:
+        """Cover `hidden` with an empty read-only tmpfs, re-exposing only the `keep` paths below
+        it (e.g. an interpreter installed under /root)."""
+        if not os.path.isdir(hidden) or hidden in ("/", "/tmp", "/proc"):
+            return
+        inner = [k for k in keep if k == hidden or k.startswith(hidden.rstrip("/") + "/")]
+        if hidden in inner:
+            return
+        fds = {k: os.open(k, os.O_PATH) for k in inner}
+        try:
+            P.mount("tmpfs", hidden, "tmpfs", P.MS_NOSUID | P.MS_NODEV, "size=64k,mode=0755")
+            for k, fd in fds.items():
+                os.makedirs(k, exist_ok=True)
+                P.mount(f"/proc/self/fd/{fd}", k, None, P.MS_BIND | P.MS_REC)
+            P.mount(None, hidden, None, P.MS_REMOUNT | P.MS_RDONLY | P.MS_NOSUID | P.MS_NODEV)
+        except OSError as exc:
+            self.notes.append(f"cannot hide {hidden} ({exc.strerror})")
+        finally:
+            for fd in fds.values():
+                os.close(fd)
+
+    # ---- per run ------------------------------------------------------------------------------
+    def handle(self, req: dict, blobs: list[bytes]) -> tuple[dict, tuple[bytes, ...]]:
+        self.counter += 1
+        rundir = os.path.join(self.run_root, f"r{self.counter}")
+        os.mkdir(rundir, 0o700)
+        try:
+            return self._run(req, blobs, rundir)
+        finally:
+            self._kill_all()
+            shutil.rmtree(rundir, onerror=_force_remove)
+
+    def _run(self, req: dict, blobs: list[bytes], rundir: str):
+        lim = req["limits"]
+        lang = req["lang"]
+        program, stdin = blobs[0], blobs[1]
+        if lang == "exec":
+            path = os.path.join(rundir, "prog")
+            with open(path, "wb") as f:
+                f.write(program)
+            os.chmod(path, 0o500)
+        elif lang == "argv":
+            for name, data in zip(req.get("files", []), blobs[2:], strict=False):
+                with open(os.path.join(rundir, os.path.basename(name)), "wb") as f:
+                    f.write(data)
+        in_r, in_w = os.pipe()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        st_r, st_w = os.pipe()
+        extra: dict[int, int] = {}
+        chan_r = sock_a = sock_b = peer_r = None
+        if req.get("channel"):
+            chan_r, chan_w = os.pipe()
+            extra[3] = chan_w
+        if req.get("peer") is not None:
+            sock_a, sock_b = socket.socketpair()
+            extra[4] = sock_a.fileno()
+            peer_r, peer_w = os.pipe()
+        start = time.monotonic()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                self._child(lang, program, rundir, lim, {0: in_r, 1: out_w, 2: err_w, **extra},
+                            st_w, req)
+            except BaseException as exc:
+                _report_setup_failure(exc)
+            finally:
+                _real_exit(121)
+        peer_pid = None
+        if req.get("peer") is not None:
+            peer_pid = os.fork()
+            if peer_pid == 0:
+                try:
+                    null = os.open("/dev/null", os.O_RDONLY)
+                    self._child("python", blobs[2], rundir, lim,
+                                {0: null, 1: peer_w, 2: peer_w, 3: sock_b.fileno()}, None,
+                                {"dumpable": True})
+                except BaseException as exc:
+                    _report_setup_failure(exc)
+                finally:
+                    _real_exit(121)
+            os.close(peer_w)
+            sock_b.close()
+            sock_a.close()
+        for fd in (in_r, out_w, err_w, st_w, *extra.values()):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        return self._supervise(pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r,
+                               rundir, req)
+
+    def _supervise(self, pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r,
+                   rundir, req):
+        cap = int(lim["output_bytes"])
+        bufs = {out_r: bytearray(), err_r: bytearray(), st_r: bytearray()}
+        caps = {out_r: cap, err_r: min(cap, 1 << 16), st_r: 16}
+        if chan_r is not None:
+            bufs[chan_r] = bytearray()
+            caps[chan_r] = cap
+        if peer_r is not None:
+            bufs[peer_r] = bytearray()
+            caps[peer_r] = 1 << 14
+        for fd in bufs:
+            os.set_blocking(fd, False)
+        os.set_blocking(in_w, False)
+        pidfd = os.pidfd_open(pid)
+        poller = select.poll()
+        for fd in bufs:
+            poller.register(fd, select.POLLIN)
+        poller.register(pidfd, select.POLLIN)
+        pending = memoryview(stdin)
+        if pending:
+            poller.register(in_w, select.POLLOUT)
+        else:
+            os.close(in_w)
+            in_w = -1
+        deadline = start + float(lim["wall_s"])
+        overflow = timed_out = False
+        exited = False
+        exit_grace = 0.0
+        open_fds = set(bufs) - {peer_r}
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            if exited and (not open_fds or time.monotonic() > exit_grace):
+                break
+            for fd, _ev in poller.poll(min(left, 0.05 if exited else left) * 1000):
+                if fd == pidfd:
+                    if not exited:
+                        exited = True
+                        time.monotonic() + 0.05
+                        poller.unregister(pidfd)
+                elif fd == in_w:
+                    try:
+                        n = os.write(in_w, pending[:65536])
+                        pending = pending[n:]
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    except OSError:  # child closed its stdin: the rest is not needed
+                        pending = pending[:0]
+                    if not pending:
+                        poller.unregister(in_w)
+                        os.close(in_w)
+                        in_w = -1
+                else:
+                    try:
+                        chunk = os.read(fd, 65536)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    if not chunk:
+                        poller.unregister(fd)
+                        open_fds.discard(fd)
+                        continue
+                    buf = bufs[fd]
+                    room = caps[fd] - len(buf)
+                    buf += chunk[:room]
+                    if len(chunk) > room and fd in (out_r, chan_r):
+                        overflow = True
+            if overflow:
+                break
+        wall = time.monotonic() - start
+        if not exited:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        status = 0
+        rusage = None
+        with contextlib.suppress(ChildProcessError):
+            _, status, rusage = os.wait4(pid, 0)
+        self._kill_all()
+        os.close(pidfd)
+        if in_w >= 0:
+            os.close(in_w)
+        for fd in bufs:
+            os.close(fd)
+        collected = b""
+        if req.get("collect") and not (timed_out or overflow):
+            path = os.path.join(rundir, req["collect"])
+            try:
+                if os.path.isfile(path) and os.path.getsize(path) <= (64 << 20):
+                    with open(path, "rb") as f:
+                        collected = f.read()
+            except OSError:
+                collected = b""
+        header = {
+            "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
+            "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
+            "timed_out": timed_out, "overflow": overflow, "wall_s": wall,
+            "cpu_s": (rusage.ru_utime + rusage.ru_stime) if rusage else 0.0,
+            "maxrss_kb": rusage.ru_maxrss if rusage else 0,
+            "marker": bytes(bufs[st_r]).decode("ascii", "replace"),
+        }
+        return header, (bytes(bufs[out_r]), bytes(bufs[err_r]),
+                        bytes(bufs[chan_r]) if chan_r is not None else b"",
+                        bytes(bufs[peer_r]) if peer_r is not None else b"", collected)
+
+    def _kill_all(self) -> None:
+        """SIGKILL every process but this one. As PID 1 of the namespace `kill(-1)` reaches all
+        of them, setsid'd orphans included; otherwise sweep our (subreaped) children until none
+        is left."""
+        if self.pid1:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(-1, signal.SIGKILL)
+            self._reap()
+            return
+        for _ in range(100):
+            kids = _children()
+            if not kids:
+                return
+            for k in kids:
+                with contextlib.suppress(OSError):
+                    os.killpg(k, signal.SIGKILL)
+                with contextlib.suppress(OSError):
+                    os.kill(k, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> None:
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, 0 if self.pid1 else os.WNOHANG)
+                if pid == 0 and not _children():
+                    return
+            except ChildProcessError:
+                return
+            except InterruptedError:
+                continue
+
+    def _child(self, lang, program, rundir, lim, fds, status_fd, req) -> None:
+        """Runs in the forked child: confine, then become the program. Never returns normally."""
+        os.setsid()
+        # Place fds at their slots without clobbering a source that sits on another's target.
+        moved = {target: fcntl.fcntl(src, fcntl.F_DUPFD, 200) for target, src in fds.items()}
+        keep_status = None
+        if status_fd is not None:
+            keep_status = fcntl.fcntl(status_fd, fcntl.F_DUPFD, 200)
+        for target, src in moved.items():
+            os.dup2(src, target)
+        if keep_status is not None:
+            os.dup2(keep_status, 9)
+            keep_status = 9
+        top = max(fds) + 1
+        os.closerange(top, 9)
+        os.closerange(10 if keep_status is not None else 9, 1 << 16)  # control pipe too
+        for target in fds:
+            os.set_inheritable(target, True)
+        os.chdir(rundir)
+        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": rundir,
+               "TMPDIR": rundir, "MALLOC_ARENA_MAX": "2", "PYTHONHASHSEED": "0"}
+        os.environ.clear()
+        os.environ.update(env)
+        procs = int(lim["processes"])
+        mem = int(lim["memory_mb"]) << 20
+        P.set_rlimits(cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)), memory_bytes=mem,
+                      file_bytes=int(lim["file_bytes"]), open_files=int(lim["open_files"]),
+                      processes=procs + 4)
+        P.set_no_new_privs()
+        if self.landlock_abi:
+            P.landlock_restrict(self.landlock_abi, self.cfg["read_paths"], [rundir],
+                                ["/dev/null"])
+        if not req.get("dumpable"):
+            P.prctl(P.PR_SET_DUMPABLE, 0)
+        P.drop_capabilities()
+        if self.seccomp:
+            P.install_seccomp()
+        if lang == "exec":
+            _write_marker(keep_status, b"R")
+            os.execve("./prog", ["./prog"], env)
+        if lang == "argv":
+            _write_marker(keep_status, b"R")
+            argv = req["argv"]
+            os.execve(argv[0], argv, env)
+        _run_python(program, keep_status)
+
+
+def _report_setup_failure(exc: BaseException) -> None:
+    """Setup failed before the program ran: say why on stderr (fd 2 is the run's pipe)."""
+    try:
+        os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
+        os.write(2, "".join(traceback.format_exception(exc)).encode())
+    except BaseException:
+        pass
+
+
+def _write_marker(fd: int | None, data: bytes) -> None:
+    if fd is not None:
+        os.write(fd, data)
+        os.close(fd)
+
+
+def _run_python(source: bytes, status_fd: int | None) -> None:
+    exit_ = _real_exit
+    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)),
+                                 encoding="utf-8", errors="surrogateescape")
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 16),
+                                  encoding="utf-8", errors="surrogateescape")
+    sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
+                                  encoding="utf-8", errors="backslashreplace",
+                                  line_buffering=True)
+    sys.argv = ["solution.py"]
+    main = types.ModuleType("__main__")
+    main.__file__ = "solution.py"
+    sys.modules["__main__"] = main
+    try:
+        code = compile(source, "solution.py", "exec")
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        _write_marker(status_fd, b"C")
+        traceback.print_exc()
+        sys.stderr.flush()
+        exit_(1)
+    _write_marker(status_fd, b"R")
+    rc = 0
+    try:
+        exec(code, main.__dict__)
+    except SystemExit as exc:
+        if exc.code is None:
+            rc = 0
+        elif isinstance(exc.code, int):
+            rc = exc.code & 0xFF
+        else:
+            print(exc.code, file=sys.stderr)
+            rc = 1
+    except BaseException:
+        rc = 1
+        with contextlib.suppress(BaseException):
+            traceback.print_exc()
+    try:
+        import atexit
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(BaseException):
+            stream.flush()
+    exit_(rc)
+
+
+def _children() -> list[int]:
+    kids: list[int] = []
+    try:
+        for tid in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{tid}/children") as f:
+                kids.extend(int(x) for x in f.read().split())
+    except OSError:
+        pass
+    return kids
+
+
+def _force_remove(func, path, _exc) -> None:
+    try:
+        os.chmod(os.path.dirname(path), 0o700)
+        if os.path.isdir(path) and not os.path.islink(path):
+            os.chmod(path, 0o700)
+            shutil.rmtree(path, onerror=lambda *a: None)
+        else:
+            os.unlink(path)
+    except OSError:
+        pass
+
+
+def main() -> None:
+    os.dup2(0, CTL_IN)
+    os.dup2(1, CTL_OUT)
+    null = os.open("/dev/null", os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+    for fd in (CTL_IN, CTL_OUT):
+        os.set_inheritable(fd, False)
+    cfg, _ = W.recv(CTL_IN)
+    server = Server(cfg)
+    try:
+        server.isolate()
+    except Exception as exc:  # report, never run unprotected by accident
+        W.send(CTL_OUT, {"fatal": f"isolation failed: {exc!r}"})
+        _real_exit(1)
+    W.send(CTL_OUT, {"active": server.active, "notes": server.notes})
+    while True:
+        try:
+            req, blobs = W.recv(CTL_IN)
+        except (W.WireError, OSError):
+            server._kill_all()
+            _real_exit(0)
+        try:
+            header, out = server.handle(req, blobs)
+        except Exception as exc:
+            header, out = {"error": f"{type(exc).__name__}: {exc}"}, ()
+        try:
+            W.send(CTL_OUT, header, out)
+        except OSError:
+            _real_exit(0)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except BaseException:
+        _real_exit(2)
+    _real_exit(0)

@@ -1,0 +1,245 @@
+"""`Sandbox`: a thread-safe pool of warm fork servers that runs untrusted programs.
+
+Each worker serves one run at a time; threads borrow an idle worker from a queue, so any number
+of threads may call `run` concurrently. A worker that dies is replaced and its run reported as
+`sandbox_error`; no exception escapes `run` for anything the program does.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import signal
+import threading
+import warnings
+from dataclasses import dataclass, replace
+
+from .cpp import CppCache
+from .limits import Execution, Limits
+from .report import ProtectionReport
+from .worker import Worker, WorkerDead
+
+LANGUAGES = ("python", "cpp")
+_warned: set[tuple[str, ...]] = set()
+_warn_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class RawRun:
+    """An Execution plus the bytes of the private result channel (fd 3) and of a peer process."""
+
+    execution: Execution
+    channel: bytes
+    peer_output: bytes
+    collected: bytes
+
+
+class Sandbox:
+    """Run untrusted programs under `limits`.
+
+    `disable` switches off named mechanisms (userns, mountns, pidns, netns, landlock, seccomp,
+    cgroup) to exercise the fallbacks; `strict=True` refuses to start when any protection is
+    missing instead of warning once.
+    """
+
+    def __init__(self, workers: int = 2, limits: Limits | None = None, *,
+                 disable: tuple[str, ...] | frozenset[str] = (), strict: bool = False,
+                 tmpfs_mb: int = 256) -> None:
+        if not isinstance(workers, int) or workers < 1:
+            raise ValueError("workers must be a positive int")
+        self.limits = limits or Limits()
+        self._n = workers
+        self._disable = frozenset(disable)
+        self._strict = strict
+        self._tmpfs_mb = tmpfs_mb
+        self._idle: queue.Queue[Worker] = queue.Queue()
+        self._all: list[Worker] = []
+        self._lock = threading.Lock()
+        self._closed = False
+        self._report: ProtectionReport | None = None
+        self._cpp = CppCache()
+        for _ in range(workers):
+            self._idle.put(self._spawn())
+
+    # ---- lifecycle ----------------------------------------------------------------------------
+    def _spawn(self) -> Worker:
+        w = Worker(self._disable, self._tmpfs_mb)
+        with self._lock:
+            self._all.append(w)
+            if self._report is None:
+                self._report = _make_report(w)
+                self._announce(self._report)
+        return w
+
+    def _announce(self, report: ProtectionReport) -> None:
+        if not report.missing:
+            return
+        if self._strict:
+            for w in self._all:
+                w.close()
+            raise RuntimeError("sandbox protections missing: " + ", ".join(report.missing))
+        key = report.missing
+        with _warn_lock:
+            if key in _warned:
+                return
+            _warned.add(key)
+        warnings.warn("r1reward sandbox runs with reduced isolation: missing "
+                      + ", ".join(report.missing) + ("; " + "; ".join(report.notes)
+                                                     if report.notes else ""),
+                      RuntimeWarning, stacklevel=3)
+
+    def report(self) -> ProtectionReport:
+        assert self._report is not None
+        return self._report
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            workers, self._all = self._all, []
+        for w in workers:
+            w.close()
+
+    def __enter__(self) -> Sandbox:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):
+            self.close()
+
+    # ---- running ------------------------------------------------------------------------------
+    def run(self, source: str, *, language: str = "python", stdin: str | bytes = "",
+            limits: Limits | None = None) -> Execution:
+        """Run `source` with `stdin`; the result's `status` says how it ended."""
+        return self.run_raw(source, language=language, stdin=stdin, limits=limits).execution
+
+    def run_raw(self, source: str, *, language: str = "python", stdin: str | bytes = "",
+                limits: Limits | None = None, channel: bool = False,
+                peer: str | None = None) -> RawRun:
+        """Like `run`, with a private result channel on fd 3 (`channel`) and optionally a second
+        sandboxed Python process `peer`, connected by a socket (fd 4 here, fd 3 in the peer)."""
+        lim = limits or self.limits
+        if not isinstance(source, str):
+            return _error("source must be a str", lim)
+        if isinstance(stdin, str):
+            stdin = stdin.encode("utf-8", "surrogateescape")
+        if language == "python":
+            header = {"lang": "python"}
+            blobs: tuple[bytes, ...] = (source.encode("utf-8", "surrogatepass"), stdin)
+        elif language in ("cpp", "c++"):
+            binary, diag = self._cpp.get_or_compile(source, self._compile)
+            if binary is None:
+                return RawRun(Execution("compile_error", None, "", diag, 0.0, 0.0, 0.0,
+                                        "g++ failed"), b"", b"", b"")
+            header = {"lang": "exec"}
+            blobs = (binary, stdin)
+        else:
+            return _error(f"unsupported language {language!r}; use one of {LANGUAGES}", lim)
+        header.update(limits=lim.to_wire(), channel=bool(channel))
+        if peer is not None:
+            header["peer"] = True
+            blobs = (*blobs, peer.encode("utf-8", "surrogatepass"))
+        return self._dispatch(header, blobs, lim)
+
+    def _compile(self, source: str) -> tuple[bytes | None, str]:
+        lim = Limits(cpu_s=20, wall_s=30, memory_mb=2048, output_bytes=1 << 16, processes=16,
+                     open_files=256, file_bytes=256 << 20)
+        header = {"lang": "argv", "limits": lim.to_wire(), "files": ["main.cpp"],
+                  "argv": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-o", "a.out",
+                           "main.cpp"], "collect": "a.out"}
+        raw = self._dispatch(header, (b"", b"", source.encode("utf-8", "surrogatepass")), lim)
+        ex = raw.execution
+        if ex.status == "ok" and raw.collected:
+            return raw.collected, ex.stderr
+        return None, (ex.stderr or ex.detail or ex.status)[-4000:]
+
+    def _dispatch(self, header: dict, blobs: tuple[bytes, ...], lim: Limits) -> RawRun:
+        if self._closed:
+            return _error("sandbox is closed", lim)
+        worker = self._idle.get()
+        try:
+            worker.set_pids_max(lim.processes + 4 + (2 if header.get("peer") else 0))
+            reply, out = worker.request(header, blobs, lim.wall_s + 15.0)
+        except (WorkerDead, OSError) as exc:
+            worker.close()
+            with self._lock:
+                if worker in self._all:
+                    self._all.remove(worker)
+            try:
+                worker = self._spawn()
+            except Exception as spawn_exc:  # keep the pool size; try again on the next run
+                worker = None
+                detail = f"{exc}; respawn failed: {spawn_exc}"
+            else:
+                detail = str(exc)
+            if worker is not None:
+                self._idle.put(worker)
+            return _error(detail, lim)
+        self._idle.put(worker)
+        return RawRun(_classify(header, reply, out, lim), out[2], out[3], out[4])
+
+
+def _error(detail: str, lim: Limits) -> RawRun:
+    return RawRun(Execution("sandbox_error", None, "", "", 0.0, 0.0, 0.0, detail), b"", b"", b"")
+
+
+def _classify(header: dict, reply: dict, out: list[bytes], lim: Limits) -> Execution:
+    stdout = out[0].decode("utf-8", "replace")
+    stderr = out[1].decode("utf-8", "replace")
+    exit_code = reply.get("exit_code")
+    sig = reply.get("signal")
+    cpu = float(reply.get("cpu_s") or 0.0)
+    wall = float(reply.get("wall_s") or 0.0)
+    mem = float(reply.get("maxrss_kb") or 0) / 1024.0
+    marker = str(reply.get("marker", ""))
+    detail = f"killed by signal {sig}" if sig else ""
+    if marker.startswith("C"):
+        status = "compile_error"
+    elif reply.get("overflow"):
+        status, detail = "output_limit", f"output exceeded {lim.output_bytes} bytes"
+    elif reply.get("timed_out"):
+        status, detail = "timeout", f"wall time exceeded {lim.wall_s:g}s"
+    elif sig == signal.SIGXCPU or (sig == signal.SIGKILL and cpu >= lim.cpu_s * 0.95):
+        status, detail = "timeout", f"cpu time exceeded {lim.cpu_s:g}s"
+    elif not marker and exit_code == 121:
+        status, detail = "sandbox_error", "sandbox setup failed in the child"
+    elif _out_of_memory(header, exit_code, sig, stderr, mem, lim):
+        status = "memory_limit"
+    elif exit_code == 0:
+        status = "ok"
+    else:
+        status = "runtime_error"
+    return Execution(status, exit_code if sig is None else -sig, stdout, stderr, wall, cpu, mem,
+                     detail)
+
+
+def _out_of_memory(header: dict, exit_code, sig, stderr: str, mem: float, lim: Limits) -> bool:
+    if exit_code == 0:
+        return False
+    tail = stderr.rstrip().rsplit("\n", 1)[-1]
+    if header.get("lang") == "python" and tail.startswith("MemoryError"):
+        return True
+    if "std::bad_alloc" in stderr or "Cannot allocate memory" in tail:
+        return True
+    return sig in (signal.SIGSEGV, signal.SIGABRT, signal.SIGKILL, signal.SIGBUS) and \
+        mem >= 0.8 * lim.memory_mb
+
+
+def _make_report(w: Worker) -> ProtectionReport:
+    a = w.active
+    import os
+    return ProtectionReport(
+        user_namespace=bool(a.get("user_namespace")), pid_namespace=bool(a.get("pid_namespace")),
+        net_namespace=bool(a.get("net_namespace")),
+        mount_namespace=bool(a.get("mount_namespace")),
+        ipc_namespace=bool(a.get("ipc_namespace")), fresh_proc=bool(a.get("fresh_proc")),
+        private_tmp=bool(a.get("private_tmp")), landlock_abi=int(a.get("landlock_abi") or 0),
+        seccomp=bool(a.get("seccomp")), cgroup_pids=bool(a.get("cgroup_pids")),
+        nproc_limit=os.getuid() != 0,
+        dropped_capabilities=bool(a.get("dropped_capabilities")),
+        subreaper=bool(a.get("subreaper")), notes=tuple(w.notes))
+
+
+__all__ = ["Execution", "Limits", "ProtectionReport", "RawRun", "Sandbox", "replace"]

@@ -1,0 +1,307 @@
+"""Kernel isolation primitives through ctypes: namespaces, Landlock, seccomp, capabilities, rlimits.
+
+This module must stay importable on its own (stdlib only, no package-relative imports): the fork
+server loads it by file path so that the sandboxed interpreter never imports the rest of r1reward.
+Every function either applies its protection or raises OSError; callers decide what to fall back
+to and record what is active.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import errno
+import os
+import platform
+import resource
+import struct
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
+                        ctypes.c_ulong]
+_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
+                        ctypes.c_char_p]
+
+IS_X86_64 = platform.machine() in ("x86_64", "AMD64")
+
+# --- namespaces --------------------------------------------------------------------------------
+CLONE_NEWNS = 0x00020000
+CLONE_NEWCGROUP = 0x02000000
+CLONE_NEWUTS = 0x04000000
+CLONE_NEWIPC = 0x08000000
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWPID = 0x20000000
+CLONE_NEWNET = 0x40000000
+CLONE_NEWTIME = 0x00000080
+
+MS_RDONLY = 1
+MS_NOSUID = 2
+MS_NODEV = 4
+MS_NOEXEC = 8
+MS_REMOUNT = 32
+MS_BIND = 4096
+MS_REC = 16384
+MS_PRIVATE = 1 << 18
+
+
+def _check(ret: int, what: str) -> int:
+    if ret < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, f"{what}: {os.strerror(e)}")
+    return ret
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
+
+
+def mount(source: str | None, target: str, fstype: str | None, flags: int,
+          data: str | None = None) -> None:
+    def enc(s):
+        return (s.encode() if s is not None else None)
+    _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
+
+
+def write_id_maps(uid: int, gid: int) -> None:
+    """Map root inside a fresh user namespace to our own uid/gid (the only mapping allowed
+    to an unprivileged process). setgroups must be denied before gid_map can be written."""
+    with open("/proc/self/setgroups", "w") as f:
+        f.write("deny")
+    with open("/proc/self/uid_map", "w") as f:
+        f.write(f"0 {uid} 1")
+    with open("/proc/self/gid_map", "w") as f:
+        f.write(f"0 {gid} 1")
+
+
+# --- prctl / capabilities ----------------------------------------------------------------------
+PR_SET_PDEATHSIG = 1
+PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_CHILD_SUBREAPER = 36
+PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+PR_SET_SECCOMP = 22
+SECCOMP_MODE_FILTER = 2
+
+
+def prctl(option: int, a2: int = 0, a3: int = 0, a4: int = 0, a5: int = 0) -> int:
+    return _check(_libc.prctl(option, a2, a3, a4, a5), f"prctl({option})")
+
+
+def set_no_new_privs() -> None:
+    prctl(PR_SET_NO_NEW_PRIVS, 1)
+
+
+def drop_capabilities() -> None:
+    """Empty the bounding, ambient, inheritable, permitted and effective sets, so that neither
+    this process nor anything it execs holds a capability (even as uid 0 of a user namespace)."""
+    for cap in range(64):
+        if _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0:
+            if ctypes.get_errno() == errno.EINVAL:  # past the last capability the kernel knows
+                break
+            if ctypes.get_errno() != errno.EPERM:  # EPERM: no CAP_SETPCAP; capset below suffices
+                raise OSError(ctypes.get_errno(), "PR_CAPBSET_DROP")
+    _libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(24)  # two zeroed {effective, permitted, inheritable}
+    hdr = ctypes.create_string_buffer(header)
+    _check(_libc.capset(hdr, data), "capset")
+
+
+def effective_capabilities() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("CapEff:"):
+                return int(line.split()[1], 16)
+    return -1
+
+
+# --- rlimits -----------------------------------------------------------------------------------
+def set_rlimits(*, cpu_s: int, memory_bytes: int, file_bytes: int, open_files: int,
+                processes: int | None) -> None:
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (open_files, open_files))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    resource.setrlimit(resource.RLIMIT_MEMLOCK, (0, 0))
+    resource.setrlimit(resource.RLIMIT_MSGQUEUE, (0, 0))
+    if processes is not None:
+        resource.setrlimit(resource.RLIMIT_NPROC, (processes, processes))
+
+
+# --- Landlock ----------------------------------------------------------------------------------
+SYS_landlock_create_ruleset = 444
+SYS_landlock_add_rule = 445
+SYS_landlock_restrict_self = 446
+LANDLOCK_CREATE_RULESET_VERSION = 1
+LANDLOCK_RULE_PATH_BENEATH = 1
+
+FS_EXECUTE = 1 << 0
+FS_WRITE_FILE = 1 << 1
+FS_READ_FILE = 1 << 2
+FS_READ_DIR = 1 << 3
+FS_REMOVE_DIR = 1 << 4
+FS_REMOVE_FILE = 1 << 5
+FS_MAKE_CHAR = 1 << 6
+FS_MAKE_DIR = 1 << 7
+FS_MAKE_REG = 1 << 8
+FS_MAKE_SOCK = 1 << 9
+FS_MAKE_FIFO = 1 << 10
+FS_MAKE_BLOCK = 1 << 11
+FS_MAKE_SYM = 1 << 12
+FS_REFER = 1 << 13  # ABI 2
+FS_TRUNCATE = 1 << 14  # ABI 3
+FS_IOCTL_DEV = 1 << 15  # ABI 5
+NET_BIND_TCP = 1 << 0  # ABI 4
+NET_CONNECT_TCP = 1 << 1
+SCOPE_ABSTRACT_UNIX_SOCKET = 1 << 0  # ABI 6
+SCOPE_SIGNAL = 1 << 1
+
+_FILE_RIGHTS = FS_EXECUTE | FS_WRITE_FILE | FS_READ_FILE | FS_TRUNCATE | FS_IOCTL_DEV
+READ = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
+
+
+def landlock_abi() -> int:
+    """0 when the kernel lacks Landlock or it is disabled."""
+    ret = _libc.syscall(SYS_landlock_create_ruleset, None, ctypes.c_size_t(0),
+                        ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    return max(int(ret), 0)
+
+
+def _fs_rights(abi: int) -> int:
+    rights = (1 << 13) - 1
+    if abi >= 2:
+        rights |= FS_REFER
+    if abi >= 3:
+        rights |= FS_TRUNCATE
+    if abi >= 5:
+        rights |= FS_IOCTL_DEV
+    return rights
+
+
+def landlock_restrict(abi: int, read_paths: list[str], write_paths: list[str],
+                      dev_rw: list[str]) -> None:
+    """Deny every filesystem access except reading `read_paths` and full access under
+    `write_paths`; deny TCP bind/connect (ABI 4) and signals/abstract sockets that leave the
+    domain (ABI 6). Paths that do not exist are skipped. Needs no_new_privs."""
+    handled = _fs_rights(abi)
+    net = (NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0
+    scoped = (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0
+    if abi >= 6:
+        attr = struct.pack("QQQ", handled, net, scoped)
+    elif abi >= 4:
+        attr = struct.pack("QQ", handled, net)
+    else:
+        attr = struct.pack("Q", handled)
+    buf = ctypes.create_string_buffer(attr, len(attr))
+    rfd = _check(_libc.syscall(SYS_landlock_create_ruleset, buf, ctypes.c_size_t(len(attr)),
+                               ctypes.c_uint32(0)), "landlock_create_ruleset")
+    try:
+        for paths, rights in ((read_paths, READ), (write_paths, handled),
+                              (dev_rw, FS_READ_FILE | FS_WRITE_FILE)):
+            for path in paths:
+                try:
+                    pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+                except OSError:
+                    continue
+                try:
+                    allowed = rights & handled
+                    if not os.path.isdir(path):
+                        allowed &= _FILE_RIGHTS
+                    rule = ctypes.create_string_buffer(struct.pack("=Qi", allowed, pfd), 12)
+                    _check(_libc.syscall(SYS_landlock_add_rule, ctypes.c_int(rfd),
+                                         ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH), rule,
+                                         ctypes.c_uint32(0)), f"landlock_add_rule {path}")
+                finally:
+                    os.close(pfd)
+        _check(_libc.syscall(SYS_landlock_restrict_self, ctypes.c_int(rfd), ctypes.c_uint32(0)),
+               "landlock_restrict_self")
+    finally:
+        os.close(rfd)
+
+
+# --- seccomp -----------------------------------------------------------------------------------
+AUDIT_ARCH_X86_64 = 0xC000003E
+_RET_KILL_PROCESS = 0x80000000
+_RET_ALLOW = 0x7FFF0000
+_RET_ERRNO = 0x00050000
+_LD_W_ABS = 0x20
+_JEQ_K = 0x15
+_JGE_K = 0x35
+_JSET_K = 0x45
+_RET_K = 0x06
+
+# x86_64 numbers of syscalls a judged program never needs and that widen the kernel's attack
+# surface or reach outside the sandbox (tracing, mounts, namespaces, keyrings, bpf, io_uring...).
+_DENY_X86_64 = {
+    "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438,
+    "kcmp": 312, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
+    "unshare": 272, "setns": 308, "open_tree": 428, "move_mount": 429, "fsopen": 430,
+    "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
+    "open_by_handle_at": 304, "name_to_handle_at": 303, "kexec_load": 246,
+    "kexec_file_load": 320, "init_module": 175, "finit_module": 313, "delete_module": 176,
+    "bpf": 321, "perf_event_open": 298, "keyctl": 250, "add_key": 248, "request_key": 249,
+    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
+    "io_uring_register": 427, "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163,
+    "settimeofday": 164, "clock_settime": 227, "syslog": 103, "iopl": 172, "ioperm": 173,
+    "quotactl": 179, "vhangup": 153, "uselib": 134, "lookup_dcookie": 212,
+}
+_SYS_socket, _SYS_socketpair, _SYS_clone, _SYS_clone3 = 41, 53, 56, 435
+_NS_FLAGS = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER
+             | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+AF_UNIX = 1
+
+
+def _seccomp_program() -> bytes:
+    ins: list[tuple[int, int, int, int]] = []
+
+    def stmt(code: int, k: int) -> None:
+        ins.append((code, 0, 0, k))
+
+    def jump(code: int, k: int, jt: int, jf: int) -> None:
+        ins.append((code, jt, jf, k))
+
+    eperm = _RET_ERRNO | errno.EPERM
+    stmt(_LD_W_ABS, 4)  # arch
+    jump(_JEQ_K, AUDIT_ARCH_X86_64, 1, 0)
+    stmt(_RET_K, _RET_KILL_PROCESS)
+    stmt(_LD_W_ABS, 0)  # nr
+    jump(_JGE_K, 0x40000000, 0, 1)  # x32 ABI: refuse outright
+    stmt(_RET_K, _RET_KILL_PROCESS)
+    for nr in sorted(_DENY_X86_64.values()):
+        jump(_JEQ_K, nr, 0, 1)
+        stmt(_RET_K, eperm)
+    jump(_JEQ_K, _SYS_clone3, 0, 1)  # flags live in memory we cannot inspect: force clone()
+    stmt(_RET_K, _RET_ERRNO | errno.ENOSYS)
+    # clone(flags, ...): no new namespaces
+    jump(_JEQ_K, _SYS_clone, 0, 3)
+    stmt(_LD_W_ABS, 16)  # args[0] low 32 bits
+    jump(_JSET_K, _NS_FLAGS, 0, 1)
+    stmt(_RET_K, eperm)
+    stmt(_LD_W_ABS, 0)
+    # socket()/socketpair(): AF_UNIX only (no IP, raw, packet, netlink...)
+    jump(_JEQ_K, _SYS_socket, 1, 0)
+    jump(_JEQ_K, _SYS_socketpair, 0, 3)
+    stmt(_LD_W_ABS, 16)
+    jump(_JEQ_K, AF_UNIX, 1, 0)
+    stmt(_RET_K, _RET_ERRNO | errno.EAFNOSUPPORT)
+    stmt(_RET_K, _RET_ALLOW)
+    return b"".join(struct.pack("HBBI", *i) for i in ins)
+
+
+def seccomp_supported() -> bool:
+    return IS_X86_64
+
+
+def install_seccomp() -> None:
+    """Install the deny-list filter on this thread (inherited by children). Needs no_new_privs."""
+    if not IS_X86_64:
+        raise OSError(errno.ENOSYS, "seccomp filter only built for x86_64")
+    prog = _seccomp_program()
+    filt = ctypes.create_string_buffer(prog, len(prog))
+    fprog = struct.pack("HxxxxxxQ", len(prog) // 8, ctypes.addressof(filt))
+    fbuf = ctypes.create_string_buffer(fprog, len(fprog))
+    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fbuf), 0, 0),
+           "seccomp")

@@ -1,0 +1,349 @@
+"""Hostile programs against the sandbox: every test is an attack and asserts it is contained,
+that no run leaves a process behind, and that no host file is touched."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+
+import pytest
+from r1reward.sandbox import Limits, Sandbox
+
+SECRET = "r1-secret-" + uuid.uuid4().hex
+os.environ["R1_TEST_SECRET"] = SECRET  # must never reach a sandboxed program
+
+FAST = Limits(cpu_s=2, wall_s=3, memory_mb=256, output_bytes=1 << 16, processes=16)
+
+
+def _descendants(root: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        children.setdefault(ppid, []).append(int(entry))
+    out, todo = set(), [root]
+    while todo:
+        for kid in children.get(todo.pop(), []):
+            out.add(kid)
+            todo.append(kid)
+    return out
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(workers=2, limits=FAST) as box:
+        yield box
+
+
+@pytest.fixture
+def canary(tmp_path):
+    """A host directory with a secret file; must be unreadable and stay unchanged."""
+    (tmp_path / "answer.txt").write_text(SECRET)
+    before = sorted(os.listdir(tmp_path)), os.stat(tmp_path).st_mtime_ns
+    yield tmp_path
+    assert (sorted(os.listdir(tmp_path)), os.stat(tmp_path).st_mtime_ns) == before
+    assert (tmp_path / "answer.txt").read_text() == SECRET
+
+
+@pytest.fixture
+def contained(sb):
+    """Run an attack, then check that only the fork servers are left among our descendants."""
+    baseline = _descendants(os.getpid())
+
+    def run(source: str, **kw):
+        ex = sb.run(source, **kw)
+        assert SECRET not in ex.stdout and SECRET not in ex.stderr
+        assert _descendants(os.getpid()) <= baseline, "a sandboxed process outlived its run"
+        return ex
+
+    return run
+
+
+# ---- files ------------------------------------------------------------------------------------
+@pytest.mark.parametrize("path", ["/etc/shadow", "/etc/passwd", "/root/.bashrc",
+                                  "/proc/1/environ", "/proc/self/environ"])
+def test_cannot_read_host_files(contained, path):
+    ex = contained(f"print(open({path!r}).read())")
+    assert ex.status == "runtime_error"
+    assert ex.stdout == ""
+
+
+def test_cannot_read_callers_files(contained, canary):
+    ex = contained(f"print(open({str(canary / 'answer.txt')!r}).read())")
+    assert ex.status == "runtime_error"
+    ex = contained(f"import os; print(os.listdir({str(canary)!r}))")
+    assert ex.status == "runtime_error"
+
+
+def test_cannot_read_working_directory(contained):
+    here = os.path.abspath(__file__)
+    ex = contained(f"print(open({here!r}).read()[:100])")
+    assert ex.status == "runtime_error" and ex.stdout == ""
+
+
+@pytest.mark.parametrize("path", ["/root", "/home", "/", "/tmp/..", "/etc"])
+def test_cannot_list_directories(contained, path):
+    ex = contained(f"import os; print(os.listdir({path!r}))")
+    assert ex.status == "runtime_error" and ex.stdout == ""
+
+
+@pytest.mark.parametrize("target", ["/tmp/r1-escape-{m}", "/dev/shm/r1-escape-{m}",
+                                    "/var/tmp/r1-escape-{m}", "{cwd}/r1-escape-{m}"])
+def test_writes_outside_run_dir_fail(contained, target):
+    marker = uuid.uuid4().hex
+    path = target.format(m=marker, cwd=os.getcwd())
+    ex = contained(f"open({path!r}, 'w').write('x')")
+    assert ex.status == "runtime_error"
+    assert not os.path.exists(path)
+
+
+def test_run_dir_is_writable_private_and_removed(contained):
+    first = contained("import os; open('mine','w').write('1'); print(os.getcwd())")
+    assert first.status == "ok"
+    second = contained("import os; print(sorted(os.listdir('.')))")
+    assert second.status == "ok" and second.stdout.strip() == "[]"
+    assert not os.path.exists(first.stdout.strip() + "/mine")
+
+
+def test_other_runs_directory_unreachable(sb):
+    marker = uuid.uuid4().hex
+    writer = (f"import os, time\nopen('loot', 'w').write({marker!r})\n"
+              "print(os.getcwd(), flush=True)\ntime.sleep(1.5)")
+    seeker = ("import os, glob\n"
+              "hits = [p for p in glob.glob('/tmp/**/loot', recursive=True)]\n"
+              "hits += glob.glob('/tmp/r1sandbox-*/**/loot', recursive=True)\n"
+              "print([open(p).read() for p in hits])")
+    box: dict = {}
+    t = threading.Thread(target=lambda: box.setdefault("w", sb.run(writer)))
+    t.start()
+    time.sleep(0.3)
+    found = sb.run(seeker)
+    t.join()
+    assert marker not in found.stdout
+
+
+def test_file_size_limit(contained):
+    ex = contained("open('big', 'wb').write(b'x' * (64 << 20))",
+                   limits=Limits(cpu_s=2, wall_s=3, file_bytes=1 << 20))
+    assert ex.status == "runtime_error"
+    assert "File too large" in ex.stderr or "Errno 27" in ex.stderr
+
+
+def test_subprocess_inherits_confinement(contained):
+    ex = contained("import subprocess\n"
+                   "r = subprocess.run(['/bin/cat', '/etc/passwd'], capture_output=True)\n"
+                   "print(r.returncode, r.stdout[:20])")
+    assert ex.status == "ok"
+    assert ex.stdout.split()[0] != "0"
+    assert "root" not in ex.stdout
+
+
+# ---- secrets, signals, tracing ----------------------------------------------------------------
+def test_environment_is_empty_of_secrets(contained):
+    ex = contained("import os; print(sorted(os.environ.items()))")
+    assert ex.status == "ok"
+    assert "R1_TEST_SECRET" not in ex.stdout
+
+
+def test_parent_environ_unreadable(contained):
+    ex = contained(f"print(open('/proc/{os.getpid()}/environ', 'rb').read())")
+    assert ex.status == "runtime_error"
+
+
+def test_cannot_signal_parent(contained):
+    ex = contained(f"import os, signal; os.kill({os.getpid()}, signal.SIGKILL); print('sent')")
+    assert ex.stdout == ""  # the kill raised (no such process / permission)
+
+
+def test_cannot_kill_fork_server_or_other_runs(sb, contained):
+    pids = {w.pid for w in sb._all}
+    ex = contained("import os, signal\n"
+                   "for p in (os.getppid(), 1):\n"
+                   "    try: os.kill(p, signal.SIGKILL)\n"
+                   "    except OSError: pass\n"
+                   "try: os.kill(-1, signal.SIGKILL)\n"
+                   "except OSError: pass\n"
+                   "print('alive')")
+    assert ex.status == "ok" and "alive" in ex.stdout
+    assert {w.pid for w in sb._all} == pids
+    assert sb.run("print(2)").stdout == "2\n"
+
+
+def test_ptrace_denied(contained):
+    ex = contained("import ctypes, os\n"
+                   "libc = ctypes.CDLL(None, use_errno=True)\n"
+                   "r = libc.ptrace(16, os.getppid(), 0, 0)\n"  # PTRACE_ATTACH
+                   "print(r, ctypes.get_errno())")
+    assert ex.status == "ok"
+    assert ex.stdout.split()[0] == "-1"
+
+
+@pytest.mark.parametrize("call", ["os.unshare(os.CLONE_NEWUSER)" if hasattr(os, "unshare")
+                                  else "libc.unshare(0x10000000) == 0 or 1/0",
+                                  "libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0 or 1/0",
+                                  "os.chroot('/')", "libc.setns(0, 0) == 0 or 1/0"])
+def test_namespace_and_mount_syscalls_denied(contained, call):
+    ex = contained(f"import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n{call}\n"
+                   "print('escaped')")
+    assert "escaped" not in ex.stdout
+    assert ex.status == "runtime_error"
+
+
+def test_no_capabilities(contained):
+    ex = contained("import ctypes\nlibc = ctypes.CDLL(None)\n"
+                   "print(sum(libc.prctl(23, c, 0, 0, 0) == 1 for c in range(41)))")
+    assert ex.status == "ok" and ex.stdout.strip() == "0"  # PR_CAPBSET_READ: bounding set empty
+
+
+# ---- network ----------------------------------------------------------------------------------
+@pytest.mark.parametrize("family,kind", [("AF_INET", "SOCK_STREAM"), ("AF_INET", "SOCK_DGRAM"),
+                                         ("AF_INET6", "SOCK_STREAM"), ("AF_INET", "SOCK_RAW"),
+                                         ("AF_NETLINK", "SOCK_RAW"), ("AF_PACKET", "SOCK_RAW")])
+def test_no_network_sockets(contained, family, kind):
+    ex = contained(f"import socket\ns = socket.socket(socket.{family}, socket.{kind})\n"
+                   "print('socket made')")
+    assert ex.status == "runtime_error" and "socket made" not in ex.stdout
+
+
+def test_cannot_reach_host_tcp_listener(contained):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen()
+    srv.settimeout(0.5)
+    port = srv.getsockname()[1]
+    try:
+        ex = contained(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 1)\n"
+                       "print('connected')")
+        assert "connected" not in ex.stdout
+        with pytest.raises(OSError):
+            srv.accept()
+    finally:
+        srv.close()
+
+
+def test_cannot_reach_host_abstract_unix_socket(contained):
+    name = b"\0r1-test-" + uuid.uuid4().hex.encode()
+    srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    srv.bind(name)
+    srv.listen()
+    try:
+        ex = contained(f"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({name!r})\n"
+                       "print('connected')")
+        assert ex.status == "runtime_error" and "connected" not in ex.stdout
+    finally:
+        srv.close()
+
+
+# ---- time, memory, processes, output ----------------------------------------------------------
+def test_cpu_loop_times_out(contained):
+    ex = contained("while True: pass", limits=Limits(cpu_s=1, wall_s=5))
+    assert ex.status == "timeout" and ex.wall_s < 4
+
+
+def test_sleep_loop_caught_by_wall_limit(contained):
+    ex = contained("import time\nwhile True: time.sleep(0.1)", limits=Limits(cpu_s=5, wall_s=1))
+    assert ex.status == "timeout" and 0.9 < ex.wall_s < 2
+
+
+def test_memory_bomb(contained):
+    ex = contained("x = []\nwhile True: x.append(bytearray(1 << 24))",
+                   limits=Limits(memory_mb=128, wall_s=5))
+    assert ex.status == "memory_limit"
+
+
+def test_threads_work_under_memory_cap(contained):
+    ex = contained("import threading\nout = []\n"
+                   "ts = [threading.Thread(target=out.append, args=(i,)) for i in range(16)]\n"
+                   "[t.start() for t in ts]; [t.join() for t in ts]\nprint(len(out))",
+                   limits=Limits(memory_mb=128, processes=32))
+    assert ex.status == "ok" and ex.stdout.strip() == "16"
+
+
+def test_fork_bomb_contained(contained):
+    start = time.monotonic()
+    ex = contained("import os\nwhile True:\n    try: os.fork()\n    except OSError: pass",
+                   limits=Limits(cpu_s=2, wall_s=2, processes=16))
+    assert ex.status in ("timeout", "runtime_error")
+    assert time.monotonic() - start < 8
+
+
+def test_setsid_orphans_are_killed(contained):
+    ex = contained("import os, time\n"
+                   "if os.fork() == 0:\n"
+                   "    os.setsid()\n"
+                   "    if os.fork() == 0:\n"
+                   "        os.close(1); os.close(2)\n"
+                   "        while True: time.sleep(1)\n"
+                   "    os._exit(0)\n"
+                   "print('parent done')")
+    assert ex.status == "ok" and ex.wall_s < 2
+
+
+def test_output_flood_killed(contained):
+    ex = contained("import sys\nwhile True: sys.stdout.write('x' * 4096)",
+                   limits=Limits(output_bytes=1 << 16, wall_s=5))
+    assert ex.status == "output_limit"
+    assert len(ex.stdout) <= 1 << 16
+
+
+def test_stderr_flood_does_not_hang(contained):
+    ex = contained("import sys\nfor _ in range(2000): sys.stderr.write('e' * 4096)\nprint('ok')")
+    assert ex.status == "ok" and ex.stdout == "ok\n"
+    assert len(ex.stderr) <= 1 << 16
+
+
+def test_unread_large_stdin_does_not_hang(contained):
+    ex = contained("print('ignored')", stdin="x" * (4 << 20))
+    assert ex.status == "ok"
+
+
+# ---- the pool itself --------------------------------------------------------------------------
+def test_worker_death_reports_sandbox_error_and_recovers():
+    with Sandbox(workers=1, limits=FAST) as box:
+        victim = box._all[0]
+        os.kill(victim.pid, 9)
+        victim.proc.wait()
+        assert box.run("print(1)").status == "sandbox_error"
+        assert box.run("print(1)").stdout == "1\n"
+
+
+def test_thread_safe(sb):
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def go(i: int) -> None:
+        for j in range(10):
+            ex = sb.run("print(int(input()) * 2)", stdin=f"{i * 100 + j}\n")
+            with lock:
+                results.append((ex.stdout.strip(), str((i * 100 + j) * 2)))
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 60 and all(a == b for a, b in results)
+
+
+def test_report_names_protections(sb):
+    rep = sb.report()
+    assert isinstance(rep.describe(), str)
+    assert rep.dropped_capabilities
+    # Whatever is missing is said, never silently absent.
+    for name in rep.missing:
+        assert name in rep.describe()
+
+
+def test_bad_input_is_a_verdict_not_an_exception(sb):
+    assert sb.run("print(1)", language="cobol").status == "sandbox_error"
+    assert sb.run(b"print(1)").status == "sandbox_error"  # type: ignore[arg-type]
+    assert sb.run("def (:").status == "compile_error"
+    assert sb.run("print('\\udcff')").status in ("ok", "runtime_error")
