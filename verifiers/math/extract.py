@@ -54,7 +54,8 @@ _MATH_RUN = regex.compile(
     r"(?:\\[A-Za-z]+\*?|\d|[-+*/^_=()\[\]{}|!<>.,:'%√π∞×÷·]"
     r"|(?<![\p{L}])[A-Za-z](?![\p{L}])|[ \t])+"
 )
-_NUMBER = regex.compile(r"-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?")
+# A number in prose; never one inside a LaTeX argument such as the `1` of an unclosed `\frac{1}{`.
+_NUMBER = regex.compile(r"(?<![{^_\d.,])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?(?![}^_\d])")
 _HAS_DIGIT_OR_CMD = regex.compile(r"\d|\\[A-Za-z]")
 
 # A multiple-choice letter answer, alone or followed by its text: "C", "(C)", "C. Cecile".
@@ -153,7 +154,7 @@ def _answer_in_segment(segment: str) -> str | None:
     if m:
         segment = m.group(1)
     if _reads_as_math(segment):
-        return segment.strip().rstrip(".")
+        return segment.strip().rstrip(".").strip(" $") or None
     return _first_math_run(segment)
 
 

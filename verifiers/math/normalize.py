@@ -16,6 +16,7 @@ _DELIMS = regex.compile(
 _DOUBLED_COMMAND = regex.compile(
     r"\\\\(?:[dt]?frac|sqrt|begin|end|pi|text|cdot|times|left|right|infty|sin|cos|tan|log|ln)(?![A-Za-z])"
 )
+_SCIENTIFIC = regex.compile(r"(?<=\d)[eE]([+-]?\d+)(?![\d.A-Za-z])")
 _MIXED_NUMBER = regex.compile(r"^(\d+) (\d+)/(\d+)$")
 _THOUSANDS_BRACE = regex.compile(r"(?<=\d)\{,\}(?=\d{3})")
 _THOUSANDS_BANG = regex.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))")
@@ -75,6 +76,7 @@ def normalize(answer: str) -> str:
     s = strip_delimiters(answer)
     if _DOUBLED_COMMAND.search(s):  # JSON-escaped twice: `\\\\frac` for `\\frac`
         s = s.replace("\\\\", "\\")
+    s = _SCIENTIFIC.sub(r"\\times 10^{\1}", s)
     s = _THOUSANDS_BRACE.sub("", s)
     s = _THOUSANDS_BANG.sub("", s)
     s = _DROP.sub(" ", s)

@@ -83,7 +83,8 @@ _SIMPLE = {
     "imath": ("CONST", "i"), "iff": ("ARROW", None), "cdotp": ("*", None), "land": ("AND", None),
     "wedge": ("AND", None), "lor": ("OR", None), "vee": ("OR", None),
 }  # fmt: skip
-_NUM_RE = regex.compile(r"\d+(?:\.\d*)?|\.\d+")
+_DIGITS = frozenset("0123456789")
+_NUM_RE = regex.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _CMD_RE = regex.compile(r"\\([A-Za-z]+)")
 _LETTERS_RE = regex.compile(r"[A-Za-z]+")
 _OTHER_TEXT_RE = regex.compile(r"[^\x00-\x7f°%]+")
@@ -121,7 +122,7 @@ def tokenize(s: str) -> list[tuple[str, object]]:
         if c in " \t\n":
             i += 1
             continue
-        if c.isdigit() or (c == "." and i + 1 < n and s[i + 1].isdigit()):
+        if c in _DIGITS or (c == "." and i + 1 < n and s[i + 1] in _DIGITS):
             m = _NUM_RE.match(s, i)
             tokens.append(("NUM", m.group()))
             i = m.end()

@@ -58,6 +58,8 @@ def verify(
         return MathVerdict(False, V.TIMEOUT, detail=f"no decision within {timeout:g}s")
     except RecursionError:
         return MathVerdict(False, V.UNPARSEABLE, detail="nested too deeply")
+    except Exception as e:  # last line of defence: a trainer must never see an exception
+        return MathVerdict(False, V.UNPARSEABLE, detail=f"internal error: {type(e).__name__}: {e}")
 
 
 def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:

@@ -1,0 +1,90 @@
+"""Answer extraction from completions and references."""
+
+from __future__ import annotations
+
+import pytest
+
+from r1reward.verifiers.math import extract_answer, verify
+from r1reward.verifiers.math.extract import extract_choice, extract_reference
+
+
+@pytest.mark.parametrize(
+    ("completion", "expected"),
+    [
+        (r"so \boxed{\frac{1}{2}} is it", r"\frac{1}{2}"),
+        (r"nested \boxed{\frac{\sqrt{3}}{2}}", r"\frac{\sqrt{3}}{2}"),
+        (r"first \boxed{1} then \boxed{2}", "2"),
+        (r"\boxed 5.", "5"),
+        (r"\fbox{42}", "42"),
+        (r"\boxed{2} and \boxed{3}", "2, 3"),
+        (r"\boxed{1} and and and or thus but \boxed{2} and \boxed{3}", "2, 3"),
+        ("The final answer is 42.", "42"),
+        ("Answer: $x^2+1$", "x^2+1"),
+        ("so the value is **73**.", "73"),
+        (r"We get \[ \frac{7}{3} \]", r"\frac{7}{3}"),
+        ("<think>maybe \\boxed{3}</think> The answer is \\boxed{4}", "4"),
+        ("<think>the answer is 3</think>\n\nThe answer is 5.", "5"),
+        ("答案是 $12$。", "12"),
+        ("所以答案为 7", "7"),
+        ("Donc la réponse est 105.", "105"),
+        ("Die Antwort ist 8.", "8"),
+        ("Ответ: 15", "15"),
+        ("Janeth aura encore 220 $ à payer d'ici 12 mois. Réponse: 220 $", "220"),
+        ("We count 3 apples and then 17 pears", "17"),
+        ("计划的比例为13/28", "13/28"),
+        ("", None),
+        ("no numbers here at all", None),
+    ],
+)
+def test_extract_answer(completion, expected):
+    assert extract_answer(completion) == expected
+
+
+def test_box_modes():
+    text = r"\boxed{1} then \boxed{2} then \boxed{3}"
+    assert extract_answer(text, boxed="first") == "1"
+    assert extract_answer(text, boxed="last") == "3"
+    assert extract_answer(text, boxed="all") == "1, 2, 3"
+
+
+@pytest.mark.parametrize("reference", [r"7\pi", "4a-2", r"\frac{1}{2}", r"(1,2)", r"10{,}000"])
+def test_bare_reference_is_taken_whole(reference):
+    assert extract_reference(reference) == reference
+
+
+def test_reference_in_box_or_delimiters():
+    assert extract_reference(r"\boxed{(1,2)}") == "(1,2)"
+    assert verify(r"$\frac12$", r"\boxed{0.5}")
+    assert verify(r"\(7\pi\)", r"\boxed{7\pi}")
+    assert not verify(r"7\pi", r"\boxed{7}")
+    assert not verify("4a-2", r"\boxed{4}")
+
+
+@pytest.mark.parametrize(
+    ("completion", "letter"),
+    [
+        ("The answer is (C).", "C"),
+        ("I think the answer is C", "C"),
+        ("D. it can't be A or B", "D"),
+        (r"\boxed{B}", "B"),
+        (r"\boxed{\text{(E)}}", "E"),
+        ("It's not A, so I pick B", "B"),
+        ("B。不是 A", "B"),
+    ],
+)
+def test_choice_letters(completion, letter):
+    assert extract_choice(completion) == letter
+    assert verify(letter, completion)
+    assert not verify("A" if letter != "A" else "J", completion)
+
+
+def test_no_answer_is_not_equivalent_with_reason():
+    v = verify("3", "I have no idea.")
+    assert not v and v.reason == "no_answer"
+    v = verify("", r"\boxed{3}")
+    assert not v and v.reason == "no_reference"
+
+
+def test_unbalanced_box_is_not_misread():
+    v = verify("3", r"\boxed{3 + ")
+    assert not v
