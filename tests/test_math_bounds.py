@@ -6,7 +6,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
-
 from r1reward.verifiers.math import verify
 
 PATHOLOGICAL = [

@@ -3,7 +3,7 @@
 Labels we consider debatable are kept as the sources give them; we agree with all of them today:
 - MARIO `10cm` vs `10` is labelled different while `10 cm` vs `10` is equal: we read `10cm` in math
   mode as 10*c*m and a spaced known unit as a unit, which reproduces both labels.
-- MARIO `[1,+\\infty)` vs `[2^{1/2^{1000}}, \\infty)` is labelled equal; the two lower ends differ by
+- MARIO `[1,+\\infty)` vs `[2^{1/2^{1000}}, \\infty)` is labelled equal; the lower ends differ by
   about 1e-301, below any precision we evaluate at, so we agree, although strictly they differ.
 - Qwen's `4:30p..` (a mangled reference) is labelled different from `4:30 p.m.`; we do not guess at
   malformed references, so only exact text would match it.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from r1reward.verifiers.math import verify
 
 EQUAL = [

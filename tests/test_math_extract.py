@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from r1reward.verifiers.math import extract_answer, verify
 from r1reward.verifiers.math.extract import extract_choice, extract_reference
 
