@@ -8,6 +8,8 @@ stays a list.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import regex
 
 _DELIMS = regex.compile(
@@ -28,37 +30,39 @@ _DROP = regex.compile(
     r"|limits|nolimits|quad|qquad|mathrm\{\s*\}|mathbf\{\s*\}|,|;|:|!|\s)(?![A-Za-z])"
     r"|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
 )
-_REPLACE = [
-    (regex.compile(r"\\[dt]frac(?![A-Za-z])"), r"\\frac"),
-    (regex.compile(r"\\[dt]binom(?![A-Za-z])"), r"\\binom"),
-    (regex.compile(r"\\(?:leq?|leqslant)(?![A-Za-z])|≤|⩽"), "<="),
-    (regex.compile(r"\\(?:geq?|geqslant)(?![A-Za-z])|≥|⩾"), ">="),
-    (regex.compile(r"\\(?:neq?)(?![A-Za-z])|≠"), "!="),
-    (regex.compile(r"\\lt(?![A-Za-z])"), "<"),
-    (regex.compile(r"\\gt(?![A-Za-z])"), ">"),
-    (regex.compile(r"\\(?:cdot|times|ast)(?![A-Za-z])|×|·|⋅|∗"), "*"),
-    (regex.compile(r"\\div(?![A-Za-z])|÷"), "/"),
+# (pattern, literal replacement); applied in one pass by a single alternation.
+_SPELLINGS = [
+    (r"\\[dt]frac(?![A-Za-z])", "\\frac"),
+    (r"\\[dt]binom(?![A-Za-z])", "\\binom"),
+    (r"\\(?:leq?|leqslant)(?![A-Za-z])|≤|⩽", "<="),
+    (r"\\(?:geq?|geqslant)(?![A-Za-z])|≥|⩾", ">="),
+    (r"\\(?:neq?)(?![A-Za-z])|≠", "!="),
+    (r"\\lt(?![A-Za-z])", "<"),
+    (r"\\gt(?![A-Za-z])", ">"),
+    (r"\\(?:cdot|times|ast)(?![A-Za-z])|×|·|⋅|∗", "*"),
+    (r"\\div(?![A-Za-z])|÷", "/"),
     (
-        regex.compile(
-            r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|\\circ(?![A-Za-z])|°|\\degree(?![A-Za-z])"
-        ),
+        r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![A-Za-z])|\\circ(?![A-Za-z])|°|\\degree(?![A-Za-z])",
         "°",
     ),
-    (regex.compile(r"\\%|%"), "%"),
-    (regex.compile(r"\\\$|\\euro|€|£|¥|₹|\\pounds(?![A-Za-z])"), ""),
-    (regex.compile(r"\\(?:mathbb|mathbf|bm|boldsymbol)\s*\{\s*R\s*\}|ℝ"), r"\\reals "),
-    (regex.compile(r"\\(?:varnothing|emptyset)(?![A-Za-z])|∅|\\\{\s*\\\}"), r"\\emptyset "),
-    (regex.compile(r"\\infty(?![A-Za-z])|∞|\\inf(?![A-Za-z])"), r"\\infty "),
-    (regex.compile(r"√"), r"\\sqrt"),
-    (regex.compile(r"π"), r"\\pi "),
-    (regex.compile(r"±"), r"\\pm "),
-    (regex.compile(r"∓"), r"\\mp "),
-    (regex.compile(r"∪"), r"\\cup "),
-    (regex.compile(r"∩"), r"\\cap "),
-    (regex.compile(r"−|–"), "-"),
-    (regex.compile(r"\\(?:dots|ldots|cdots)(?![A-Za-z])|…"), r"\\dots "),
-    (regex.compile(r"\\\\(?=\s*(?:\$|$))"), ""),  # a stray trailing line break
+    (r"\\%", "%"),
+    (r"\\\$|\\euro|€|£|¥|₹|\\pounds(?![A-Za-z])", ""),
+    (r"\\(?:mathbb|mathbf|bm|boldsymbol)\s*\{\s*R\s*\}|ℝ", "\\reals "),
+    (r"\\(?:varnothing|emptyset)(?![A-Za-z])|∅|\\\{\s*\\\}", "\\emptyset "),
+    (r"\\infty(?![A-Za-z])|∞|\\inf(?![A-Za-z])", "\\infty "),
+    (r"√", "\\sqrt"),
+    (r"π", "\\pi "),
+    (r"±", "\\pm "),
+    (r"∓", "\\mp "),
+    (r"∪", "\\cup "),
+    (r"∩", "\\cap "),
+    (r"−|–", "-"),
+    (r"\\(?:dots|ldots|cdots)(?![A-Za-z])|…", "\\dots "),
+    (r"\\\\(?=\s*(?:\$|$))", ""),  # a stray trailing line break
 ]
+_SPELLING_RE = regex.compile("|".join(f"(?P<s{i}>{p})" for i, (p, _) in enumerate(_SPELLINGS)))
+_SPELLING_OUT = {f"s{i}": out for i, (_, out) in enumerate(_SPELLINGS)}
+_WHITESPACE = regex.compile(r"\s+")
 
 
 def strip_delimiters(text: str) -> str:
@@ -71,8 +75,9 @@ def strip_delimiters(text: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def normalize(answer: str) -> str:
-    """Canonical spelling of an answer string; idempotent."""
+    """Canonical spelling of an answer string; idempotent and cached (answers repeat)."""
     s = strip_delimiters(answer)
     if _DOUBLED_COMMAND.search(s):  # JSON-escaped twice: `\\\\frac` for `\\frac`
         s = s.replace("\\\\", "\\")
@@ -80,13 +85,12 @@ def normalize(answer: str) -> str:
     s = _THOUSANDS_BRACE.sub("", s)
     s = _THOUSANDS_BANG.sub("", s)
     s = _DROP.sub(" ", s)
-    for pattern, repl in _REPLACE:
-        s = pattern.sub(repl, s)
+    s = _SPELLING_RE.sub(lambda m: _SPELLING_OUT[m.lastgroup], s)
     s = s.replace("$", " ")
     if not s.lstrip().startswith(("(", "[", "\\{", "{", "\\left")):
         s = _THOUSANDS_COMMA.sub(lambda m: m.group().replace(",", ""), s)
     s = _THOUSANDS_SPACE.sub(lambda m: m.group().replace(" ", ""), s)
-    s = regex.sub(r"\s+", " ", s).strip()
+    s = _WHITESPACE.sub(" ", s).strip()
     s = _MIXED_NUMBER.sub(r"(\1+\2/\3)", s)
     s = s.rstrip(".。").strip()
     return s

@@ -39,6 +39,12 @@ def _parsed(answer: str):
         return None, "nested too deeply"
 
 
+def clear_caches() -> None:
+    """Forget cached normalisations and parses (for fair benchmarks and memory hygiene)."""
+    normalize.cache_clear()
+    _parsed.cache_clear()
+
+
 def verify(
     gold: str,
     pred: str,
