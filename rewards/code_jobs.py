@@ -1,0 +1,23 @@
+"""Code items: run a completion's program against its tests in the shared sandbox."""
+
+from __future__ import annotations
+
+import json
+
+from .core import ERROR, OK, ItemResult
+
+
+def code_payload(completion: str, tests, language: str = "python") -> tuple[str, str, str]:
+    """A hashable payload; tests travel as canonical JSON so identical items dedupe."""
+    return (completion, json.dumps(tests, sort_keys=True, default=str), language)
+
+
+def run_code_job(payload: tuple[str, str, str], sandbox, timeout: float) -> ItemResult:
+    from r1reward.verifiers.code import run_tests
+
+    completion, tests_json, language = payload
+    try:
+        verdict = run_tests(completion, json.loads(tests_json), language=language, sandbox=sandbox)
+    except Exception as e:  # the sandbox reports program failures itself; this is our own bug
+        return ItemResult(ERROR, detail=f"{type(e).__name__}: {e}")
+    return ItemResult(OK, verdict)

@@ -1,0 +1,371 @@
+"""The batched scoring core: one engine that every reward, adapter and the CLI use.
+
+`Engine.run(kind, payloads, timeout=...)` scores a batch and returns one `ItemResult` per payload,
+in input order. Identical payloads are scored once. Work goes to a pool of warm worker processes
+in chunks (one message per chunk, so the per-item overhead stays in microseconds); each worker
+publishes which item it is on in shared memory, and a watchdog kills a worker whose item overran
+its time bound (+ grace), records that item as timed out, requeues the rest of its chunk and
+starts a replacement. A worker that dies the same way errors only its current item.
+
+Code items never enter this pool: they go to the sandbox's own warm fork servers.
+The executor is pluggable (`Executor` protocol) so a distributed engine can replace the pool.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import mmap
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+import warnings
+from collections import deque
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any, Protocol
+
+from .jobs import INLINE_JOBS, SANDBOX_JOBS, run_job
+from .worker import SLOT
+
+OK, TIMEOUT, ERROR = "ok", "timeout", "error"
+DEFAULT_TIMEOUT = 2.0
+GRACE_S = 1.0  # beyond the cooperative bound before a worker is killed
+
+
+@dataclass(frozen=True, slots=True)
+class ItemResult:
+    """One item's outcome: `value` when status is ok, else why not."""
+
+    status: str
+    value: Any = None
+    detail: str = ""
+
+
+class Executor(Protocol):
+    """Anything that scores unique payloads of one job kind, returning results in order."""
+
+    def map(self, kind: str, payloads: Sequence[Hashable], timeout: float) -> list[ItemResult]: ...
+
+    def close(self) -> None: ...
+
+
+def _safe_job(kind: str, payload: Hashable, timeout: float) -> ItemResult:
+    try:
+        return ItemResult(OK, run_job(kind, payload, timeout))
+    except Exception as e:  # a job bug must not take the batch down
+        return ItemResult(ERROR, detail=f"{type(e).__name__}: {e}")
+
+
+class InlineExecutor:
+    """Runs jobs in the calling process, one after another (workers=0, tiny batches, tests)."""
+
+    def map(self, kind: str, payloads: Sequence[Hashable], timeout: float) -> list[ItemResult]:
+        return [_safe_job(kind, p, timeout) for p in payloads]
+
+    def close(self) -> None:
+        pass
+
+
+# ---- the process pool --------------------------------------------------------------------------
+
+
+@dataclass
+class _Worker:
+    process: subprocess.Popen
+    conn: Connection
+    slot: int
+    chunk: tuple | None = None  # (chunk_id, kind, items, timeout) in flight
+
+
+class ProcessExecutor:
+    """A pool of warm worker processes, each a clean interpreter (see `worker`).
+
+    A worker that overruns an item is killed and replaced; if workers keep dying without
+    finishing anything (a broken environment), the rest of the batch runs inline, with a warning.
+    """
+
+    def __init__(self, workers: int | None = None, *, grace_s: float = GRACE_S) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.grace_s = grace_s
+        self._size = SLOT.size * self.workers
+        self._progress_fd = _shared_page(self._size)
+        self._progress = mmap.mmap(self._progress_fd, self._size)
+        self._pool: list[_Worker] = []
+        self._lock = threading.Lock()
+        self._pid = os.getpid()
+        self.replaced = 0  # workers killed or died and replaced, for diagnostics
+
+    def _spawn(self, slot: int) -> _Worker:
+        parent, child = socket.socketpair()
+        code = (
+            "import sys; from r1reward.rewards.worker import main; "
+            f"main({child.fileno()}, {self._progress_fd}, {slot}, {self._size})"
+        )
+        SLOT.pack_into(self._progress, slot * SLOT.size, -1, 0.0)
+        env = dict(os.environ)  # the caller's import path, so `module:function` jobs resolve
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", code],
+            pass_fds=(child.fileno(), self._progress_fd),
+            stdin=subprocess.DEVNULL,
+            close_fds=True,
+            env=env,
+        )
+        child.close()
+        return _Worker(proc, Connection(parent.detach()), slot)
+
+    def _ensure_started(self) -> None:
+        if self._pid != os.getpid():  # a forked copy of an engine: those workers are not ours
+            self._pool, self._pid = [], os.getpid()
+        while len(self._pool) < self.workers:
+            self._pool.append(self._spawn(len(self._pool)))
+
+    def _kill(self, w: _Worker) -> None:
+        with contextlib.suppress(Exception):
+            w.process.kill()
+            w.process.wait(timeout=5)
+        w.conn.close()
+
+    def _replace(self, w: _Worker) -> _Worker:
+        self.replaced += 1
+        self._kill(w)
+        fresh = self._spawn(w.slot)
+        self._pool[self._pool.index(w)] = fresh
+        return fresh
+
+    def _slot(self, w: _Worker) -> tuple[int, float]:
+        return SLOT.unpack_from(self._progress, w.slot * SLOT.size)
+
+    def map(self, kind: str, payloads: Sequence[Hashable], timeout: float) -> list[ItemResult]:
+        if not payloads:
+            return []
+        with self._lock:
+            self._ensure_started()
+            return self._map_locked(kind, payloads, timeout)
+
+    def _map_locked(
+        self, kind: str, payloads: Sequence[Hashable], timeout: float
+    ) -> list[ItemResult]:
+        n = len(payloads)
+        results: list[ItemResult | None] = [None] * n
+        size = max(1, min(256, n // (self.workers * 4)))
+        queue = deque(
+            (i, [(j, payloads[j]) for j in range(i, min(i + size, n))]) for i in range(0, n, size)
+        )
+        idle = deque(self._pool)
+        busy: dict[Connection, _Worker] = {}
+        done = 0
+        deaths = 0
+        limit = timeout + self.grace_s
+        while done < n:
+            if deaths > 2 * self.workers + 2 and done == 0:
+                warnings.warn(
+                    "r1reward: scoring workers keep dying; scoring inline instead", stacklevel=3
+                )
+                for w in busy.values():
+                    if w.chunk:
+                        queue.appendleft((w.chunk[0], w.chunk[2]))
+                for _, items in queue:
+                    for j, p in items:
+                        if results[j] is None:
+                            results[j] = _safe_job(kind, p, timeout)
+                break
+            while queue and idle:
+                w = idle.popleft()
+                chunk_id, items = queue.popleft()
+                w.chunk = (chunk_id, kind, items, timeout)
+                try:
+                    w.conn.send(w.chunk)
+                    busy[w.conn] = w
+                except OSError:
+                    queue.appendleft((chunk_id, items))
+                    deaths += 1
+                    idle.append(self._replace(w))
+            for conn in wait(list(busy), timeout=0.05):
+                w = busy.pop(conn)
+                try:
+                    _, out = conn.recv()
+                except (EOFError, OSError):  # died mid-chunk
+                    deaths += 1
+                    done += self._fail_current(w, results, queue, ERROR, "worker died")
+                    idle.append(self._replace(w))
+                    continue
+                for index, item in out:
+                    results[index] = item
+                done += len(out)
+                w.chunk = None
+                idle.append(w)
+            now = time.monotonic()
+            for conn, w in list(busy.items()):
+                _, started = self._slot(w)
+                dead = w.process.poll() is not None
+                if dead or (started and now - started > limit):
+                    busy.pop(conn)
+                    deaths += dead
+                    status, detail = (
+                        (ERROR, "worker died")
+                        if dead
+                        else (TIMEOUT, f"no result within {limit:g}s")
+                    )
+                    done += self._fail_current(w, results, queue, status, detail)
+                    idle.append(self._replace(w))
+        return results  # type: ignore[return-value]
+
+    def _fail_current(self, w: _Worker, results, queue, status: str, detail: str) -> int:
+        """Record the item the worker was on; requeue the unfinished rest of its chunk."""
+        chunk_id, _, items, _ = w.chunk
+        current, _ = self._slot(w)
+        pending = [(j, p) for j, p in items if results[j] is None]
+        if not any(j == current for j, _ in pending):
+            current = pending[0][0] if pending else -1
+        failed = 0
+        if current >= 0:
+            results[current] = ItemResult(status, detail=detail)
+            failed = 1
+        rest = [(j, p) for j, p in pending if j != current]
+        if rest:
+            queue.appendleft((chunk_id, rest))
+        w.chunk = None
+        return failed
+
+    def close(self) -> None:
+        with self._lock:
+            for w in self._pool:
+                with contextlib.suppress(Exception):
+                    w.conn.send(None)
+            for w in self._pool:
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    w.process.wait(timeout=2)
+                self._kill(w)
+            self._pool = []
+
+
+def _shared_page(size: int) -> int:
+    """An anonymous shared memory file descriptor (memfd, or an unlinked temporary file)."""
+    if hasattr(os, "memfd_create"):
+        fd = os.memfd_create("r1reward-progress", 0)
+    else:  # pragma: no cover - non-Linux
+        import tempfile
+
+        fd, path = tempfile.mkstemp()
+        os.unlink(path)
+    os.ftruncate(fd, size)
+    return fd
+
+
+# ---- the engine --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BatchStats:
+    items: int
+    unique: int
+    timeouts: int
+    errors: int
+    seconds: float
+
+
+class Engine:
+    """Scores batches of jobs: dedup, dispatch (pool, inline or sandbox), order, and stats."""
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        executor: Executor | None = None,
+        inline_below: int = 16,
+        sandbox_factory: Callable[[], Any] | None = None,
+    ) -> None:
+        self.workers = os.cpu_count() or 1 if workers is None else workers
+        self._executor = executor
+        self._inline = InlineExecutor()
+        self.inline_below = inline_below
+        self._sandbox_factory = sandbox_factory
+        self._sandbox = None
+        self._sandbox_lock = threading.Lock()
+        self.last_stats: BatchStats | None = None
+
+    @property
+    def executor(self) -> Executor:
+        if self._executor is None:
+            self._executor = ProcessExecutor(self.workers) if self.workers > 0 else self._inline
+        return self._executor
+
+    def run(
+        self, kind: str, payloads: Sequence[Hashable], *, timeout: float = DEFAULT_TIMEOUT
+    ) -> list[ItemResult]:
+        """One result per payload, in order; never raises for what an item contains."""
+        start = time.perf_counter()
+        unique: dict[Hashable, int] = {}
+        order = [unique.setdefault(p, len(unique)) for p in payloads]
+        keys = list(unique)
+        if kind in SANDBOX_JOBS:
+            scored = self._run_sandboxed(kind, keys, timeout)
+        elif kind in INLINE_JOBS or len(keys) < self.inline_below or self.workers == 0:
+            scored = self._inline.map(kind, keys, timeout)
+        else:
+            scored = self.executor.map(kind, keys, timeout)
+        out = [scored[i] for i in order]
+        self.last_stats = BatchStats(
+            items=len(out),
+            unique=len(keys),
+            timeouts=sum(r.status == TIMEOUT for r in scored),
+            errors=sum(r.status == ERROR for r in scored),
+            seconds=time.perf_counter() - start,
+        )
+        return out
+
+    def sandbox(self):
+        with self._sandbox_lock:
+            if self._sandbox is None:
+                if self._sandbox_factory is not None:
+                    self._sandbox = self._sandbox_factory()
+                else:
+                    from r1reward.sandbox import Sandbox
+
+                    self._sandbox = Sandbox(workers=max(1, self.workers or 1))
+            return self._sandbox
+
+    def _run_sandboxed(self, kind: str, keys: list, timeout: float) -> list[ItemResult]:
+        from concurrent.futures import ThreadPoolExecutor
+
+        from .code_jobs import run_code_job
+
+        sb = self.sandbox()
+        with ThreadPoolExecutor(max_workers=max(1, self.workers or 1)) as threads:
+            return list(threads.map(lambda p: run_code_job(p, sb, timeout), keys))
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.close()
+            self._executor = None
+        if self._sandbox is not None:
+            self._sandbox.close()
+            self._sandbox = None
+
+
+_default: Engine | None = None
+_default_pid = 0
+_default_lock = threading.Lock()
+
+
+def default_engine() -> Engine:
+    """The process-wide engine rewards use unless given one (re-created after a fork)."""
+    global _default, _default_pid
+    with _default_lock:
+        if _default is None or _default_pid != os.getpid():
+            _default = Engine()
+            _default_pid = os.getpid()
+            atexit.register(_default.close)
+        return _default
+
+
+def set_default_engine(engine: Engine) -> None:
+    global _default, _default_pid
+    with _default_lock:
+        _default, _default_pid = engine, os.getpid()

@@ -1,0 +1,494 @@
+"""Reward functions with TRL's contract: `f(completions, prompts=None, **columns) -> list`.
+
+Values are floats, or None.
+
+`None` means not applicable (no or unparseable reference, no tests, too little text to judge).
+Each reward is a picklable object with a stable `__name__` (TRL logs `rewards/<name>/mean`), and
+each scores its whole batch through the batched core (`Engine`), never a loop of its own.
+`details(...)` returns the values with what was seen, for logs and the command line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import regex
+
+from .core import OK, TIMEOUT, Engine, default_engine
+from .inputs import (
+    REFERENCE_ALIASES,
+    column,
+    completion_text,
+    reasoning_field,
+    reward_model_ground_truth,
+)
+
+KIND_COLUMNS = ("data_source", "task", "ability")
+TEST_COLUMNS = ("tests", "test_cases", "verification_info", "input_output")
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    """One completion's reward and what the reward saw (for diagnostics)."""
+
+    value: float | None
+    info: dict = field(default_factory=dict)
+
+
+class Reward:
+    """Base: subclasses implement `details`; calling the reward returns the values."""
+
+    name = "reward"
+
+    def __init__(self, *, name: str | None = None, engine: Engine | None = None) -> None:
+        self.__name__ = name or self.name
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine or default_engine()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["_engine"] = None  # engines hold processes; a copy uses its process's default
+        return state
+
+    def __call__(
+        self, completions: Sequence[Any], prompts: Sequence[Any] | None = None, **columns: Any
+    ) -> list[float | None]:
+        return [s.value for s in self.details(completions, prompts, **columns)]
+
+    def details(
+        self, completions: Sequence[Any], prompts: Sequence[Any] | None = None, **columns: Any
+    ) -> list[Scored]:
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.__name__!r})"
+
+
+# ---- accuracy ----------------------------------------------------------------------------------
+
+
+def looks_like_tests(reference: Any) -> bool:
+    """Code references: stdin/stdout pairs, APPS inputs/outputs, fn_name calls, assert tests."""
+    if isinstance(reference, str):
+        s = reference.lstrip()
+        if not s.startswith(("{", "[")):
+            return False
+        try:
+            reference = json.loads(s)
+        except ValueError:
+            return False
+    if isinstance(reference, Mapping):
+        keys = set(reference)
+        return bool(keys & {"inputs", "test_cases", "test", "test_list", "fn_name", "input_output"})
+    if isinstance(reference, list) and reference:
+        return all(isinstance(t, Mapping) and {"input", "output"} <= set(t) for t in reference)
+    return False
+
+
+def _tests_of(reference: Any) -> Any:
+    if isinstance(reference, str):
+        reference = json.loads(reference)
+    if isinstance(reference, Mapping) and "test_cases" in reference and len(reference) <= 2:
+        return reference["test_cases"]  # open-r1 verification_info
+    if isinstance(reference, Mapping) and "input_output" in reference:
+        inner = reference["input_output"]
+        return json.loads(inner) if isinstance(inner, str) else inner
+    return reference
+
+
+def _kind(reference: Any, declared: Any) -> str | None:
+    if reference is None or (isinstance(reference, str) and not reference.strip()):
+        return None
+    if isinstance(declared, str) and any(
+        k in declared.lower()
+        for k in ("code", "apps", "taco", "livecodebench", "humaneval", "mbpp")
+    ):
+        return "code"
+    return "code" if looks_like_tests(reference) else "math"
+
+
+class Accuracy(Reward):
+    """1.0 when the final answer is right: math by `verifiers.math`, code by all tests passing.
+
+    Dispatch follows the reference's shape, or a `data_source`/`task` column naming a code set.
+    A timed-out check scores `timeout_value` (default 0.0) and is flagged in `details`.
+    """
+
+    name = "accuracy"
+
+    def __init__(
+        self,
+        *,
+        reference_columns: Sequence[str] = REFERENCE_ALIASES,
+        timeout: float = 1.0,
+        timeout_value: float | None = 0.0,
+        code_credit: str = "binary",
+        only_code: bool = False,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        if code_credit not in ("binary", "partial"):
+            raise ValueError("code_credit must be 'binary' or 'partial'")
+        self.only_code = only_code
+        self.reference_columns = tuple(reference_columns)
+        self.timeout = timeout
+        self.timeout_value = timeout_value
+        self.code_credit = code_credit
+
+    def details(self, completions, prompts=None, **columns) -> list[Scored]:
+        n = len(completions)
+        refs = column(columns, self.reference_columns, n)
+        if all(r is None for r in refs):
+            refs = reward_model_ground_truth(columns, n)
+        declared = column(columns, KIND_COLUMNS, n)
+        kinds = [_kind(r, d) for r, d in zip(refs, declared, strict=True)]
+        if self.only_code:
+            kinds = [k if k == "code" else None for k in kinds]
+        out: list[Scored] = [Scored(None, {"reason": "no_reference"})] * n
+        math_idx = [i for i, k in enumerate(kinds) if k == "math"]
+        code_idx = [i for i, k in enumerate(kinds) if k == "code"]
+        if math_idx:
+            payloads = [(str(refs[i]), completion_text(completions[i])) for i in math_idx]
+            for i, r in zip(
+                math_idx, self.engine.run("math", payloads, timeout=self.timeout), strict=True
+            ):
+                out[i] = self._math_scored(r)
+        if code_idx:
+            from .code_jobs import code_payload
+
+            payloads = []
+            for i in code_idx:
+                try:
+                    payloads.append(
+                        code_payload(completion_text(completions[i]), _tests_of(refs[i]))
+                    )
+                except ValueError:
+                    payloads.append(None)
+            valid = [(i, p) for i, p in zip(code_idx, payloads, strict=True) if p is not None]
+            results = (
+                self.engine.run("code", [p for _, p in valid], timeout=self.timeout)
+                if valid
+                else []
+            )
+            for (i, _), r in zip(valid, results, strict=True):
+                out[i] = self._code_scored(r)
+        return out
+
+    def _math_scored(self, r) -> Scored:
+        if r.status == TIMEOUT or (r.status == OK and r.value.reason == "timeout"):
+            return Scored(self.timeout_value, {"reason": "timeout", "timed_out": True})
+        if r.status != OK:
+            return Scored(None, {"reason": "error", "detail": r.detail})
+        v = r.value
+        if v.reason == "no_reference":
+            return Scored(None, {"reason": v.reason})
+        info = {"reason": v.reason, "extracted": v.pred, "reference": v.gold, "method": v.method}
+        return Scored(1.0 if v.equivalent else 0.0, info)
+
+    def _code_scored(self, r) -> Scored:
+        if r.status != OK:
+            return Scored(
+                self.timeout_value if r.status == TIMEOUT else None,
+                {"reason": r.status, "detail": r.detail},
+            )
+        v = r.value
+        if not v.total:
+            return Scored(None, {"reason": "no_tests", "detail": getattr(v, "detail", "")})
+        value = v.fraction if self.code_credit == "partial" else float(v.passed == v.total)
+        return Scored(
+            value,
+            {
+                "reason": "passed" if v.passed == v.total else "failed",
+                "passed": v.passed,
+                "total": v.total,
+            },
+        )
+
+
+class CodePassRate(Accuracy):
+    """Fraction of tests passed (partial credit) for code references; None for others."""
+
+    name = "code_pass_rate"
+    code_credit_default = "partial"
+
+    def __init__(self, **kw: Any) -> None:
+        kw.setdefault("reference_columns", (*TEST_COLUMNS, *REFERENCE_ALIASES))
+        kw["code_credit"] = self.code_credit_default
+        super().__init__(only_code=True, **kw)
+
+
+class CodePass(CodePassRate):
+    """1.0 when every test passes, else 0.0; None for non-code references."""
+
+    name = "code_pass"
+    code_credit_default = "binary"
+
+
+# ---- format ------------------------------------------------------------------------------------
+
+
+class ThinkFormat(Reward):
+    """1.0 when the reasoning sits in exactly one think block (or a reasoning field) and an answer
+    follows; see `verifiers.think.check_format` for the rules. Pre-filled `<think>` is detected
+    automatically unless `prefilled_think` is set."""
+
+    name = "think_format"
+
+    def __init__(self, *, graded: bool = False, **options: Any) -> None:
+        engine = options.pop("engine", None)
+        name = options.pop("name", None)
+        super().__init__(name=name or ("tag_count" if graded else self.name), engine=engine)
+        options.setdefault("prefilled_think", "auto")
+        self.graded = graded
+        self.options = tuple(sorted(options.items()))
+
+    def details(self, completions, prompts=None, **columns) -> list[Scored]:
+        payloads = [(_hashable_completion(c), self.options) for c in completions]
+        out = []
+        for r in self.engine.run("format", payloads):
+            if r.status != OK:
+                out.append(Scored(0.0, {"reason": r.status, "detail": r.detail}))
+                continue
+            v = r.value
+            value = v.score if self.graded else (1.0 if v.ok else 0.0)
+            out.append(Scored(value, {"problems": list(v.problems)}))
+        return out
+
+
+class TagCount(ThinkFormat):
+    """Graded format reward (partial credit per correct tag), not foolable by repeated tags."""
+
+    name = "tag_count"
+
+    def __init__(self, **options: Any) -> None:
+        super().__init__(graded=True, **options)
+
+
+def _hashable_completion(c: Any) -> Any:
+    if isinstance(c, str):
+        return c
+    text, reasoning = completion_text(c), reasoning_field(c)
+    message = {"role": "assistant", "content": text}
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
+    return tuple(sorted(message.items()))
+
+
+# ---- language ----------------------------------------------------------------------------------
+
+
+class LanguageConsistency(Reward):
+    """Share of target-language words in the chain of thought (R1's language reward), or None
+    when there is too little text. The target comes from `target` or a `target_lang` column."""
+
+    name = "language_consistency"
+
+    def __init__(
+        self,
+        target: str | None = None,
+        *,
+        target_column: str = "target_lang",
+        backend: str = "fasttext",
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        self.target = target
+        self.target_column = target_column
+        self.backend = backend
+
+    def details(self, completions, prompts=None, **columns) -> list[Scored]:
+        from r1reward.verifiers.think import extract_cot
+
+        n = len(completions)
+        targets = [self.target] * n if self.target else column(columns, (self.target_column,), n)
+        payloads, where = [], []
+        for i, (c, target) in enumerate(zip(completions, targets, strict=True)):
+            if not target:
+                continue
+            cot = extract_cot(c if isinstance(c, str) else _message(c))
+            if cot is None:
+                cot = completion_text(c)
+            payloads.append((cot, str(target), self.backend))
+            where.append(i)
+        out = [Scored(None, {"reason": "no_target"})] * n
+        results = self.engine.run("language", payloads)
+        for i, payload, r in zip(where, payloads, results, strict=True):
+            out[i] = (
+                Scored(r.value, {"target": payload[1]})
+                if r.status == OK
+                else Scored(None, {"reason": r.status})
+            )
+        return out
+
+
+def _message(c: Any) -> dict:
+    message = {"role": "assistant", "content": completion_text(c)}
+    reasoning = reasoning_field(c)
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
+    return message
+
+
+# ---- length and shape --------------------------------------------------------------------------
+
+
+def _lengths(
+    completions, columns: Mapping[str, Any], unit: str, tokenizer: Callable[[str], Sequence] | None
+) -> list[int]:
+    if unit == "chars":
+        return [len(completion_text(c)) for c in completions]
+    if unit != "tokens":
+        raise ValueError("unit must be 'chars' or 'tokens'")
+    ids = columns.get("completion_ids")
+    if ids is not None:
+        return [len(x) for x in ids]
+    if tokenizer is None:
+        raise ValueError("unit='tokens' needs TRL's completion_ids column or a tokenizer")
+    return [len(tokenizer(completion_text(c))) for c in completions]
+
+
+class CosineLength(Reward):
+    """Kimi 1.5 / open-r1 cosine length scaling: short correct answers earn most, short wrong
+    answers are punished most. Progress is clamped to [0, 1]; no or unparseable reference: None."""
+
+    name = "cosine_length"
+
+    def __init__(
+        self,
+        *,
+        max_len: int = 1000,
+        min_value_wrong: float = -1.0,
+        max_value_wrong: float = -0.5,
+        min_value_correct: float = 0.5,
+        max_value_correct: float = 1.0,
+        unit: str = "chars",
+        tokenizer: Callable[[str], Sequence] | None = None,
+        accuracy: Accuracy | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        if max_len <= 0:
+            raise ValueError("max_len must be positive")
+        self.max_len, self.unit, self.tokenizer = max_len, unit, tokenizer
+        self.wrong = (min_value_wrong, max_value_wrong)
+        self.correct = (min_value_correct, max_value_correct)
+        self.accuracy = accuracy or Accuracy(engine=kw.get("engine"))
+
+    def details(self, completions, prompts=None, **columns) -> list[Scored]:
+        acc = self.accuracy.details(completions, prompts, **columns)
+        lengths = _lengths(completions, columns, self.unit, self.tokenizer)
+        out = []
+        for a, length in zip(acc, lengths, strict=True):
+            if a.value is None:
+                out.append(Scored(None, a.info))
+                continue
+            progress = min(1.0, max(0.0, length / self.max_len))
+            cosine = math.cos(progress * math.pi)
+            lo, hi = self.correct if a.value >= 1.0 else (self.wrong[1], self.wrong[0])
+            out.append(Scored(lo + 0.5 * (hi - lo) * (1.0 + cosine), {"length": length}))
+        return out
+
+
+class SoftOverlong(Reward):
+    """DAPO soft overlong punishment: 0 up to max_len - cache_len, then a linear ramp to -1 at
+    max_len, and -1 beyond."""
+
+    name = "soft_overlong"
+
+    def __init__(
+        self,
+        *,
+        max_len: int = 4096,
+        cache_len: int = 512,
+        unit: str = "tokens",
+        tokenizer: Callable[[str], Sequence] | None = None,
+        **kw: Any,
+    ) -> None:
+        super().__init__(**kw)
+        if not 0 < cache_len <= max_len:
+            raise ValueError("need 0 < cache_len <= max_len")
+        self.max_len, self.cache_len, self.unit, self.tokenizer = (
+            max_len,
+            cache_len,
+            unit,
+            tokenizer,
+        )
+
+    def details(self, completions, prompts=None, **columns) -> list[Scored]:
+        out = []
+        for length in _lengths(completions, columns, self.unit, self.tokenizer):
+            expected = self.max_len - self.cache_len
+            if length <= expected:
+                value = 0.0
+            elif length <= self.max_len:
+                value = (expected - length) / self.cache_len
+            else:
+                value = -1.0
+            out.append(Scored(value, {"length": length}))
+        return out
+
+
+_WORDS = regex.compile(r"\w+")
+
+
+class RepetitionPenalty(Reward):
+    """Penalty in [max_penalty, 0] growing with the share of repeated word n-grams."""
+
+    name = "repetition_penalty"
+
+    def __init__(self, *, ngram_size: int = 3, max_penalty: float = -1.0, **kw: Any) -> None:
+        super().__init__(**kw)
+        if max_penalty > 0 or ngram_size < 1:
+            raise ValueError("max_penalty must be <= 0 and ngram_size >= 1")
+        self.ngram_size, self.max_penalty = ngram_size, max_penalty
+
+    def details(self, completions, prompts=None, **columns) -> list[Scored]:
+        out = []
+        for c in completions:
+            words = _WORDS.findall(completion_text(c).lower())
+            grams = [
+                tuple(words[i : i + self.ngram_size])
+                for i in range(len(words) - self.ngram_size + 1)
+            ]
+            if not grams:
+                out.append(Scored(0.0, {"ngrams": 0}))
+                continue
+            repeated = 1 - len(set(grams)) / len(grams)
+            out.append(
+                Scored(
+                    repeated * self.max_penalty,
+                    {"ngrams": len(grams), "repeated": round(repeated, 4)},
+                )
+            )
+        return out
+
+
+_STEP = regex.compile(r"(?m)Step \d+:|^\d+\.|\n-|\n\*|First,|Second,|Next,|Finally,")
+
+
+class ReasoningSteps(Reward):
+    """open-r1's step reward: min(1, steps / 3), counting 'Step n:', numbered lines, bullets and
+    'First,'/'Next,'/'Finally,' in the reasoning (the think block when present)."""
+
+    name = "reasoning_steps"
+
+    def __init__(self, *, target_steps: int = 3, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.target_steps = target_steps
+
+    def details(self, completions, prompts=None, **columns) -> list[Scored]:
+        from r1reward.verifiers.think import extract_cot
+
+        out = []
+        for c in completions:
+            text = extract_cot(c if isinstance(c, str) else _message(c)) or completion_text(c)
+            steps = len(_STEP.findall(text))
+            out.append(Scored(min(1.0, steps / self.target_steps), {"steps": steps}))
+        return out

@@ -1,0 +1,44 @@
+"""A scoring worker: a clean interpreter that runs jobs for the batch core.
+
+Started as `python -c "from r1reward.rewards.worker import main; main(...)"` rather than through
+multiprocessing, so it never re-imports the trainer's `__main__` script and never inherits a
+forked copy of a trainer's threads or CUDA state. It talks over one duplex pipe (pickled chunks
+in, pickled results out) and publishes the item it is on in a shared page, so the parent's
+watchdog can kill it when an item overruns.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+import struct
+import time
+from multiprocessing.connection import Connection
+
+SLOT = struct.Struct("qd")  # (item index, monotonic start time or 0.0 when idle)
+
+
+def main(conn_fd: int, progress_fd: int, slot: int, size: int) -> None:
+    from .core import _safe_job  # imported here: the parent's import of this module stays light
+
+    conn = Connection(conn_fd)
+    progress = mmap.mmap(progress_fd, size)
+    os.close(progress_fd)
+    offset = slot * SLOT.size
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return
+        if msg is None:
+            return
+        chunk_id, kind, items, timeout = msg
+        out = []
+        for index, payload in items:
+            SLOT.pack_into(progress, offset, index, time.monotonic())
+            out.append((index, _safe_job(kind, payload, timeout)))
+        SLOT.pack_into(progress, offset, -1, 0.0)
+        try:
+            conn.send((chunk_id, out))
+        except (BrokenPipeError, OSError):
+            return

@@ -1,0 +1,30 @@
+"""Jobs for testing the batch core from inside its worker processes."""
+
+from __future__ import annotations
+
+import os
+import time
+
+
+def echo(payload: tuple, timeout: float):
+    return payload[0]
+
+
+def hang(payload: tuple, timeout: float):
+    if payload[0] == "hang":
+        time.sleep(60)
+    return payload[0]
+
+
+def crash(payload: tuple, timeout: float):
+    if payload[0] == "crash":
+        os._exit(3)
+    return payload[0]
+
+
+def pid(payload: tuple, timeout: float):
+    return os.getpid()
+
+
+def raises(payload: tuple, timeout: float):
+    raise RuntimeError(f"bad item {payload[0]}")

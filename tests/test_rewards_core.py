@@ -1,0 +1,74 @@
+"""The batched scoring core: order, dedup, time bounds, crash isolation, warm workers."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from r1reward.rewards.core import ERROR, OK, TIMEOUT, Engine, InlineExecutor, ProcessExecutor
+
+
+@pytest.fixture(scope="module")
+def engine():
+    e = Engine(executor=ProcessExecutor(2, grace_s=0.3), inline_below=0)
+    yield e
+    e.close()
+
+
+def test_results_in_input_order_and_identical_items_scored_once(engine):
+    payloads = [(i % 50,) for i in range(1000)]
+    results = engine.run("tests.core_jobs:echo", payloads)
+    assert [r.value for r in results] == [p[0] for p in payloads]
+    assert all(r.status == OK for r in results)
+    assert engine.last_stats.items == 1000 and engine.last_stats.unique == 50
+
+
+def test_hanging_item_times_out_without_stalling_the_batch(engine):
+    payloads = [("a",), ("hang",), ("b",), ("c",)] + [(str(i),) for i in range(200)]
+    start = time.monotonic()
+    results = engine.run("tests.core_jobs:hang", payloads, timeout=0.2)
+    elapsed = time.monotonic() - start
+    assert results[1].status == TIMEOUT
+    assert [r.value for i, r in enumerate(results) if i != 1] == [
+        p[0] for i, p in enumerate(payloads) if i != 1
+    ]
+    assert elapsed < 5
+    assert engine.last_stats.timeouts == 1
+
+
+def test_crashing_item_errors_alone_and_worker_is_replaced(engine):
+    before = engine.executor.replaced
+    payloads = [("x",), ("crash",), ("y",)] + [(str(i),) for i in range(100)]
+    results = engine.run("tests.core_jobs:crash", payloads)
+    assert results[1].status == ERROR and "died" in results[1].detail
+    assert all(r.status == OK for i, r in enumerate(results) if i != 1)
+    assert engine.executor.replaced > before
+    again = engine.run("tests.core_jobs:echo", [(i,) for i in range(64)])
+    assert [r.value for r in again] == list(range(64))
+
+
+def test_job_exceptions_become_errors(engine):
+    results = engine.run("tests.core_jobs:raises", [(1,), (2,)])
+    assert [r.status for r in results] == [ERROR, ERROR]
+    assert "bad item" in results[0].detail
+
+
+def test_workers_are_warm_and_both_used(engine):
+    pids = {r.value for r in engine.run("tests.core_jobs:pid", [(i,) for i in range(2000)])}
+    assert len(pids) == 2
+    pids_again = {
+        r.value for r in engine.run("tests.core_jobs:pid", [(i,) for i in range(2000, 4000)])
+    }
+    assert pids_again == pids  # no process start per batch
+
+
+def test_inline_executor_matches_pool(engine):
+    payloads = [(i % 7,) for i in range(100)]
+    inline = Engine(executor=InlineExecutor(), inline_below=0).run("tests.core_jobs:echo", payloads)
+    assert [r.value for r in inline] == [
+        r.value for r in engine.run("tests.core_jobs:echo", payloads)
+    ]
+
+
+def test_empty_batch(engine):
+    assert engine.run("math", []) == []
