@@ -298,6 +298,9 @@ def test_extract_cot_all_sources():
         "```\n" * 250_000,
         "<think>" + "`" * 1_000_000,
         "<think>" + "$" * 1_000_000 + "</think>a",
+        "```a" * 250_000,
+        "```\n<think>\n```\n" * 60_000,
+        "<think>\n" + "```\n</think>\n" * 100_000,
     ],
 )
 def test_adversarial_megabyte_is_fast(text):

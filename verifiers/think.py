@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 AnswerTags = Literal["required", "optional", "forbidden"]
 Prefill = bool | Literal["auto"]
@@ -79,58 +79,78 @@ class FormatVerdict:
         return self.ok
 
 
-@dataclass(frozen=True, slots=True)
-class _Tag:
+class _Tag(NamedTuple):
     kind: str  # "think", "/think", "answer", "/answer"
     start: int
     end: int
 
 
-def _tag_regex(think: tuple[str, str], answer: tuple[str, str]) -> re.Pattern[str]:
-    # Fence lines (CommonMark: up to 3 spaces of indent, 3+ backticks or tildes) and literal tags.
-    # Every alternative is a literal or a bounded class run: no backtracking blow-up.
-    alts = [
-        r"(?P<fence>^[ ]{0,3}(?:`{3,}|~{3,}))",
-        f"(?P<think>{re.escape(think[0])})",
-        f"(?P<cthink>{re.escape(think[1])})",
-        f"(?P<answer>{re.escape(answer[0])})",
-        f"(?P<canswer>{re.escape(answer[1])})",
-    ]
-    return re.compile("|".join(alts), re.MULTILINE)
-
-
-_KIND = {"think": "think", "cthink": "/think", "answer": "answer", "canswer": "/answer"}
+_KINDS = ("think", "/think", "answer", "/answer")
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
-_REGEX_CACHE: dict[tuple[tuple[str, str], tuple[str, str]], re.Pattern[str]] = {}
-_REST_OF_LINE = re.compile(r"[^\n]*")
+_FENCE_RUN = re.compile(r"`{3,}|~{3,}")  # starts with a literal: the engine skips ahead fast
 
 
-def _pattern(think: tuple[str, str], answer: tuple[str, str]) -> re.Pattern[str]:
-    key = (think, answer)
-    pat = _REGEX_CACHE.get(key)
-    if pat is None:
-        pat = _REGEX_CACHE[key] = _tag_regex(think, answer)
-    return pat
+def _find_all(text: str, needle: str, kind: str, out: list[_Tag]) -> None:
+    # str.find is a C-speed scan; a regex of alternatives costs ~50 ns per character instead
+    i = text.find(needle)
+    n = len(needle)
+    while i != -1:
+        out.append(_Tag(kind, i, i + n))
+        i = text.find(needle, i + n)
 
 
-def _tags(text: str, pat: re.Pattern[str]) -> list[_Tag]:
-    """Tags outside fenced code blocks, in order. A fence closes on a line with the same character
-    repeated at least as often and nothing else; an unclosed fence hides nothing."""
-    tags: list[_Tag] = []
-    fence: tuple[str, int, int] | None = None  # (char, length, index into tags at opening)
-    for m in pat.finditer(text):
-        group = m.lastgroup
-        if group == "fence":
-            run = m.group().lstrip(" ")
-            rest = _REST_OF_LINE.match(text, m.end()).group()  # type: ignore[union-attr]
-            if fence is None:
-                fence = (run[0], len(run), len(tags))
-            elif run[0] == fence[0] and len(run) >= fence[1] and not rest.strip():
-                del tags[fence[2] :]  # everything since the opening was code
-                fence = None
+def _fences(text: str) -> list[tuple[int, int]]:
+    """Spans of fenced code blocks (CommonMark-ish: a run of 3+ backticks or tildes after at most
+    3 spaces at a line start; closed by a line of the same character repeated at least as often
+    and nothing else). An unclosed fence hides nothing."""
+    spans: list[tuple[int, int]] = []
+    opening: tuple[str, int, int] | None = None  # (char, length, start)
+    line_start = scanned = 0
+    for m in _FENCE_RUN.finditer(text):
+        nl = text.rfind("\n", scanned, m.start())  # only scan what is new: linear overall
+        scanned = m.start()
+        if nl != -1:
+            line_start = nl + 1
+        indent = text[line_start : m.start()]
+        if len(indent) > 3 or indent.strip(" "):
+            continue  # not at a line start: inline backticks
+        run = m.group()
+        if opening is None:
+            opening = (run[0], len(run), line_start)
             continue
-        tags.append(_Tag(_KIND[group], m.start(), m.end()))  # type: ignore[index]
+        line_end = text.find("\n", m.end())
+        rest = text[m.end() : line_end if line_end != -1 else len(text)]
+        if run[0] == opening[0] and len(run) >= opening[1] and not rest.strip():
+            spans.append((opening[2], m.end()))
+            opening = None
+    return spans
+
+
+def _outside(tags: list[_Tag], spans: list[tuple[int, int]]) -> list[_Tag]:
+    """Tags not inside any span; both lists are sorted, so one merge pass."""
+    kept: list[_Tag] = []
+    i = 0
+    for t in tags:
+        while i < len(spans) and spans[i][1] <= t.start:
+            i += 1
+        if i == len(spans) or t.start < spans[i][0]:
+            kept.append(t)
+    return kept
+
+
+def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_Tag]:
+    """Tags outside fenced code blocks, in order of position."""
+    tags: list[_Tag] = []
+    for needle, kind in zip((*think, *answer), _KINDS, strict=True):
+        _find_all(text, needle, kind, tags)
+    if not tags:
+        return tags
+    tags.sort(key=lambda t: t.start)
+    if "```" in text or "~~~" in text:
+        spans = _fences(text)
+        if spans:
+            tags = _outside(tags, spans)
     return tags
 
 
@@ -181,8 +201,7 @@ def check_format(
         return FormatVerdict(False, (NOT_TEXT,), None, None, 0.0, detail=error or "")
     if len(text) + len(field or "") > max_chars:
         return FormatVerdict(False, (TOO_LARGE,), None, None, 0.0, detail=f"over {max_chars} chars")
-    pat = _pattern(think_tags, answer_tag_names)
-    tags = _tags(text, pat)
+    tags = _tags(text, think_tags, answer_tag_names)
     if field is not None:
         return _judge_field(text, field, tags, answer_tags, strict)
     return _judge_tags(text, tags, prefilled_think, answer_tags, strict, allow_empty_think)
