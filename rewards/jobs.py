@@ -28,6 +28,8 @@ def _format(payload: tuple, timeout: float) -> Any:
     from r1reward.verifiers.think import check_format
 
     completion, options = payload
+    if isinstance(completion, tuple):  # a message, frozen into sorted pairs to be hashable
+        completion = dict(completion)
     return check_format(completion, **dict(options))
 
 

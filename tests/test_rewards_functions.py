@@ -1,0 +1,210 @@
+"""Reward functions: TRL contract, semantics, composition, group statistics and adapters."""
+
+from __future__ import annotations
+
+import math
+import pickle
+
+import pytest
+from r1reward.rewards import (
+    Accuracy,
+    CosineLength,
+    Engine,
+    LanguageConsistency,
+    ReasoningSteps,
+    RepetitionPenalty,
+    SoftOverlong,
+    TagCount,
+    ThinkFormat,
+    group_stats,
+    r1,
+    r1_zero,
+    weighted,
+)
+from r1reward.rewards.adapters import compute_score, reward_func
+from r1reward.rewards.core import ERROR, ItemResult
+
+INLINE = Engine(workers=0)
+
+
+def conv(content: str, reasoning: str | None = None) -> list[dict]:
+    message = {"role": "assistant", "content": content}
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
+    return [message]
+
+
+def test_accuracy_plain_and_conversational_and_aliases():
+    acc = Accuracy(engine=INLINE)
+    completions = [r"<think>t</think> \boxed{2}", conv(r"\boxed{3}"), conv(r"\boxed{2}", "hmm")]
+    assert acc(completions, solution=["2", "2", "2"]) == [1.0, 0.0, 1.0]
+    assert acc(completions, answer=["2", "2", "2"]) == [1.0, 0.0, 1.0]
+    assert acc(completions, ground_truth=["2", "2", "2"]) == [1.0, 0.0, 1.0]
+    assert Accuracy(reference_columns=("gold",), engine=INLINE)(completions, gold=["3"] * 3) == [
+        0.0,
+        1.0,
+        0.0,
+    ]
+
+
+def test_accuracy_is_none_without_a_reference():
+    acc = Accuracy(engine=INLINE)
+    assert acc([r"\boxed{1}", r"\boxed{1}"], solution=[None, ""]) == [None, None]
+    assert acc([r"\boxed{1}"]) == [None]
+
+
+def test_accuracy_reads_verl_reward_model_column():
+    acc = Accuracy(engine=INLINE)
+    assert acc([r"\boxed{5}"], reward_model=[{"ground_truth": "5"}]) == [1.0]
+
+
+def test_accuracy_dispatches_code_by_shape_and_data_source():
+    calls = []
+
+    class SpyEngine(Engine):
+        def run(self, kind, payloads, *, timeout=1.0):
+            calls.append(kind)
+            return [ItemResult(ERROR, detail="spy")] * len(payloads)
+
+    acc = Accuracy(engine=SpyEngine(workers=0))
+    acc(["print(1)"], solution=[{"inputs": ["1"], "outputs": ["1"]}])
+    acc(["print(1)"], solution=['[{"input": "1", "output": "1"}]'])
+    acc(["print(1)"], solution=[{"fn_name": "f", "inputs": [[1]], "outputs": [1]}])
+    acc(["print(1)"], solution=["2"], data_source=["codecontests"])
+    acc([r"\boxed{1}"], solution=["1"], data_source=["math"])
+    assert calls == ["code", "code", "code", "code", "math"]
+
+
+def test_timeout_is_scored_by_policy_and_flagged():
+    acc = Accuracy(engine=INLINE, timeout=0.0, timeout_value=0.0)
+    scored = acc.details([r"\boxed{\frac{1}{2}\sqrt{3}}"], solution=[r"\frac{\sqrt3}{2}"])
+    assert scored[0].value == 0.0 and scored[0].info.get("timed_out") is True
+
+
+def test_rewards_are_picklable_with_stable_names():
+    for reward in (
+        Accuracy(),
+        ThinkFormat(),
+        TagCount(),
+        LanguageConsistency("en"),
+        r1_zero(),
+        r1("zh"),
+    ):
+        clone = pickle.loads(pickle.dumps(reward))
+        assert clone.__name__ == reward.__name__
+    assert [Accuracy().__name__, ThinkFormat().__name__, TagCount().__name__] == [
+        "accuracy",
+        "think_format",
+        "tag_count",
+    ]
+
+
+def test_think_format_prefilled_and_graded():
+    fmt = ThinkFormat(engine=INLINE)
+    assert fmt(
+        ["<think>a</think> b", "a</think> b", "no tags", "<think>a</think><think>b</think> c"]
+    ) == [1.0, 1.0, 0.0, 0.0]
+    assert fmt([conv("answer", reasoning="thinking")]) == [1.0]
+    graded = TagCount(engine=INLINE)(["<think>a</think> b", "<think><think>a</think> b"])
+    assert graded[0] == 1.0 and 0.0 <= graded[1] < 1.0
+
+
+def test_language_consistency_target_fixed_or_from_column():
+    lang = LanguageConsistency("zh", engine=INLINE, backend="script")
+    values = lang(
+        [
+            "<think>我们先计算这个数的平方。</think> 4",
+            "<think>We first compute the square.</think> 4",
+        ]
+    )
+    assert values[0] == pytest.approx(1.0) and values[1] == pytest.approx(0.0)
+    by_column = LanguageConsistency(engine=INLINE, backend="script")
+    assert by_column(["<think>Хорошо, посчитаем.</think> 4", "x"], target_lang=["ru", None]) == [
+        pytest.approx(1.0),
+        None,
+    ]
+
+
+def test_cosine_length_clamped_and_none_for_bad_reference():
+    cos = CosineLength(max_len=100, engine=INLINE)
+    right_short, right_long = r"\boxed{2}", r"\boxed{2}" + " " * 500
+    wrong_short, wrong_long = r"\boxed{3}", r"\boxed{3}" + " " * 500
+    v = cos(
+        [right_short, right_long, wrong_short, wrong_long, right_short],
+        solution=["2", "2", "2", "2", ""],
+    )
+    assert v[0] > v[1] >= 0.5 and v[1] == pytest.approx(0.5)  # progress clamped at 1
+    assert v[2] < v[3] <= -0.5 and v[2] == pytest.approx(-1.0, abs=0.01)
+    assert v[4] is None  # open-r1 scores this 1.0
+
+
+def test_soft_overlong_dapo():
+    r = SoftOverlong(max_len=10, cache_len=4, unit="chars")
+    assert r(["x" * 6, "x" * 8, "x" * 10, "x" * 11]) == [0.0, -0.5, -1.0, -1.0]
+    assert SoftOverlong(max_len=10, cache_len=4)(["ignored"], completion_ids=[[1] * 8]) == [-0.5]
+    with pytest.raises(ValueError):
+        SoftOverlong(max_len=10, cache_len=4)(["no ids"])
+
+
+def test_repetition_and_steps():
+    rep = RepetitionPenalty(ngram_size=2, max_penalty=-1.0)
+    v = rep(["a b a b a b a b", "the quick brown fox jumps", ""])
+    assert v[0] < v[1] == 0.0 and v[2] == 0.0
+    steps = ReasoningSteps()(
+        ["<think>Step 1: a\nStep 2: b\nStep 3: c</think> x", "<think>just think</think> x"]
+    )
+    assert steps == [1.0, 0.0]
+
+
+def test_weighted_sum_components_and_none_policy():
+    w = weighted({Accuracy(engine=INLINE): 2.0, ThinkFormat(engine=INLINE): 0.5})
+    values = w(
+        [r"<think>t</think> \boxed{2}", r"\boxed{2}", "<think>t</think> x"],
+        solution=["2", "2", None],
+    )
+    assert values == [2.5, 2.0, 0.5]
+    assert w.last_components == {"accuracy": [1.0, 1.0, None], "think_format": [1.0, 0.0, 1.0]}
+    with pytest.raises(ValueError):
+        weighted({Accuracy(): 1.0, Accuracy(): 1.0})
+
+
+def test_presets():
+    zero = r1_zero()
+    assert {r.__name__ for r, _ in zero.components} == {"accuracy", "think_format"}
+    assert all(w == 1.0 for _, w in zero.components)
+    full = r1("en")
+    assert {r.__name__ for r, _ in full.components} == {
+        "accuracy",
+        "think_format",
+        "language_consistency",
+    }
+
+
+def test_group_stats_advantages_and_zero_variance():
+    s = group_stats([1.0, 0.0, 1.0, 1.0, 1.0, 1.0, None, 0.0, 0.0], 3)
+    assert s.means[0] == pytest.approx(2 / 3) and s.stds[1] == 0.0
+    assert s.advantages[0] == pytest.approx((1 - 2 / 3) / math.sqrt(2 / 9))
+    assert s.advantages[3:6] == [0.0, 0.0, 0.0] and s.advantages[6] is None
+    assert s.zero_variance_fraction == pytest.approx(2 / 3)
+    assert group_stats([1.0, 0.0], ["a", "b"]).zero_variance_fraction == 1.0
+
+
+def test_verl_compute_score_single_and_batch():
+    one = compute_score("math", r"so \boxed{4}", "4")
+    assert one["score"] == 1.0 and one["pred"] == "4" and one["reason"] == "equivalent"
+    many = compute_score(
+        data_sources=["m", "m"],
+        solution_strs=[r"\boxed{1}", r"\boxed{2}"],
+        ground_truths=["1", "1"],
+        extra_infos=[None, None],
+    )
+    assert [d["score"] for d in many] == [1.0, 0.0]
+    assert all(isinstance(d, dict) and "score" in d for d in many)
+
+
+def test_openrlhf_reward_func():
+    prompts = ["Q1 ", "Q2 "]
+    queries = [p + r"<think>t</think> \boxed{7}" for p in prompts]
+    out = reward_func(queries, prompts, ["7", "8"])
+    assert out["rewards"] == [2.0, 1.0] and out["scores"] == out["rewards"]
+    assert out["extra_logs"] == {"accuracy": 0.5, "think_format": 1.0}
