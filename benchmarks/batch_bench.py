@@ -1,0 +1,161 @@
+"""Batch core benchmark: 10,000 mixed R1-style rollouts scored through the core with 1 and 2
+workers, against a sequential per-item loop over the same verifiers on the same inputs.
+
+Rollouts are built from the shared Qwen2.5-Math chains of thought (reasoning in <think>, the boxed
+answer after it), made unique per item so deduplication cannot flatter the core; a share of them
+target Chinese (scored 0 by the language reward), and a few are small Python programs with
+stdin/stdout tests, run in the sandbox.
+
+    python benchmarks/batch_bench.py [--items 10000] [--code-items 100]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+from r1reward.rewards import Engine
+from r1reward.rewards.compose import Weighted
+from r1reward.rewards.functions import Accuracy, LanguageConsistency, ThinkFormat
+from r1reward.verifiers.math import verify
+from r1reward.verifiers.math.extract import find_boxes
+from r1reward.verifiers.math.verify import clear_caches
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data" / "math" / "qwen25_math_cot_800.jsonl"
+RESULTS = ROOT / "benchmarks" / "results" / "batch.md"
+
+
+def build(n_items: int, n_code: int, seed_offset: int = 0) -> tuple[list[str], list, list[str]]:
+    rows = [json.loads(line) for line in SHARED.open(encoding="utf-8")]
+    completions, references, targets = [], [], []
+    for i in range(n_items - n_code):
+        row = rows[i % len(rows)]
+        boxes = find_boxes(row["completion"])
+        answer = boxes[-1][2] if boxes else "?"
+        completions.append(
+            f"<think>{row['completion']}\n(attempt {i + seed_offset})</think>\n"
+            f"The final answer is $\\boxed{{{answer}}}$."
+        )
+        references.append(row["gold"])
+        targets.append("zh" if i % 10 == 0 else "en")
+    for i in range(n_code):
+        k = i + seed_offset
+        program = f"import sys\nn = int(sys.stdin.read())\nprint(n * {k % 7 + 2})\n"
+        completions.append(
+            f"<think>Multiply the input by {k % 7 + 2}.</think>\n```python\n{program}```"
+        )
+        references.append(
+            {
+                "inputs": [f"{k}\n", "3\n"],
+                "outputs": [f"{k * (k % 7 + 2)}\n", f"{3 * (k % 7 + 2)}\n"],
+            }
+        )
+        targets.append("en")
+    return completions, references, targets
+
+
+def sequential(completions, references, targets, sandbox) -> float:
+    """What a user writes without the core: one loop, one item at a time, each verifier inline."""
+    from r1reward.verifiers.code import run_tests
+    from r1reward.verifiers.language import target_language_share
+    from r1reward.verifiers.think import check_format, extract_cot
+
+    start = time.perf_counter()
+    for c, ref, target in zip(completions, references, targets, strict=True):
+        if isinstance(ref, dict):
+            run_tests(c, ref, sandbox=sandbox)
+        else:
+            verify(ref, c)
+        check_format(c, prefilled_think="auto")
+        cot = extract_cot(c)
+        if cot:
+            target_language_share(cot, target)
+    return time.perf_counter() - start
+
+
+def through_core(
+    workers: int, completions, references, targets, warm
+) -> tuple[float, Engine, list]:
+    engine = Engine(workers=workers)
+    reward = Weighted(
+        {
+            Accuracy(engine=engine): 1.0,
+            ThinkFormat(engine=engine): 1.0,
+            LanguageConsistency(engine=engine): 1.0,
+        },
+        name="r1",
+    )
+    reward(warm[0], solution=warm[1], target_lang=warm[2])  # start workers, load models
+    start = time.perf_counter()
+    values = reward(completions, solution=references, target_lang=targets)
+    elapsed = time.perf_counter() - start
+    return elapsed, engine, values
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--items", type=int, default=10_000)
+    parser.add_argument("--code-items", type=int, default=100)
+    args = parser.parse_args()
+    if not SHARED.exists():
+        print(f"needs {SHARED}", file=sys.stderr)
+        return 2
+    data = build(args.items, args.code_items)
+    warm = build(200, 4, seed_offset=10**6)
+    n = len(data[0])
+
+    from r1reward.sandbox import Sandbox
+
+    with Sandbox(workers=1) as sandbox:
+        sequential(*warm, sandbox)  # imports and model loads, so the loop is measured warm too
+        clear_caches()
+        t_seq = sequential(*data, sandbox)
+
+    rows = []
+    results = {}
+    for workers in (1, 2):
+        clear_caches()
+        t, engine, values = through_core(workers, *data, warm)
+        stats = engine.last_stats
+        results[workers] = (t, values, engine)
+        rows.append((workers, t, stats))
+        engine.close()
+    assert results[1][1] == results[2][1], "1 and 2 workers disagree"
+
+    t1, t2 = results[1][0], results[2][0]
+    lines = [
+        f"# Batch core: {n} mixed rollouts (math, format, language; {args.code_items} code)",
+        "",
+        f"Machine: {os.cpu_count()} cores, Python {sys.version.split()[0]}.",
+        "Command: `python benchmarks/batch_bench.py`",
+        "",
+        "| scorer | seconds | items/s | speed-up vs loop |",
+        "|---|---:|---:|---:|",
+        f"| sequential per-item loop | {t_seq:.2f} | {n / t_seq:,.0f} | 1.00x |",
+        f"| core, 1 worker | {t1:.2f} | {n / t1:,.0f} | {t_seq / t1:.2f}x |",
+        f"| core, 2 workers | {t2:.2f} | {n / t2:,.0f} | {t_seq / t2:.2f}x |",
+        "",
+        f"- core overhead per item (1 worker vs loop): {(t1 - t_seq) / n * 1e6:+.1f} us"
+        " (target <= 50 us)",
+        f"- speed-up with 2 workers vs the loop: {t_seq / t2:.2f}x (target >= 1.8x)",
+        f"- timeouts in the batch: {sum(s.timeouts for _, _, s in rows if s)};"
+        f" errors: {sum(s.errors for _, _, s in rows if s)}",
+        f"- mean reward: {statistics.fmean(v for v in results[2][1] if v is not None):.3f}",
+    ]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
