@@ -1,0 +1,154 @@
+# ruff: noqa: E501  (sample text reads better unwrapped)
+"""Language share speed on the same 2 KB chains of thought: ours vs per-word LID baselines.
+
+Run: python benchmarks/language_bench.py  (prints tables, writes benchmarks/results/language.md)
+
+Baselines (what people do without a script stage): per-word fastText lid.176 (the bundled
+model, each masked word predicted on its own, share = words labelled as the target) and per-word
+langdetect (seeded). Both are run on fewer CoTs because they are slow; figures are per CoT.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from r1reward.verifiers import language_lid
+from r1reward.verifiers._text import mask_non_language
+from r1reward.verifiers.language import (
+    target_language_share,
+    target_language_shares,
+)
+
+ZH = (
+    "我们需要求函数 $f(x)=x^2+2x+1$ 在区间 $[-2, 1]$ 上的最小值。首先，设 $g(x)=f(x)-1$，"
+    "则导数为 $f'(x)=2x+2$，令其为零得到 $x=-1$。Let me double check the endpoints. "
+    "代入端点：$f(-2)=1$，$f(1)=4$。所以最小值是 \\boxed{0}。\n"
+)
+EN = (
+    "We need the minimum of $f(x)=x^2+2x+1$ on the interval $[-2, 1]$. First, the derivative is "
+    "$f'(x)=2x+2$, which vanishes at $x=-1$. Checking the endpoints gives $f(-2)=1$ and $f(1)=4$, "
+    "so the minimum value is \\boxed{0}. Let me verify with a quick computation in code.\n"
+)
+JA = (
+    "関数 $f(x)=x^2+2x+1$ の区間 $[-2, 1]$ における最小値を求めます。まず導関数は $f'(x)=2x+2$ "
+    "なので、$x=-1$ で零になります。端点では $f(-2)=1$、$f(1)=4$ です。したがって最小値は \\boxed{0} です。\n"
+)
+KO = (
+    "구간 $[-2, 1]$ 에서 함수 $f(x)=x^2+2x+1$ 의 최솟값을 구합니다. 먼저 도함수는 $f'(x)=2x+2$ 이고 "
+    "$x=-1$ 에서 영이 됩니다. 끝점에서 $f(-2)=1$, $f(1)=4$ 이므로 최솟값은 \\boxed{0} 입니다.\n"
+)
+RU = (
+    "Найдём минимум функции $f(x)=x^2+2x+1$ на отрезке $[-2, 1]$. Производная равна $f'(x)=2x+2$ "
+    "и обращается в ноль при $x=-1$. На концах $f(-2)=1$ и $f(1)=4$, поэтому минимум равен \\boxed{0}.\n"
+)
+DE = (
+    "Wir suchen das Minimum von $f(x)=x^2+2x+1$ auf dem Intervall $[-2, 1]$. Die Ableitung ist "
+    "$f'(x)=2x+2$ und verschwindet bei $x=-1$. An den Randpunkten gilt $f(-2)=1$ und $f(1)=4$, "
+    "also ist das Minimum \\boxed{0}. Wir prüfen das noch einmal mit einer kurzen Rechnung.\n"
+)
+CODE = "```python\ndef f(x):\n    return x * x + 2 * x + 1\nprint(min(f(x / 100) for x in range(-200, 101)))\n```\n"
+
+
+def cot(paragraph: str, with_code: bool = True) -> str:
+    """A 2 KB chain of thought made of the paragraph, with a code block in the middle."""
+    body = paragraph * (2048 // len(paragraph) + 1)
+    if with_code:
+        body = body[:1024] + "\n" + CODE + body[1024:]
+    return body[:2048]
+
+
+def per_word_fasttext(text: str, target: str) -> float | None:
+    model = language_lid._fasttext_model()
+    words = mask_non_language(text).split()
+    if not words:
+        return None
+    # one predict per word: fasttext-predict's list form (multilinePredict) fails to unpack
+    label = f"__label__{target}"
+    return sum(model.predict(w.lower(), k=1)[0][0] == label for w in words) / len(words)
+
+
+def per_word_langdetect(text: str, target: str) -> float | None:
+    detect = language_lid.get_detector("langdetect")
+    words = [w for w in mask_non_language(text).split() if any(c.isalpha() for c in w)]
+    if not words:
+        return None
+    return sum(detect(w)[0] == target for w in words) / len(words)
+
+
+def rate(fn, texts: list[str]) -> tuple[float, float]:
+    t0 = time.perf_counter()
+    fn(texts)
+    dt = time.perf_counter() - t0
+    return len(texts) / dt, dt / len(texts) * 1e6
+
+
+def main() -> None:
+    language_lid.get_detector("fasttext")
+    language_lid.get_detector("langdetect")
+    target_language_share("warm up the class tables", "en")
+    cases = [
+        ("zh", ZH, "script"),
+        ("ja", JA, "script"),
+        ("ko", KO, "script"),
+        ("en", EN, "fasttext"),
+        ("ru", RU, "fasttext"),
+        ("de", DE, "fasttext"),
+    ]
+    rows, shares = [], []
+    n = 5_000
+    for target, para, needs in cases:
+        texts = [cot(para)] * n
+        assert all(len(t) == 2048 for t in texts[:1])
+        single = rate(lambda ts, g=target: [target_language_share(t, g) for t in ts], texts)
+        batched = rate(lambda ts, g=target: target_language_shares(ts, g), texts)
+        script_b = rate(lambda ts, g=target: target_language_shares(ts, g, backend="script"), texts)
+        ld = rate(lambda ts, g=target: target_language_shares(ts, g, backend="langdetect"), texts[:300])
+        pw_ft = rate(lambda ts, g=target: [per_word_fasttext(t, g) for t in ts], texts[:500])
+        pw_ld = rate(lambda ts, g=target: [per_word_langdetect(t, g) for t in ts], texts[:5])
+        decided = "script" if needs == "script" else "same-script (LID stage)"
+        rows.append(
+            f"| {target} | {decided} | {single[0]:,.0f} | {batched[0]:,.0f} ({batched[1]:.1f} µs) "
+            f"| {script_b[0]:,.0f} | {ld[0]:,.0f} | {pw_ft[0]:,.0f} | {pw_ld[0]:,.1f} |"
+        )
+        t = texts[0]
+        shares.append(
+            f"| {target} | {target_language_share(t, target):.3f} | "
+            f"{target_language_share(t, target, backend='langdetect'):.3f} | "
+            f"{target_language_share(t, target, backend='script'):.3f} | "
+            f"{per_word_fasttext(t, target):.3f} | {per_word_langdetect(t, target):.3f} |"
+        )
+    out = [
+        "# Language share: speed and values on 2 KB chains of thought",
+        "",
+        f"Python {sys.version.split()[0]}, one core, `python benchmarks/language_bench.py`. Each CoT is 2,048"
+        " characters of math reasoning (inline LaTeX, a `\\boxed{}`, a fenced Python block; the zh CoT also"
+        " has an English sentence). Rates are CoTs per second.",
+        "",
+        "| target | decided by | ours, single | ours, batched | ours batched, backend=script | ours, backend=langdetect | per-word fastText | per-word langdetect |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+        *rows,
+        "",
+        "## Values on the same CoTs",
+        "",
+        "The zh CoT has one English sentence of 6 words among ~600 Han characters; all others are"
+        " entirely in the target language apart from math and code.",
+        "",
+        "| target | ours (fasttext) | ours (langdetect) | ours (script) | per-word fastText | per-word langdetect |",
+        "| --- | --- | --- | --- | --- | --- |",
+        *shares,
+        "",
+    ]
+    text = "\n".join(out)
+    print(text)
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "language.md")
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()
