@@ -107,9 +107,13 @@ def _tables() -> tuple[bytes, dict[int, bytes], bytes]:
     for hi in range(256):
         if 0xD8 <= hi <= 0xDF:  # surrogates: handled below
             continue
-        row = bytes(_char_class(chr(hi << 8 | lo), script_of) for lo in range(256))
-        if len(set(row)) == 1:
-            hi_table[hi] = row[0]
+        chars = [chr(hi << 8 | lo) for lo in range(256)]
+        row = bytes(_char_class(ch, script_of) for ch in chars)
+        # Unassigned code points never occur in real text: they must not make a block ambiguous
+        # (a Han row with a few unassigned slots would cost a merge per chain of thought).
+        assigned = {c for c, ch in zip(row, chars, strict=True) if unicodedata.category(ch) != "Cn"}
+        if len(assigned) <= 1:
+            hi_table[hi] = assigned.pop() if assigned else NEUTRAL
         else:
             ambiguous[hi] = row
     # Astral characters arrive as surrogate pairs. High surrogates D840-D8BF start planes 2-3
