@@ -70,15 +70,17 @@ try:  # the verifier under test; guarded so the script runs (peer only) before i
     from r1reward.verifiers.math import verify as r1_verify
 
     R1_IMPORT_S = time.perf_counter() - _t0
+    R1_IMPORT_ERROR = ""
     try:
         from r1reward.verifiers.math.verify import clear_caches as r1_clear_caches
     except ImportError:  # pragma: no cover - older verifier without caches
 
         def r1_clear_caches() -> None:
             pass
-except ImportError:  # pragma: no cover
+except Exception as e:  # pragma: no cover - missing, or broken mid-edit: run the peer alone
     r1_verify = None
     R1_IMPORT_S = 0.0
+    R1_IMPORT_ERROR = f"{type(e).__name__}: {e}"
 
     def r1_clear_caches() -> None:
         pass
@@ -326,7 +328,7 @@ def main(argv: list[str] | None = None) -> int:
         f"`{cmd.strip()}`  \n{platform.python_implementation()} {platform.python_version()}"
         f" on {platform.machine()}, {os.cpu_count()} cores, single process, sequential.  \n"
         f"r1reward {version('r1reward')}"
-        f"{'' if r1_verify else ' (verifier not importable: skipped)'}; "
+        f"{'' if r1_verify else f' (not importable, skipped: {R1_IMPORT_ERROR})'}; "
         f"math-verify {version('math-verify')}"
         f"{' (skipped)' if args.skip_peer else '' if parse else ' (not installed: skipped)'}"
         f"; sympy {version('sympy')}.  \n"
