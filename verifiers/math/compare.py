@@ -26,6 +26,7 @@ from .evaluate import (
     decimal_digits,
     exact,
     free_symbols,
+    iter_nodes,
     mp_backend,
     numeric,
 )
@@ -49,16 +50,28 @@ class Outcome:
 
 
 def _is_label(node) -> bool:
-    """A left-hand side that names the answer: `x`, `f(x)`, `a_1`, `\\text{area}`."""
-    if node[0] in ("sym", "text"):
+    """A name for the answer: `x`, `f(x)`, `a_1`, `\\text{area}`, `(p, q)`, `V_1 : V_2`."""
+    kind = node[0]
+    if kind in ("sym", "text"):
         return True
-    return node[0] == "mul" and all(f[0] == "sym" for f in node[1])
+    if kind == "mul":
+        return all(f[0] == "sym" for f in node[1])
+    if kind in ("seq", "ratio"):
+        return all(_is_label(i) for i in node[1])
+    return False
+
+
+def _names_only(node) -> bool:
+    """Only symbols and operators, no numbers: `x + y`, `\\frac{NO}{BO}` name an answer."""
+    return not any(n[0] in ("num", "const", "based") for n in iter_nodes(node)) and bool(
+        free_symbols(node)
+    )
 
 
 def _answer_side(node):
-    """`x = 2` -> `2`; `35 + 70 = 105` -> `105`; other equations stay equations."""
+    """`x = 2` -> `2`; `x + y = 5` -> `5`; `35 + 70 = 105` -> `105`; others stay equations."""
     sides = node[1]
-    if _is_label(sides[0]) or not free_symbols(sides[0]):
+    if _is_label(sides[0]) or _names_only(sides[0]) or not any(free_symbols(x) for x in sides):
         return sides[-1]
     return node
 
@@ -109,14 +122,21 @@ def _intervals(node):
     return None
 
 
+_FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
+
+
 def _relation_interval(node):
     sides, ops = node[1], node[2]
-    var = [i for i, s in enumerate(sides) if s[0] == "sym"]
+    negated = [i for i, s in enumerate(sides) if s[0] == "neg" and _is_label(s[1])]
+    if negated and len(negated) == 1 and "!=" not in ops:  # -x > -1  is  x < 1
+        sides = tuple(s[1] if i == negated[0] else ("neg", s) for i, s in enumerate(sides))
+        ops = tuple(_FLIP[o] for o in ops)
+    var = [i for i, s in enumerate(sides) if _is_label(s) and free_symbols(s)]
     if len(var) != 1 or "!=" in ops:
         return None
     v = var[0]
     if len(sides) == 2:
-        op = ops[0] if v == 0 else {"<": ">", ">": "<", "<=": ">=", ">=": "<="}[ops[0]]
+        op = ops[0] if v == 0 else _FLIP[ops[0]]
         c = sides[1 - v]
         if op in (">", ">="):
             return [(c, op == ">=", _INF, False)]
@@ -144,6 +164,8 @@ def compare(gold, pred, dl: Deadline) -> Outcome:
     if gk == "text" or pk == "text":
         same = gk == pk and _text_key(g[1]) == _text_key(p[1])
         return Outcome(same, "text", "" if same else "text differs")
+    if (gk == "ratio") != (pk == "ratio") and "time" in (gk, pk):
+        return _compare_ratios(_time_as_ratio(g), _time_as_ratio(p), dl)
     if gk == "time" or pk == "time":
         same = gk == pk and g[1] == p[1]
         return Outcome(same, "time")
@@ -160,6 +182,11 @@ def compare(gold, pred, dl: Deadline) -> Outcome:
         if not ({gk, pk} <= {"vector", "seq", "list"}) or len(g[1]) != len(p[1]):
             return Outcome(False, "vector", "shapes differ")
         return _compare_collections(g[1], p[1], dl, ordered=True, method="vector")
+    if {gk, pk} == {"set", "seq"}:
+        return Outcome(False, "set", "a set is not an ordered tuple")
+    if gk == "ratio" or pk == "ratio":
+        g, p = _time_as_ratio(g), _time_as_ratio(p)
+        return _compare_ratios(g, p, dl)
     if gk in ("set", "list", "system") or pk in ("set", "list", "system"):
         g_items, p_items = _items(g), _items(p)
         ordered = "seq" in (gk, pk) or "matrix" in (gk, pk)
@@ -188,9 +215,37 @@ def compare(gold, pred, dl: Deadline) -> Outcome:
 
 
 def _items(node) -> tuple:
-    if node[0] in ("set", "list", "system", "seq"):
+    if node[0] in ("set", "list"):  # an answer set lists each element once: 1, 1, 2 is {1, 2}
+        return tuple(dict.fromkeys(_unwrap(i) for i in node[1]))
+    if node[0] in ("system", "seq"):
         return tuple(_unwrap(i) for i in node[1])
     return (node,)
+
+
+def _time_as_ratio(node):
+    """`7:32` reads as a time of day unless the other side is a ratio."""
+    if node[0] != "time":
+        return node
+    parts = node[1] if node[1][2] else node[1][:2]
+    return ("ratio", tuple(("num", Fraction(x), None) for x in parts))
+
+
+def _compare_ratios(g, p, dl: Deadline) -> Outcome:
+    """`a : b` matches `ka : kb`; a ratio also matches its single quotient a/b."""
+    gp = g[1] if g[0] == "ratio" else None
+    pp = p[1] if p[0] == "ratio" else None
+    if gp is None or pp is None:
+        ratio = gp or pp
+        value = p if gp else g
+        if len(ratio) != 2:
+            return Outcome(False, "ratio", "shapes differ")
+        return compare_scalar(("div", ratio[0], ratio[1]), value, dl)
+    if len(gp) != len(pp):
+        return Outcome(False, "ratio", "shapes differ")
+    for a, b in zip(gp[1:], pp[1:], strict=True):
+        if not compare_scalar(("mul", (a, pp[0])), ("mul", (b, gp[0])), dl).equal:
+            return Outcome(False, "ratio", "ratios differ")
+    return Outcome(True, "ratio")
 
 
 def _compare_collections(
@@ -255,8 +310,8 @@ def _end_equal(a, a_closed: bool, b, b_closed: bool, dl: Deadline) -> bool:
 
 def _compare_equations(g, p, dl: Deadline) -> Outcome:
     gs, ps = g[1], p[1]
-    if len(gs) == 2 and len(ps) == 2 and _is_label(gs[0]) and _is_label(ps[0]):
-        return compare(gs[1], ps[1], dl)
+    if _is_label(gs[0]) and _is_label(ps[0]):  # y = ... vs f(x) = ...: graders read the value
+        return compare(gs[-1], ps[-1], dl)
     if len(gs) != 2 or len(ps) != 2:
         return Outcome(False, "equation", "equation chains differ")
     dg = ("add", (gs[0], ("neg", gs[1])))

@@ -181,6 +181,19 @@ def decimal_digits(node) -> int | None:
 # ---- numeric evaluation -------------------------------------------------------------------------
 
 
+def _real_odd_root_sign(b, e) -> int:
+    """For a negative real base and a rational exponent p/q with odd q, the real power is
+    (-1)^p |b|^(p/q) (as `\\sqrt[3]{x}^2` means); returns that sign, or 0 when not that case."""
+    if b.imag != 0 or b.real >= 0 or e.imag != 0:
+        return 0
+    for q in (3, 5, 7, 9, 11):
+        pq = e.real * q
+        p = round(float(pq))
+        if abs(pq - p) < 1e-12:
+            return -1 if p % 2 else 1
+    return 0
+
+
 class _Float:
     """Double-precision complex backend."""
 
@@ -209,6 +222,9 @@ class _Float:
             return 0j
         if e.imag == 0 and e.real == int(e.real) and abs(e.real) < 64:
             return b ** int(e.real)
+        sign = _real_odd_root_sign(b, e)
+        if sign:
+            return sign * (-b) ** e
         return b**e
 
     @staticmethod
@@ -248,6 +264,9 @@ class _Mp:
             return self.m.mpc(0)
         if abs(e) > MAX_NUMERIC_EXPONENT and abs(abs(b) - 1) > 1e-30:
             raise EvalError("too large")
+        sign = _real_odd_root_sign(b, e)
+        if sign:
+            return sign * self.m.power(-b, e)
         return self.m.power(b, e)
 
     def absval(self, z):

@@ -19,7 +19,7 @@ BoxMode = Literal["last", "first", "all"]
 
 _BOX = regex.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _BOX_JOIN_GAP = regex.compile(
-    r"^[\s$.,;]*(?:,|and|or|&|\\text\{\s*(?:and|or)\s*\}|\\quad|\\qquad)?[\s$.,;]*$"
+    r"^(?:[\s$.,;&]|\\[()\[\]]|and|or|\\text\{\s*(?:and|or)\s*\}|\\q?quad|\\,)*$"
 )
 
 # Answer anchors in the major languages of math datasets. The answer follows the anchor.
@@ -55,7 +55,12 @@ _MATH_RUN = regex.compile(
     r"|(?<![\p{L}])[A-Za-z](?![\p{L}])|[ \t])+"
 )
 # A number in prose; never one inside a LaTeX argument such as the `1` of an unclosed `\frac{1}{`.
-_NUMBER = regex.compile(r"(?<![{^_\d.,])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?(?![}^_\d])")
+_NUMBER = regex.compile(r"(?<![{^_\d.,A-Za-z])-?\d+(?:[.,]\d+)*(?:\s*/\s*\d+)?(?![}^_\d])")
+# In "Final Answer: The volume of $V$ is 120", the answer follows the last copula.
+_COPULA = regex.compile(
+    r"(?<![\p{L}])(?:is|are|equals|was|be|est|ist|es|é|是|为)(?![\p{L}])", regex.IGNORECASE
+)
+_CHAT_TOKEN = regex.compile(r"<\|(?:im_end|im_start|endoftext|eot_id|end_of_text)\|>")
 _HAS_DIGIT_OR_CMD = regex.compile(r"\d|\\[A-Za-z]")
 
 # A multiple-choice letter answer, alone or followed by its text: "C", "(C)", "C. Cecile".
@@ -123,7 +128,7 @@ def _boxed_answer(text: str, mode: BoxMode) -> str | None:
             parts.append(prev)
         else:
             break
-    return ", ".join(b[2] for b in reversed(parts))
+    return ", ".join(dict.fromkeys(b[2] for b in reversed(parts)))  # a repeated box counts once
 
 
 def _first_math_run(segment: str) -> str | None:
@@ -146,6 +151,11 @@ def _anchored_segment(text: str) -> str | None:
 
 
 def _answer_in_segment(segment: str) -> str | None:
+    copulas = list(_COPULA.finditer(segment))
+    if copulas and not _MATH_DELIMITED.fullmatch(segment.strip()):
+        tail = segment[copulas[-1].end() :]
+        if _HAS_DIGIT_OR_CMD.search(tail) or "$" in tail:
+            segment = tail
     m = _MATH_DELIMITED.search(segment)
     if m:
         span = next(g for g in m.groups() if g is not None).strip()
@@ -158,7 +168,7 @@ def _answer_in_segment(segment: str) -> str | None:
     return _first_math_run(segment)
 
 
-_WORD = regex.compile(r"(?<![\\\p{L}])\p{L}{3,}")
+_WORD = regex.compile(r"(?<![\\\p{L}])(?!(?:exp|sqrt|sin|cos|tan|log|ln|pi)(?!\p{L}))\p{L}{3,}")
 _COMMAND_WITH_ARG = regex.compile(r"\\[A-Za-z]+(?:\{[^{}]*\})?")
 
 
@@ -169,6 +179,9 @@ def _reads_as_math(text: str) -> bool:
 
 def answer_region(completion: str) -> str:
     """The part of a completion where the final answer lives: after `</think>` when present."""
+    chat_token = _CHAT_TOKEN.search(completion)
+    if chat_token:  # a model that ran on into the next turn: what follows is not its answer
+        completion = completion[: chat_token.start()]
     cut = completion.rfind("</think>")
     if cut >= 0:
         after = completion[cut + len("</think>") :]
@@ -219,8 +232,12 @@ def extract_reference(reference: str) -> str | None:
     return text
 
 
+_TEXT_WRAPPER = regex.compile(r"\\(?:text|textbf|mathrm|mathbf|textrm)\s*\{([^{}]*)\}")
+
+
 def reference_choice(reference: str) -> str | None:
     """The letter when a reference is a multiple-choice answer ("C", "(D) Alina", "C Cecile")."""
+    reference = _TEXT_WRAPPER.sub(r"\1", reference).strip().strip("$")
     m = CHOICE_RE.match(reference)
     if m is None:
         return None
@@ -236,7 +253,7 @@ def extract_choice(completion: str) -> str | None:
     text = answer_region(completion)
     boxed = _boxed_answer(text, "last")
     if boxed:
-        m = regex.search(r"\(?([A-J])\)?", regex.sub(r"\\text\{([^{}]*)\}", r"\1", boxed))
+        m = regex.search(r"\(?([A-J])\)?", _TEXT_WRAPPER.sub(r"\1", boxed))
         return m.group(1) if m else None
     segment = _anchored_segment(text)
     if segment:

@@ -16,18 +16,34 @@ _DELIMS = regex.compile(
     r"^\s*(?:\$\$|\$|\\\[|\\\()\s*(.*?)\s*(?:\$\$|\$|\\\]|\\\))\s*$", regex.DOTALL
 )
 _DOUBLED_COMMAND = regex.compile(
-    r"\\\\(?:[dt]?frac|sqrt|begin|end|pi|text|cdot|times|left|right|infty|sin|cos|tan|log|ln)(?![A-Za-z])"
+    r"(?<!\\)\\\\(?=(?:[dt]?frac|sqrt|begin|end|pi|text|cdot|times|left|right|infty|sin|cos|tan|log"
+    r"|ln)(?![A-Za-z]))"
 )
 _SCIENTIFIC = regex.compile(r"(?<=\d)[eE]([+-]?\d+)(?![\d.A-Za-z])")
-_MIXED_NUMBER = regex.compile(r"^(\d+) (\d+)/(\d+)$")
+_MIXED_NUMBER = regex.compile(
+    r"^(\d+) (\d+)/(\d+)(%?)$"
+)  # a plain space only: `11\n5/6` is not one
+
+
+def _mixed_number(m: regex.Match) -> str:
+    """`1 1/2` is 1 + 1/2 when the fraction is proper; `11 6/6` stays a product."""
+    whole, num, den, pct = m.groups()
+    if int(num) >= int(den):
+        return m.group()
+    return f"({whole}+{num}/{den}){pct}"
+
+
 _THOUSANDS_BRACE = regex.compile(r"(?<=\d)\{,\}(?=\d{3})")
 _THOUSANDS_BANG = regex.compile(r"(?<=\d),\s*\\!\s*(?=\d{3}(?!\d))")
-_THOUSANDS_COMMA = regex.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)")
+_THOUSANDS_COMMA = regex.compile(r"(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\d,])")
+# A decimal comma where no thousands grouping is possible: `0,111`, `1000,99`.
+_DECIMAL_COMMA = regex.compile(r"(?<![\d.,])(0|\d{4,}),(\d+)(?![\d,])")
+_SINGLE_COMMAND = regex.compile(r"(?<!\\)\\[A-Za-z]")
 _THOUSANDS_SPACE = regex.compile(r"(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d.,]| \d)")
 
 _DROP = regex.compile(
-    r"(?<!\\)\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|textstyle"
-    r"|limits|nolimits|quad|qquad|mathrm\{\s*\}|mathbf\{\s*\}|,|;|:|!|\s)(?![A-Za-z])"
+    r"(?<!\\)\\(?:(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle"
+    r"|textstyle|limits|nolimits|mathrm\{\s*\}|mathbf\{\s*\})(?![A-Za-z])|q?quad|[,;:!\s])"
     r"|\\(?:hspace|vspace)\*?\{[^{}]*\}|~"
 )
 # (pattern, literal replacement); applied in one pass by a single alternation.
@@ -79,8 +95,11 @@ def strip_delimiters(text: str) -> str:
 def normalize(answer: str) -> str:
     """Canonical spelling of an answer string; idempotent and cached (answers repeat)."""
     s = strip_delimiters(answer)
-    if _DOUBLED_COMMAND.search(s):  # JSON-escaped twice: `\\\\frac` for `\\frac`
-        s = s.replace("\\\\", "\\")
+    if _DOUBLED_COMMAND.search(s):  # escaped twice (JSON in JSON): `\\\\frac` for `\\frac`
+        fully = not _SINGLE_COMMAND.search(s)
+        s = _DOUBLED_COMMAND.sub(r"\\", s)
+        if fully:  # then its row separators are doubled too
+            s = s.replace("\\\\\\\\", "\\\\")
     s = _SCIENTIFIC.sub(r"\\times 10^{\1}", s)
     s = _THOUSANDS_BRACE.sub("", s)
     s = _THOUSANDS_BANG.sub("", s)
@@ -88,9 +107,10 @@ def normalize(answer: str) -> str:
     s = _SPELLING_RE.sub(lambda m: _SPELLING_OUT[m.lastgroup], s)
     s = s.replace("$", " ")
     if not s.lstrip().startswith(("(", "[", "\\{", "{", "\\left")):
+        s = _DECIMAL_COMMA.sub(r"\1.\2", s)
         s = _THOUSANDS_COMMA.sub(lambda m: m.group().replace(",", ""), s)
     s = _THOUSANDS_SPACE.sub(lambda m: m.group().replace(" ", ""), s)
+    s = _MIXED_NUMBER.sub(_mixed_number, s.strip(" "))
     s = _WHITESPACE.sub(" ", s).strip()
-    s = _MIXED_NUMBER.sub(r"(\1+\2/\3)", s)
-    s = s.rstrip(".。").strip()
+    s = s.rstrip(".。,;").strip()
     return s

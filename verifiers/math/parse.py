@@ -12,7 +12,7 @@ scalars   ("num", Fraction, sig_digits|None) ("sym", name) ("const", pi|e|i|inf)
           ("based", digits, base) ("units", x, text)
 structures ("list", items) ("set", items) ("seq", items, open, close) ("union", parts)
           ("eq", sides) ("rel", exprs, ops) ("in", x, s) ("pm", a, b) ("matrix", rows)
-          ("system", items) ("time", parts) ("text", words) ("interval_all",)
+          ("system", items) ("time", parts) ("text", words) ("interval_all",) ("ratio", parts)
 `sig_digits` is set for decimal literals only and drives the rounding policy (see compare).
 """
 
@@ -66,7 +66,7 @@ _UNIT_WORDS = {
     "pm",
     "am",
 }
-_SEPARATOR_WORDS = {"and", "or", "et", "und", "y", "e", "и", "和", "或"}
+_SEPARATOR_WORDS = {"and", "or", "et", "und", "и", "和", "或"}
 _SIMPLE = {
     "pi": ("CONST", "pi"), "infty": ("CONST", "inf"), "reals": ("REALS", None),
     "emptyset": ("EMPTY", None),
@@ -84,6 +84,14 @@ _SIMPLE = {
     "wedge": ("AND", None), "lor": ("OR", None), "vee": ("OR", None),
 }  # fmt: skip
 _DIGITS = frozenset("0123456789")
+_NUMBER_TEXT = regex.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_WORDS = {
+    "pi": ("CONST", "pi"),
+    "sqrt": ("SQRT", None),
+    "inf": ("CONST", "inf"),
+    "infinity": ("CONST", "inf"),
+    "oo": ("CONST", "inf"),
+}
 _NUM_RE = regex.compile(r"[0-9]+(?:\.[0-9]*)?|\.[0-9]+")
 _CMD_RE = regex.compile(r"\\([A-Za-z]+)")
 _LETTERS_RE = regex.compile(r"[A-Za-z]+")
@@ -147,6 +155,9 @@ def tokenize(s: str) -> list[tuple[str, object]]:
                 content = content.strip()
                 if not content:
                     continue
+                if _NUMBER_TEXT.fullmatch(content):  # \text{13} is the number 13
+                    tokens.extend(tokenize(content))
+                    continue
                 if regex.fullmatch(r"[A-Za-z]", content):
                     tokens.append(_letter_token(content))
                 elif (
@@ -182,11 +193,17 @@ def tokenize(s: str) -> list[tuple[str, object]]:
             spaced = i0 == 0 or s[i0 - 1] in " \t"
             if word in FUNCTIONS:
                 tokens.append(("FUNC", word))
-            elif len(word) >= 3 or (
-                spaced
-                and word in _UNIT_WORDS
-                and tokens
-                and tokens[-1][0] in ("NUM", "RPAREN", "DEG")
+            elif word in _PLAIN_WORDS:  # plain-text math: pi/2, sqrt(3), -1 + exp(16)
+                tokens.append(_PLAIN_WORDS[word])
+            elif (
+                word in _SEPARATOR_WORDS
+                or len(word) >= 3
+                or (
+                    spaced
+                    and word in _UNIT_WORDS
+                    and tokens
+                    and tokens[-1][0] in ("NUM", "RPAREN", "DEG")
+                )
             ):
                 tokens.append(("TEXT", word))
             else:
@@ -288,6 +305,8 @@ class _Parser:
         sides, ops = [first], []
         while self.peek() in ("EQ", "REL", "APPROX"):
             kind, op = self.take()
+            if kind == "APPROX" and not ops and first[0] == "sym":
+                kind = "EQ"  # `x \approx 11` names the answer like `x = 11`
             ops.append("=" if kind == "EQ" else ("~" if kind == "APPROX" else op))
             sides.append(self.union())
         self.depth -= 1
@@ -305,6 +324,16 @@ class _Parser:
         return ("rel", tuple(sides), tuple(ops))
 
     def union(self):
+        first = self._union()
+        if self.peek() != ":":
+            return first
+        parts = [first]
+        while self.peek() == ":":
+            self.i += 1
+            parts.append(self._union())
+        return ("ratio", tuple(parts))
+
+    def _union(self):
         parts = [self.additive()]
         while self.peek() in ("CUP", "CAP", "SETMINUS") or (
             self.peek() == "SYM" and self.t[self.i][1] == "U"
