@@ -1,0 +1,583 @@
+"""The `r1reward` command line: score, filter and verify JSONL rollouts, or serve rewards.
+
+    r1reward score IN.jsonl [-o OUT.jsonl] [--reward NAME=WEIGHT ... | --preset r1-zero|r1]
+    r1reward filter IN.jsonl -o OUT.jsonl [--max-per-group N] [--drop-code-blocks] ...
+    r1reward verify GOLD PRED
+    r1reward serve [--host 127.0.0.1] [--port 8000] [--reward ... | --preset ...]
+
+`IN` may be `-` (stdin); without `-o`, output goes to stdout. Output files are written to a
+temporary file and renamed into place, so an interrupted run never leaves a partial file.
+
+Input fields (first present alias wins):
+    completion    completion, response, output, generation
+                  (lists: completions, generations, responses -> one rollout each, one group)
+    ground_truth  ground_truth, answer, solution, label, gold, reward_model.ground_truth,
+                  verification_info, test_cases   (math answers, or code tests: a list of
+                  {"input", "output"} pairs, open-r1 verification_info, or APPS
+                  {"inputs", "outputs"[, "fn_name"]})
+    prompt        prompt, question, problem, input, messages
+    group_id      group_id, uid, prompt_id  (default: rows with the same prompt form a group)
+    optional      id, data_source, target_lang
+
+Exit codes:
+    0    success; `verify`: the answers are equivalent
+    1    `verify`: the answers are not equivalent
+    2    usage error: bad arguments, unknown reward, preset or option
+    3    input error: unreadable input, malformed JSON line (see --skip-invalid), missing field
+    4    output or runtime error: cannot write the output, cannot bind the server's port
+    130  interrupted (Ctrl-C); 143 terminated (SIGTERM). No partial output file is left.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import sys
+import time
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from . import registry
+from .cli_io import AtomicOutput, InputError, ReadStats, Rollout, count_lines, read_rollouts
+from .cli_summary import Collector, render, render_filter, summarize
+
+EXIT_OK, EXIT_DIFFERS, EXIT_USAGE, EXIT_INPUT, EXIT_RUNTIME = 0, 1, 2, 3, 4
+EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
+CHUNK = 256  # rollouts scored per batch (the progress bar moves per batch)
+_DIAGNOSTIC_KEYS = ("extracted", "reference", "reason", "method", "detail", "passed", "total")
+
+
+class UsageError(Exception):
+    pass
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised in the main thread like KeyboardInterrupt."""
+
+
+# ---- the scoring engine ------------------------------------------------------------------------
+
+
+class _NoSandbox:
+    """Stands in for a sandbox that cannot run programs here: every code item then scores
+    None, with this reason in its diagnostics (the rewards catch the error per item)."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def run(self, *args: Any, **kw: Any):
+        raise RuntimeError(f"sandbox unavailable: {self.why}")
+
+    run_raw = run
+
+    def close(self) -> None:
+        pass
+
+
+def _sandbox_factory(workers: int, enabled: bool):
+    def make():
+        if not enabled:
+            return _NoSandbox("disabled by --no-sandbox")
+        try:
+            from r1reward.sandbox import Sandbox
+
+            sandbox = Sandbox(workers=max(1, workers))
+        except Exception as e:
+            return _NoSandbox(f"{type(e).__name__}: {e}")
+        probe = sandbox.run("print(1)")
+        if probe.status != "ok" or probe.stdout.strip() != "1":
+            sandbox.close()
+            return _NoSandbox(f"probe run ended with {probe.status}: {probe.detail}".strip())
+        return sandbox
+
+    return make
+
+
+def _engine(args):
+    from .core import Engine, set_default_engine
+
+    workers = os.cpu_count() or 1 if args.workers is None else args.workers
+    if workers < 0:
+        raise UsageError("--workers must be >= 0")
+    engine = Engine(
+        workers, sandbox_factory=_sandbox_factory(workers, not getattr(args, "no_sandbox", False))
+    )
+    set_default_engine(engine)
+    return engine
+
+
+def _reward(args):
+    try:
+        if not args.reward and not args.preset:
+            return registry.preset("r1-zero")
+        return registry.weighted_from(args.reward or [], args.preset)
+    except registry.SpecError as e:
+        raise UsageError(str(e)) from None
+
+
+def _needs_reference(reward) -> bool:
+    from .functions import Accuracy, CosineLength
+
+    return any(isinstance(r, (Accuracy, CosineLength)) for r, _ in reward.components)
+
+
+# ---- batches -----------------------------------------------------------------------------------
+
+
+def _chunks(rollouts: Iterator[Rollout], size: int) -> Iterator[list[Rollout]]:
+    batch: list[Rollout] = []
+    for r in rollouts:
+        batch.append(r)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _columns(batch: Sequence[Rollout]) -> dict[str, list]:
+    return {
+        "ground_truth": [r.ground_truth for r in batch],
+        "data_source": [r.data_source for r in batch],
+        "target_lang": [r.target_lang for r in batch],
+    }
+
+
+def _accuracy_of(reward):
+    """The `accuracy` component of a weighted reward, if it has one."""
+    from .functions import Accuracy
+
+    for r, _ in reward.components:
+        if isinstance(r, Accuracy) and r.__name__ == "accuracy":
+            return r
+    return None
+
+
+def _timed_out(info: dict) -> bool:
+    return bool(info.get("timed_out")) or info.get("reason") == "timeout"
+
+
+def _score_batch(reward, extra_accuracy, batch: list[Rollout]):
+    """(weighted Scored, accuracy Scored) per rollout; a failure of the whole batch (a bug, not
+    an item) degrades to None rewards with the error in the diagnostics."""
+    from .functions import Scored
+
+    completions = [r.completion for r in batch]
+    prompts = [r.prompt for r in batch]
+    columns = _columns(batch)
+    try:
+        scored = reward.details(completions, prompts, **columns)
+        if extra_accuracy is not None:
+            acc = extra_accuracy.details(completions, prompts, **columns)
+        else:
+            acc = [Scored(s.info["components"]["accuracy"], s.info["info"]["accuracy"])
+                   for s in scored]
+    except Exception as e:
+        why = f"{type(e).__name__}: {e}"
+        print(f"r1reward: a batch failed to score ({why}); its rewards are null", file=sys.stderr)
+        names = [r.__name__ for r, _ in reward.components]
+        failed = {"reason": "error", "detail": why}
+        scored = [
+            Scored(None, {"components": dict.fromkeys(names), "info": {n: failed for n in names}})
+            for _ in batch
+        ]
+        acc = [Scored(None, failed) for _ in batch]
+    return scored, acc
+
+
+def _diagnostics(total_info: dict, acc_info: dict) -> dict:
+    diag = {k: acc_info[k] for k in _DIAGNOSTIC_KEYS if acc_info.get(k) is not None}
+    by_reward = total_info.get("info", {})
+    timed = sorted(n for n, info in by_reward.items() if _timed_out(info))
+    if _timed_out(acc_info) and "accuracy" not in timed:
+        timed.append("accuracy")
+    diag["timed_out"] = bool(timed)
+    if timed:
+        diag["timed_out_rewards"] = timed
+    diag["rewards"] = {n: info for n, info in by_reward.items() if info}
+    return diag
+
+
+def _progress(total: int | None, disabled: bool, unit: str = "rollout"):
+    from tqdm import tqdm
+
+    return tqdm(
+        total=total,
+        unit=unit,
+        file=sys.stderr,
+        delay=0.5,
+        dynamic_ncols=True,
+        disable=True if disabled else None,  # None: only on a terminal
+    )
+
+
+# ---- commands ----------------------------------------------------------------------------------
+
+
+def cmd_score(args) -> int:
+    reward = _reward(args)
+    accuracy = _accuracy_of(reward)
+    extra_accuracy = None
+    if accuracy is None:
+        from .functions import Accuracy
+
+        extra_accuracy = Accuracy()  # for accuracy, pass@k and maj@k; not in the sum
+    names = [r.__name__ for r, _ in reward.components]
+    collector = Collector(names, {r.__name__: w for r, w in reward.components})
+    stats = ReadStats()
+    engine = _engine(args)
+    out = None
+    start = time.perf_counter()
+    try:
+        from .cli_io import open_input
+
+        stream = open_input(args.input)
+        out = AtomicOutput(args.output)
+        total_lines = count_lines(args.input)
+        rollouts = read_rollouts(
+            stream, stats, skip_invalid=args.skip_invalid, need_ground_truth=False
+        )
+        with _progress(total_lines, args.no_progress, unit="line") as bar:
+            seen_line = 0
+            for batch in _chunks(rollouts, CHUNK):
+                scored, acc = _score_batch(reward, extra_accuracy, batch)
+                for r, s, a in zip(batch, scored, acc, strict=True):
+                    components = s.info["components"]
+                    diag = _diagnostics(s.info, a.info)
+                    row = dict(r.row)
+                    row["rewards"] = components
+                    row["reward"] = s.value
+                    row["diagnostics"] = diag
+                    out.write_row(row)
+                    collector.add(
+                        components, s.value, r.group, a.value, a.info.get("extracted"),
+                        diag["timed_out"],
+                    )
+                out.stream.flush()
+                bar.update(stats.lines - seen_line)
+                seen_line = stats.lines
+            bar.update(stats.lines - seen_line)
+        if not collector.totals and not stats.invalid:
+            print("r1reward score: the input has no rollouts", file=sys.stderr)
+        out.commit()
+    except BaseException:
+        if out is not None:
+            out.abort()
+        raise
+    finally:
+        engine.close()
+    summary = summarize(collector, seconds=time.perf_counter() - start, invalid=stats.invalid)
+    _emit_summary(args, render(summary), summary)
+    return EXIT_OK
+
+
+def _emit_summary(args, text: str, data: dict) -> None:
+    to = sys.stderr if args.output in (None, "-") else sys.stdout
+    print(text, file=to, flush=True)
+    if args.summary_json:
+        out = AtomicOutput(args.summary_json)
+        try:
+            out.stream.write(json.dumps(data, indent=2) + "\n")
+            out.commit()
+        except BaseException:
+            out.abort()
+            raise
+
+
+def cmd_filter(args) -> int:
+    from .functions import Accuracy
+
+    accuracy = Accuracy()
+    reasons = dict.fromkeys(
+        ("invalid_line", "no_reference", "incorrect", "mixed_language", "long_paragraph",
+         "code_block", "over_group_cap"),
+        0,
+    )  # fmt: skip
+    kept_per_group: dict[Any, int] = {}
+    stats = ReadStats()
+    engine = _engine(args)
+    out = None
+    kept = total = 0
+    start = time.perf_counter()
+    try:
+        from .cli_io import open_input
+
+        stream = open_input(args.input)
+        out = AtomicOutput(args.output)
+        rollouts = read_rollouts(
+            stream, stats, skip_invalid=args.skip_invalid, need_ground_truth=True
+        )
+        with _progress(count_lines(args.input), args.no_progress, unit="line") as bar:
+            seen_line = 0
+            for batch in _chunks(rollouts, CHUNK):
+                _, acc = _score_batch(_Only(accuracy), None, batch)
+                for r, a in zip(batch, acc, strict=True):
+                    total += 1
+                    reason = _rejection(r, a, args)
+                    cap = args.max_per_group
+                    if reason is None and cap is not None and kept_per_group.get(r.group, 0) >= cap:
+                        reason = "over_group_cap"
+                    if reason is not None:
+                        reasons[reason] += 1
+                        continue
+                    kept_per_group[r.group] = kept_per_group.get(r.group, 0) + 1
+                    kept += 1
+                    out.write_row(r.row)
+                bar.update(stats.lines - seen_line)
+                seen_line = stats.lines
+        out.commit()
+    except BaseException:
+        if out is not None:
+            out.abort()
+        raise
+    finally:
+        engine.close()
+    reasons["invalid_line"] = stats.invalid
+    seconds = time.perf_counter() - start
+    data = {"rollouts": total, "kept": kept, "dropped": reasons, "seconds": round(seconds, 3)}
+    _emit_summary(args, render_filter(reasons, kept, total, seconds), data)
+    return EXIT_OK
+
+
+class _Only:
+    """One reward shaped like a Weighted with a single `accuracy` component."""
+
+    def __init__(self, reward) -> None:
+        self.reward = reward
+        self.components = ((reward, 1.0),)
+
+    def details(self, completions, prompts=None, **columns):
+        from .functions import Scored
+
+        return [
+            Scored(s.value, {"components": {"accuracy": s.value}, "info": {"accuracy": s.info}})
+            for s in self.reward.details(completions, prompts, **columns)
+        ]
+
+
+def _rejection(r: Rollout, acc, args) -> str | None:
+    """Why a rollout is dropped (the first reason that applies), or None to keep it."""
+    from r1reward.verifiers.language import has_code_block, is_mixed_language, longest_paragraph
+    from r1reward.verifiers.think import extract_cot
+
+    from .inputs import completion_text
+
+    if acc.value is None:
+        return "no_reference"
+    if acc.value < 1.0:
+        return "incorrect"
+    cot = extract_cot(r.completion)  # str, message or message list
+    if cot is None:
+        cot = completion_text(r.completion)
+    if args.language_threshold > 0:
+        target = r.target_lang or args.target_lang
+        try:
+            mixed = is_mixed_language(cot, target, threshold=args.language_threshold)
+        except ValueError as e:
+            raise InputError(f"line {r.line}: {e}") from None
+        if mixed:
+            return "mixed_language"
+    if args.max_paragraph is not None and longest_paragraph(cot) > args.max_paragraph:
+        return "long_paragraph"
+    if args.drop_code_blocks and has_code_block(cot):
+        return "code_block"
+    return None
+
+
+def cmd_verify(args) -> int:
+    from r1reward.verifiers.math import verify
+
+    pred = sys.stdin.read() if args.pred == "-" else args.pred
+    gold = sys.stdin.read() if args.gold == "-" and args.pred != "-" else args.gold
+    v = verify(gold, pred, timeout=args.timeout)
+    if args.json:
+        print(json.dumps({
+            "equivalent": v.equivalent, "reason": v.reason, "gold": v.gold, "pred": v.pred,
+            "method": v.method, "detail": v.detail,
+        }, ensure_ascii=False))  # fmt: skip
+    else:
+        verdict = "EQUIVALENT" if v.equivalent else "NOT EQUIVALENT"
+        rows = [
+            ("reference", _show(v.gold), "extracted from GOLD"),
+            ("answer", _show(v.pred), "extracted from PRED"),
+            ("method", v.method or "-", "the tier that decided"),
+            ("reason", v.reason, ""),
+        ]
+        if v.detail:
+            rows.append(("detail", v.detail, ""))
+        print(verdict)
+        width = max(len(value) for _, value, _ in rows[:3])
+        for label, value, note in rows:
+            line = f"  {label:<10} {value:<{width}}" + (f"   ({note})" if note else "")
+            print(line.rstrip())
+    return EXIT_OK if v.equivalent else EXIT_DIFFERS
+
+
+def _show(text: str | None) -> str:
+    return "(none found)" if text is None else text
+
+
+def cmd_serve(args) -> int:
+    from .cli_serve import serve
+
+    reward = _reward(args)
+    engine = _engine(args)
+    try:
+        return serve(reward, args.host, args.port, threads=args.threads)
+    finally:
+        engine.close()
+
+
+# ---- argument parsing --------------------------------------------------------------------------
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    pass
+
+
+def _exit_codes() -> str:
+    doc = __doc__ or ""
+    return doc[doc.index("Exit codes:") :].rstrip()
+
+
+def _reward_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--reward",
+        action="append",
+        metavar="NAME[:OPT][=W]",
+        help="a reward and its weight, repeatable (e.g. accuracy=1 format=0.5 language:en=0.1)",
+    )
+    p.add_argument("--preset", metavar="NAME", help="r1-zero (default) or r1 (r1:LANG)")
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="scoring processes (default: CPU count; 0 scores in this process)")
+    p.add_argument("--no-sandbox", action="store_true",
+                   help="do not run code: code items score null with a diagnostic")
+
+
+def _io_args(p: argparse.ArgumentParser, output_required: bool) -> None:
+    p.add_argument("input", metavar="IN.jsonl", help="rollouts, one JSON object a line; - = stdin")
+    p.add_argument("-o", "--output", metavar="OUT.jsonl", required=output_required,
+                   help="output file (written atomically); - or absent: stdout")
+    p.add_argument("--skip-invalid", action="store_true",
+                   help="skip malformed lines and lines missing a field, and count them")
+    p.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="r1reward",
+        description="Score, filter and verify JSONL rollouts with rule-based rewards.",
+        epilog=_exit_codes(),
+        formatter_class=_Formatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    score = sub.add_parser(
+        "score", help="score rollouts: rewards per line and a summary table",
+        description="Score rollouts. Each output line is the input line plus `rewards`, "
+        "`reward` (the weighted sum) and `diagnostics`.\n\n" + registry.describe(),
+        epilog=_exit_codes(), formatter_class=_Formatter,
+    )  # fmt: skip
+    _io_args(score, output_required=False)
+    _reward_args(score)
+    _common(score)
+    score.set_defaults(func=cmd_score)
+
+    filt = sub.add_parser(
+        "filter", help="rejection sampling: keep correct rollouts with a clean chain of thought",
+        description="Keep correct rollouts only; drop those whose chain of thought mixes "
+        "languages, has an over-long paragraph or (optionally) a code block; optionally keep at "
+        "most N per group. Reports how many were dropped, per reason.",
+        epilog=_exit_codes(), formatter_class=_Formatter,
+    )  # fmt: skip
+    _io_args(filt, output_required=True)
+    filt.add_argument("--language-threshold", type=float, default=0.95, metavar="T",
+                      help="drop when less than T of the CoT is in the target language "
+                      "(default 0.95; 0 disables)")
+    filt.add_argument("--target-lang", default="en", metavar="LANG",
+                      help="target language when a row has no target_lang (default en)")
+    filt.add_argument("--max-paragraph", type=int, default=None, metavar="CHARS",
+                      help="drop when a CoT paragraph is longer than CHARS characters")
+    filt.add_argument("--drop-code-blocks", action="store_true",
+                      help="drop when the CoT contains a fenced code block")
+    filt.add_argument("--max-per-group", type=int, default=None, metavar="N",
+                      help="keep at most N rollouts per group (the first N that pass)")
+    _common(filt)
+    filt.set_defaults(func=cmd_filter)
+
+    ver = sub.add_parser(
+        "verify", help="is PRED's final answer equivalent to GOLD? (exit 0 yes, 1 no)",
+        description="Print one math verdict with its explanation. Exit 0 when equivalent, 1 when "
+        "not. PRED (or GOLD) may be - to read it from stdin.",
+        epilog=_exit_codes(), formatter_class=_Formatter,
+    )  # fmt: skip
+    ver.add_argument("gold", metavar="GOLD", help="the reference (answer or solution text)")
+    ver.add_argument("pred", metavar="PRED", help="the completion (or just its answer)")
+    ver.add_argument("--timeout", type=float, default=1.0, help="seconds (default 1)")
+    ver.add_argument("--json", action="store_true", help="print the verdict as JSON")
+    ver.set_defaults(func=cmd_verify)
+
+    srv = sub.add_parser(
+        "serve", help="HTTP reward server for OpenRLHF's --remote_rm_url",
+        description="POST {\"query\": [...], \"prompts\": [...], \"labels\": [...]} to / or "
+        "/get_reward; the answer is {\"rewards\", \"scores\", \"extra_logs\"}. GET /health "
+        "for a liveness check. Needs the [serve] extra (waitress).",
+        epilog=_exit_codes(), formatter_class=_Formatter,
+    )  # fmt: skip
+    srv.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    srv.add_argument("--port", type=int, default=8000, help="port (default 8000; 0: any free)")
+    srv.add_argument("--threads", type=int, default=4, help="connection threads (default 4)")
+    _reward_args(srv)
+    _common(srv)
+    srv.set_defaults(func=cmd_serve)
+    return parser
+
+
+def _on_sigterm(signum, frame):
+    raise Terminated()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    previous = None
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        return args.func(args)
+    except UsageError as e:
+        print(f"r1reward {args.command}: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    except InputError as e:
+        name = "<stdin>" if getattr(args, "input", "-") == "-" else getattr(args, "input", "")
+        print(f"r1reward {args.command}: {name}: {e}", file=sys.stderr)
+        return EXIT_INPUT
+    except (KeyboardInterrupt, Terminated) as e:
+        what = "interrupted" if isinstance(e, KeyboardInterrupt) else "terminated"
+        if getattr(args, "output", None) not in (None, "-"):
+            what += f"; {args.output} was not written"
+        print(f"r1reward {args.command}: {what}", file=sys.stderr)
+        return EXIT_INTERRUPTED if isinstance(e, KeyboardInterrupt) else EXIT_TERMINATED
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+    except OSError as e:
+        print(f"r1reward {args.command}: {e}", file=sys.stderr)
+        return EXIT_RUNTIME
+    finally:
+        if previous is not None:
+            with contextlib.suppress(ValueError):
+                signal.signal(signal.SIGTERM, previous)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""Reading rollouts for the command line: JSONL lines, field aliases, list expansion, and
+atomic output files."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+COMPLETION = ("completion", "response", "output", "generation")
+COMPLETION_LISTS = ("completions", "generations", "responses")
+GROUND_TRUTH = (
+    "ground_truth",
+    "answer",
+    "solution",
+    "label",
+    "gold",
+    "reward_model.ground_truth",
+    "verification_info",
+    "test_cases",
+)
+PROMPT = ("prompt", "question", "problem", "input", "messages")
+GROUP = ("group_id", "uid", "prompt_id")
+_MISSING = object()
+
+
+class InputError(Exception):
+    """Bad input; the message names the line and what was expected."""
+
+
+@dataclass
+class Rollout:
+    """One completion to score, with the line it came from (`row`, already expanded)."""
+
+    line: int
+    row: dict
+    completion: Any
+    ground_truth: Any = None
+    has_ground_truth: bool = False
+    prompt: Any = None
+    group: Any = None
+    data_source: Any = None
+    target_lang: Any = None
+    extra: dict = field(default_factory=dict)
+
+
+def _get(row: Mapping, name: str) -> Any:
+    if "." in name:
+        head, _, tail = name.partition(".")
+        inner = row.get(head, _MISSING)
+        return inner.get(tail, _MISSING) if isinstance(inner, Mapping) else _MISSING
+    return row.get(name, _MISSING)
+
+
+def first(row: Mapping, names: tuple[str, ...]) -> tuple[str | None, Any]:
+    """The first alias present in `row` (a present null counts) and its value."""
+    for name in names:
+        value = _get(row, name)
+        if value is not _MISSING:
+            return name, value
+    return None, None
+
+
+def _group_key(value: Any) -> Any:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
+
+
+def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout]:
+    """The rollouts of one parsed line (several when it holds a list of completions)."""
+    if not isinstance(row, dict):
+        raise InputError(f"line {line}: expected a JSON object, got {type(row).__name__}")
+    list_name, many = first(row, COMPLETION_LISTS)
+    name, one = first(row, COMPLETION)
+    if list_name is not None and isinstance(many, list):
+        completions = many
+    elif name is not None and one is not None:
+        completions = [one]
+    else:
+        tried = ", ".join(COMPLETION + COMPLETION_LISTS)
+        raise InputError(f"line {line}: no completion; tried the fields {tried}")
+    truth_name, truth = first(row, GROUND_TRUTH)
+    if need_ground_truth and truth_name is None:
+        raise InputError(
+            f"line {line}: no ground truth; tried the fields {', '.join(GROUND_TRUTH)}"
+        )
+    _, prompt = first(row, PROMPT)
+    group_name, group = first(row, GROUP)
+    if group_name is None or group is None:
+        if list_name is not None:
+            group = f"id:{row['id']}" if row.get("id") is not None else f"line:{line}"
+        elif prompt is not None:
+            group = "prompt:" + _group_key(prompt)
+        else:
+            group = f"line:{line}"
+    else:
+        group = _group_key(group)
+    out = []
+    for index, completion in enumerate(completions):
+        if list_name is not None:
+            expanded = {k: v for k, v in row.items() if k != list_name}
+            expanded["completion"] = completion
+            expanded["sample_index"] = index
+            if group_name is None:
+                expanded["group_id"] = group
+        else:
+            expanded = dict(row)
+        out.append(
+            Rollout(
+                line=line,
+                row=expanded,
+                completion=completion,
+                ground_truth=truth,
+                has_ground_truth=truth_name is not None,
+                prompt=prompt,
+                group=group,
+                data_source=row.get("data_source"),
+                target_lang=row.get("target_lang"),
+            )
+        )
+    return out
+
+
+@dataclass
+class ReadStats:
+    lines: int = 0
+    invalid: int = 0
+    invalid_lines: list[int] = field(default_factory=list)
+
+
+def read_rollouts(
+    stream: IO[str], stats: ReadStats, *, skip_invalid: bool, need_ground_truth: bool
+) -> Iterator[Rollout]:
+    """Rollouts in order. A malformed line raises InputError naming it, unless skipped."""
+    for number, text in enumerate(stream, 1):
+        stats.lines = number
+        if not text.strip():
+            continue
+        try:
+            try:
+                row = json.loads(text)
+            except ValueError as e:
+                raise InputError(f"line {number}: invalid JSON: {e}") from None
+            found = rollouts_of(row, number, need_ground_truth=need_ground_truth)
+        except InputError:
+            if not skip_invalid:
+                raise
+            stats.invalid += 1
+            if len(stats.invalid_lines) < 20:
+                stats.invalid_lines.append(number)
+            continue
+        yield from found
+
+
+def open_input(path: str) -> IO[str]:
+    if path == "-":
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8")
+    except OSError as e:
+        raise InputError(f"cannot read {path}: {e.strerror or e}") from None
+
+
+def count_lines(path: str) -> int | None:
+    """Line count of a regular file (for the progress bar's total), else None."""
+    if path == "-" or not os.path.isfile(path):
+        return None
+    with open(path, "rb") as f:
+        return sum(chunk.count(b"\n") for chunk in iter(lambda: f.read(1 << 20), b""))
+
+
+class AtomicOutput:
+    """Write to a temporary file beside `path`; `commit()` renames it into place, `abort()`
+    deletes it. `path` None or '-' writes to stdout directly."""
+
+    def __init__(self, path: str | None) -> None:
+        self.path = None if path in (None, "-") else path
+        self._tmp: str | None = None
+        if self.path is None:
+            self.stream: IO[str] = sys.stdout
+            return
+        directory = os.path.dirname(os.path.abspath(self.path))
+        try:
+            fd, self._tmp = tempfile.mkstemp(
+                prefix=f".{os.path.basename(self.path)}.", suffix=".tmp", dir=directory
+            )
+        except OSError as e:
+            raise InputError(f"cannot write {self.path}: {e.strerror or e}") from None
+        self.stream = os.fdopen(fd, "w", encoding="utf-8")
+
+    def write_row(self, row: dict) -> None:
+        self.stream.write(json.dumps(row, ensure_ascii=False, default=str) + "\n")
+
+    def commit(self) -> None:
+        if self._tmp is None:
+            self.stream.flush()
+            return
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        os.chmod(self._tmp, 0o666 & ~_umask())
+        os.replace(self._tmp, self.path)
+        self._tmp = None
+
+    def abort(self) -> None:
+        if self._tmp is None:
+            return
+        with contextlib.suppress(OSError):
+            self.stream.close()
+        with contextlib.suppress(OSError):
+            os.unlink(self._tmp)
+        self._tmp = None
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
