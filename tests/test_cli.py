@@ -263,35 +263,54 @@ def test_verify_exit_codes_and_explanation():
 # ---- interruption ------------------------------------------------------------------------------
 
 
-def test_sigint_leaves_no_partial_output(tmp_path):
-    import signal
+def _interrupt(tmp_path: Path, sig: int) -> tuple[int, str, Path]:
+    """Start a score whose stdin stays open, wait until it has written a batch to its
+    temporary file, then send `sig`."""
     import time
 
-    src = tmp_path / "big.jsonl"
-    with src.open("w") as f:  # unique items, so nothing dedupes: slow enough to interrupt
-        for i in range(20000):
-            f.write(json.dumps({"ground_truth": f"\\frac{{{i}}}{{7}}",
-                                "completion": f"We get \\boxed{{\\frac{{{i + 1}}}{{7}}}}"}) + "\n")
     out = tmp_path / "out.jsonl"
     proc = subprocess.Popen(
-        [*CLI, "score", str(src), "-o", str(out), "--workers", "1", "--reward", "accuracy"],
-        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [*CLI, "score", "-", "-o", str(out), "--workers", "1", "--reward", "accuracy"],
+        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        text=True,
     )  # fmt: skip
+    assert proc.stdin is not None
+    for i in range(600):  # unique items (nothing dedupes), a few batches' worth
+        proc.stdin.write(json.dumps({"ground_truth": f"\\frac{{{i}}}{{7}}",
+                                     "completion": f"so \\boxed{{\\frac{{{i}}}{{7}}}}"}) + "\n")
+    proc.stdin.flush()
     deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:  # wait until it is writing (a temporary file exists)
-        if any(p.name.endswith(".tmp") for p in tmp_path.iterdir()):
+    while time.monotonic() < deadline:  # a partial temporary file exists
+        if any(p.name.endswith(".tmp") and p.stat().st_size for p in tmp_path.iterdir()):
             break
         time.sleep(0.05)
     else:
         proc.kill()
         pytest.fail("score never started writing")
-    time.sleep(0.3)
-    proc.send_signal(signal.SIGINT)
-    _, err = proc.communicate(timeout=30)
-    assert proc.returncode == 130, err
-    assert "interrupted" in err
+    proc.send_signal(sig)
+    try:
+        _, err = proc.communicate(timeout=30)
+    finally:
+        proc.kill()
+    return proc.returncode, err, out
+
+
+def test_sigint_leaves_no_partial_output(tmp_path):
+    import signal
+
+    code, err, out = _interrupt(tmp_path, signal.SIGINT)
+    assert code == 130, err
+    assert "interrupted" in err and "was not written" in err
     assert not out.exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.jsonl"]
+    assert list(tmp_path.iterdir()) == []  # the temporary file is gone too
+
+
+def test_sigterm_leaves_no_partial_output(tmp_path):
+    import signal
+
+    code, err, _ = _interrupt(tmp_path, signal.SIGTERM)
+    assert code == 143, err
+    assert list(tmp_path.iterdir()) == []
 
 
 # ---- the installed script ----------------------------------------------------------------------
