@@ -161,31 +161,52 @@ def _timed_out(info: dict) -> bool:
 
 
 def _score_batch(reward, extra_accuracy, batch: list[Rollout]):
-    """(weighted Scored, accuracy Scored) per rollout; a failure of the whole batch (a bug, not
-    an item) degrades to None rewards with the error in the diagnostics."""
+    """(weighted Scored, accuracy Scored) per rollout. When the batch fails as a whole (a bug,
+    not an item: the rewards report item failures themselves), its rollouts are scored one by
+    one, and only those that still fail get None rewards with the error in their diagnostics."""
+    try:
+        return _score(reward, extra_accuracy, batch)
+    except Exception as e:
+        if len(batch) == 1:
+            return _failed(reward, batch, f"{type(e).__name__}: {e}")
+        print(
+            f"r1reward: a batch failed ({type(e).__name__}: {e}); scoring it one by one",
+            file=sys.stderr,
+        )
+    scored, acc = [], []
+    for rollout in batch:
+        s, a = _score_batch(reward, extra_accuracy, [rollout])
+        scored += s
+        acc += a
+    return scored, acc
+
+
+def _score(reward, extra_accuracy, batch: list[Rollout]):
     from .functions import Scored
 
     completions = [r.completion for r in batch]
     prompts = [r.prompt for r in batch]
     columns = _columns(batch)
-    try:
-        scored = reward.details(completions, prompts, **columns)
-        if extra_accuracy is not None:
-            acc = extra_accuracy.details(completions, prompts, **columns)
-        else:
-            acc = [Scored(s.info["components"]["accuracy"], s.info["info"]["accuracy"])
-                   for s in scored]
-    except Exception as e:
-        why = f"{type(e).__name__}: {e}"
-        print(f"r1reward: a batch failed to score ({why}); its rewards are null", file=sys.stderr)
-        names = [r.__name__ for r, _ in reward.components]
-        failed = {"reason": "error", "detail": why}
-        scored = [
-            Scored(None, {"components": dict.fromkeys(names), "info": {n: failed for n in names}})
-            for _ in batch
+    scored = reward.details(completions, prompts, **columns)
+    if extra_accuracy is not None:
+        acc = extra_accuracy.details(completions, prompts, **columns)
+    else:
+        acc = [
+            Scored(s.info["components"]["accuracy"], s.info["info"]["accuracy"]) for s in scored
         ]
-        acc = [Scored(None, failed) for _ in batch]
     return scored, acc
+
+
+def _failed(reward, batch: list[Rollout], why: str):
+    from .functions import Scored
+
+    names = [r.__name__ for r, _ in reward.components]
+    failed = {"reason": "error", "detail": why}
+    scored = [
+        Scored(None, {"components": dict.fromkeys(names), "info": {n: failed for n in names}})
+        for _ in batch
+    ]
+    return scored, [Scored(None, failed) for _ in batch]
 
 
 def _diagnostics(total_info: dict, acc_info: dict) -> dict:
