@@ -43,19 +43,24 @@ def _load(name: str):
 P = _load("protections")
 W = _load("_wire")
 
-# Modules most judged programs import: loaded once here so a forked child gets them for free.
+# Modules most judged programs and our harnesses import: loaded once here so a forked child
+# gets them for free.
+import ast  # noqa: E402,F401
 import bisect  # noqa: E402,F401
 import collections  # noqa: E402,F401
 import contextlib  # noqa: E402
 import functools  # noqa: E402,F401
+import gc  # noqa: E402
 import heapq  # noqa: E402,F401
 import itertools  # noqa: E402,F401
+import json  # noqa: E402,F401
 import math  # noqa: E402,F401
 import re  # noqa: E402,F401
 import traceback  # noqa: E402
 import types  # noqa: E402
 
-CTL_IN, CTL_OUT = 100, 101  # control pipe moved out of the way of the children's 0/1/2
+# Control pipe and Landlock ruleset live on fds clear of the children's 0-9.
+CTL_IN, CTL_OUT, RULESET_FD = 100, 101, 102
 
 
 class Server:
@@ -67,6 +72,19 @@ class Server:
         self.run_root = cfg["run_root"]
         self.pid1 = False
         self.counter = 0
+        self._trusted: dict[str, types.CodeType] = {}
+
+    def _compile_trusted(self, source: str | None) -> types.CodeType | None:
+        """Trusted harness code from the parent (never the program): compiled once here, so
+        children skip the cost. Bounded cache keyed by the text itself."""
+        if not source:
+            return None
+        code = self._trusted.get(source)
+        if code is None:
+            if len(self._trusted) >= 32:
+                self._trusted.clear()
+            code = self._trusted[source] = compile(source, "harness.py", "exec")
+        return code
 
     # ---- once per server ----------------------------------------------------------------------
     def isolate(self) -> None:
@@ -117,7 +135,24 @@ class Server:
         self.active["seccomp"] = self.seccomp
         if not self.seccomp:
             self.notes.append("seccomp filter unavailable")
-        self.active["dropped_capabilities"] = True
+        # One fixed run directory per server (a worker serves one run at a time, emptied after
+        # each), so the Landlock ruleset can be built once instead of per child.
+        self.rundir = os.path.join(self.run_root, "run")
+        os.makedirs(self.rundir, mode=0o700, exist_ok=True)
+        self.ruleset = -1
+        if self.landlock_abi:
+            rfd = P.landlock_ruleset(self.landlock_abi, self.cfg["read_paths"],
+                                     [self.rundir], ["/dev/null"])
+            self.ruleset = os.dup2(rfd, RULESET_FD, inheritable=False)  # clear of child slots
+            os.close(rfd)
+        # What every child needs and this server no longer does: no new privileges, no
+        # capabilities, not dumpable, the seccomp filter. Applied here once, inherited by fork.
+        P.set_no_new_privs()
+        P.prctl(P.PR_SET_DUMPABLE, 0)
+        P.drop_capabilities()
+        self.active["dropped_capabilities"] = P.effective_capabilities() == 0
+        if self.seccomp:
+            P.install_seccomp()
 
     def _become_pid1(self) -> None:
         pid = os.fork()
@@ -186,18 +221,19 @@ class Server:
     # ---- per run ------------------------------------------------------------------------------
     def handle(self, req: dict, blobs: list[bytes]) -> tuple[dict, tuple[bytes, ...]]:
         self.counter += 1
-        rundir = os.path.join(self.run_root, f"r{self.counter}")
-        os.mkdir(rundir, 0o700)
+        rundir = self.rundir
         try:
             return self._run(req, blobs, rundir)
         finally:
             self._kill_all()
-            shutil.rmtree(rundir, onerror=_force_remove)
+            _empty(rundir)
 
     def _run(self, req: dict, blobs: list[bytes], rundir: str):
         lim = req["limits"]
         lang = req["lang"]
         program, stdin = blobs[0], blobs[1]
+        epilogue = self._compile_trusted(req.get("epilogue"))
+        peer_epilogue = self._compile_trusted(req.get("peer_epilogue"))
         if lang == "exec":
             path = os.path.join(rundir, "prog")
             with open(path, "wb") as f:
@@ -225,7 +261,7 @@ class Server:
         if pid == 0:
             try:
                 self._child(lang, program, rundir, lim, {0: in_r, 1: out_w, 2: err_w, **extra},
-                            st_w, req)
+                            st_w, req, epilogue)
             except BaseException as exc:
                 _report_setup_failure(exc)
             finally:
@@ -238,7 +274,7 @@ class Server:
                     null = os.open("/dev/null", os.O_RDONLY)
                     self._child("python", blobs[2], rundir, lim,
                                 {0: null, 1: peer_w, 2: peer_w, 3: sock_b.fileno()}, None,
-                                {"dumpable": True})
+                                {"dumpable": True}, peer_epilogue)
                 except BaseException as exc:
                     _report_setup_failure(exc)
                 finally:
@@ -389,7 +425,7 @@ class Server:
             except InterruptedError:
                 continue
 
-    def _child(self, lang, program, rundir, lim, fds, status_fd, req) -> None:
+    def _child(self, lang, program, rundir, lim, fds, status_fd, req, epilogue=None) -> None:
         """Runs in the forked child: confine, then become the program. Never returns normally."""
         os.setsid()
         # Place fds at their slots without clobbering a source that sits on another's target.
@@ -402,8 +438,10 @@ class Server:
         if keep_status is not None:
             os.dup2(keep_status, 9)
             keep_status = 9
+        if self.ruleset >= 0:
+            os.dup2(self.ruleset, 8, inheritable=False)
         top = max(fds) + 1
-        os.closerange(top, 9)
+        os.closerange(top, 8 if self.ruleset >= 0 else 9)
         os.closerange(10 if keep_status is not None else 9, 1 << 16)  # control pipe too
         for target in fds:
             os.set_inheritable(target, True)
@@ -417,15 +455,9 @@ class Server:
         P.set_rlimits(cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)), memory_bytes=mem,
                       file_bytes=int(lim["file_bytes"]), open_files=int(lim["open_files"]),
                       processes=procs + 4)
-        P.set_no_new_privs()
-        if self.landlock_abi:
-            P.landlock_restrict(self.landlock_abi, self.cfg["read_paths"], [rundir],
-                                ["/dev/null"])
-        if not req.get("dumpable"):
-            P.prctl(P.PR_SET_DUMPABLE, 0)
-        P.drop_capabilities()
-        if self.seccomp:
-            P.install_seccomp()
+        if self.ruleset >= 0:
+            P.landlock_enforce(8)  # a fresh domain per child: siblings cannot trace or signal
+            os.close(8)
         if lang == "exec":
             _write_marker(keep_status, b"R")
             os.execve("./prog", ["./prog"], env)
@@ -433,7 +465,7 @@ class Server:
             _write_marker(keep_status, b"R")
             argv = req["argv"]
             os.execve(argv[0], argv, env)
-        _run_python(program, keep_status)
+        _run_python(program, keep_status, epilogue)
 
 
 def _report_setup_failure(exc: BaseException) -> None:
@@ -451,7 +483,7 @@ def _write_marker(fd: int | None, data: bytes) -> None:
         os.close(fd)
 
 
-def _run_python(source: bytes, status_fd: int | None) -> None:
+def _run_python(source: bytes, status_fd: int | None, epilogue=None) -> None:
     exit_ = _real_exit
     sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)),
                                  encoding="utf-8", errors="surrogateescape")
@@ -475,6 +507,8 @@ def _run_python(source: bytes, status_fd: int | None) -> None:
     rc = 0
     try:
         exec(code, main.__dict__)
+        if epilogue is not None:
+            exec(epilogue, main.__dict__)
     except SystemExit as exc:
         if exc.code is None:
             rc = 0
@@ -496,6 +530,24 @@ def _run_python(source: bytes, status_fd: int | None) -> None:
         with contextlib.suppress(BaseException):
             stream.flush()
     exit_(rc)
+
+
+def _empty(path: str) -> None:
+    """Remove everything inside `path`, whatever permissions the run left on it."""
+    try:
+        names = os.listdir(path)
+    except OSError:
+        os.chmod(path, 0o700)
+        names = os.listdir(path)
+    for name in names:
+        full = os.path.join(path, name)
+        if os.path.isdir(full) and not os.path.islink(full):
+            shutil.rmtree(full, onerror=_force_remove)
+        else:
+            try:
+                os.unlink(full)
+            except OSError:
+                _force_remove(os.unlink, full, None)
 
 
 def _children() -> list[int]:
@@ -538,6 +590,8 @@ def main() -> None:
         W.send(CTL_OUT, {"fatal": f"isolation failed: {exc!r}"})
         _real_exit(1)
     W.send(CTL_OUT, {"active": server.active, "notes": server.notes})
+    gc.collect()
+    gc.freeze()  # children's collections then leave the server's pages shared (less copy-on-write)
     while True:
         try:
             req, blobs = W.recv(CTL_IN)

@@ -117,9 +117,12 @@ class Sandbox:
 
     def run_raw(self, source: str, *, language: str = "python", stdin: str | bytes = "",
                 limits: Limits | None = None, channel: bool = False,
-                peer: str | None = None) -> RawRun:
+                peer: str | None = None, epilogue: str | None = None,
+                peer_epilogue: str | None = None) -> RawRun:
         """Like `run`, with a private result channel on fd 3 (`channel`) and optionally a second
-        sandboxed Python process `peer`, connected by a socket (fd 4 here, fd 3 in the peer)."""
+        sandboxed Python process `peer`, connected by a socket (fd 4 here, fd 3 in the peer).
+        `epilogue`/`peer_epilogue` are trusted harness code (never the program's): the server
+        compiles them once and runs them after `source`/`peer` in the same namespace."""
         lim = limits or self.limits
         if not isinstance(source, str):
             return _error("source must be a str", lim)
@@ -138,6 +141,10 @@ class Sandbox:
         else:
             return _error(f"unsupported language {language!r}; use one of {LANGUAGES}", lim)
         header.update(limits=lim.to_wire(), channel=bool(channel))
+        if epilogue:
+            header["epilogue"] = str(epilogue)
+        if peer_epilogue:
+            header["peer_epilogue"] = str(peer_epilogue)
         if peer is not None:
             header["peer"] = True
             blobs = (*blobs, peer.encode("utf-8", "surrogatepass"))

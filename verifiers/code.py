@@ -1,0 +1,324 @@
+"""Code accuracy: run a completion's program against test cases in the sandbox.
+
+Never in this process: stdin/stdout programs run alone and their output is compared here;
+call-based programs return plain data over a private channel and are compared here; assert-style
+tests (HumanEval `check`, MBPP asserts) run in their own sandboxed process that calls the
+candidate through a socket, so the candidate cannot reach the asserts, the expected values,
+or builtins they use. A pass needs the per-run secret written after every test ran.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from r1reward.sandbox import Limits, Sandbox
+
+from ._code_harness import CALL_HARNESS, CANDIDATE_SERVER, TEST_RUNNER, plain_codec
+
+_enc, _dec = plain_codec()
+_FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.S)
+_LANG_TAGS = {"python": {"python", "py", "python3", ""}, "cpp": {"cpp", "c++", "cc", "cxx", ""}}
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    index: int
+    passed: bool
+    status: str  # passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit,
+    # compile_error, sandbox_error, not_run
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class CodeVerdict:
+    passed: int
+    total: int
+    fraction: float
+    score: float  # fraction under partial credit, 0/1 under binary credit
+    outcomes: tuple[TestOutcome, ...]
+    code: str | None
+    error: str = ""
+
+
+def extract_code(text: str, language: str = "python") -> str | None:
+    """The last fenced block of `language` (or untagged); else the whole text if unfenced."""
+    if not isinstance(text, str):
+        return None
+    tags = _LANG_TAGS.get(language, {language, ""})
+    blocks = [body for tag, body in _FENCE.findall(text) if tag.lower() in tags]
+    if blocks:
+        return blocks[-1]
+    if "```" in text:
+        return None
+    return text if text.strip() else None
+
+
+def outputs_match(got: str, expected: str, *, exact: bool = False,
+                  float_tol: float | None = None) -> bool:
+    """Line-wise comparison after normalising line endings and trailing whitespace. A prefix
+    of the expected output fails, and so does extra output. `float_tol` compares numeric tokens
+    with that absolute/relative tolerance; `exact` compares the strings as they are."""
+    if exact:
+        return got == expected
+    g, e = _lines(got), _lines(expected)
+    if len(g) != len(e):
+        return False
+    if float_tol is None:
+        return g == e
+    for gl, el in zip(g, e, strict=True):
+        gt, et = gl.split(), el.split()
+        if len(gt) != len(et):
+            return False
+        for a, b in zip(gt, et, strict=True):
+            if a != b and not _close(a, b, float_tol):
+                return False
+    return True
+
+
+def _lines(s: str) -> list[str]:
+    lines = [ln.rstrip() for ln in s.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+    while lines and not lines[-1]:
+        lines.pop()
+    return lines
+
+
+def _close(a: str, b: str, tol: float) -> bool:
+    try:
+        x, y = float(a), float(b)
+    except ValueError:
+        return False
+    if math.isnan(x) or math.isnan(y):
+        return False
+    return math.isclose(x, y, rel_tol=tol, abs_tol=tol)
+
+
+# ---- test formats -----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Plan:
+    kind: str  # stdio, call, check, asserts
+    inputs: tuple = ()
+    outputs: tuple = ()
+    fn_name: str = ""
+    test: str = ""
+    entry_point: str = ""
+    setup: str = ""
+    asserts: tuple[str, ...] = ()
+
+
+def _plan(tests: Any) -> _Plan:
+    if isinstance(tests, str):
+        tests = json.loads(tests)
+    if isinstance(tests, dict) and "test_cases" in tests:  # open-r1 verification_info
+        tests = tests["test_cases"]
+    if isinstance(tests, (list, tuple)):
+        if not all(isinstance(t, dict) and "input" in t and "output" in t for t in tests):
+            raise ValueError("a list of tests must hold {'input', 'output'} dicts")
+        return _Plan("stdio", tuple(_text(t["input"]) for t in tests),
+                     tuple(_text(t["output"]) for t in tests))
+    if not isinstance(tests, dict):
+        raise ValueError(f"unsupported tests of type {type(tests).__name__}")
+    if "test" in tests and "entry_point" in tests:  # HumanEval
+        return _Plan("check", test=str(tests["test"]), entry_point=str(tests["entry_point"]),
+                     setup=str(tests.get("prompt_setup") or ""))
+    if "test_list" in tests:  # MBPP
+        setup = "\n".join([*tests.get("test_imports", []), tests.get("test_setup_code", "")])
+        return _Plan("asserts", asserts=tuple(map(str, tests["test_list"])), setup=setup)
+    if "inputs" in tests and "outputs" in tests:  # APPS / verl
+        ins, outs = list(tests["inputs"]), list(tests["outputs"])
+        if len(ins) != len(outs):
+            raise ValueError("inputs and outputs differ in length")
+        if tests.get("fn_name"):
+            args = tuple(a if isinstance(a, list) else [a] for a in ins)
+            return _Plan("call", args, tuple(outs), fn_name=str(tests["fn_name"]))
+        return _Plan("stdio", tuple(map(_text, ins)), tuple(map(_text, outs)))
+    raise ValueError("unrecognised tests: expected stdio pairs, inputs/outputs, fn_name, "
+                     "HumanEval test+entry_point or MBPP test_list")
+
+
+def _text(x: Any) -> str:
+    if isinstance(x, list):
+        return "\n".join(map(str, x))
+    return str(x)
+
+
+# ---- running ----------------------------------------------------------------------------------
+def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
+              limits: Limits | None = None, sandbox: Sandbox | None = None,
+              stop_on_first_failure: bool = False, credit: str = "partial",
+              exact: bool = False, float_tol: float | None = None) -> CodeVerdict:
+    """Run the completion's program against `tests`; never raises for bad input."""
+    if credit not in ("partial", "binary"):
+        raise ValueError("credit must be 'partial' or 'binary'")
+    code = extract_code(code_or_completion, language)
+    try:
+        plan = _plan(tests)
+    except (ValueError, TypeError, KeyError) as exc:
+        return _verdict([], 0, code, credit, f"bad tests: {exc}")
+    total = {"stdio": len(plan.inputs), "call": len(plan.inputs), "check": 1,
+             "asserts": len(plan.asserts)}[plan.kind]
+    if code is None:
+        return _verdict([TestOutcome(i, False, "not_run", "no code found") for i in range(total)],
+                        total, None, credit, "no code found")
+    if plan.kind != "stdio" and language != "python":
+        return _verdict([], total, code, credit, f"{plan.kind} tests need python")
+    own = sandbox is None
+    sb = sandbox or Sandbox(workers=1, limits=limits or Limits())
+    try:
+        if plan.kind == "stdio":
+            outcomes = _run_stdio(sb, code, plan, language, limits, stop_on_first_failure,
+                                  exact, float_tol)
+        elif plan.kind == "call":
+            outcomes = _run_call(sb, code, plan, limits, stop_on_first_failure, float_tol)
+        else:
+            outcomes = _run_asserts(sb, code, plan, limits, stop_on_first_failure)
+    finally:
+        if own:
+            sb.close()
+    return _verdict(outcomes, total, code, credit)
+
+
+def _verdict(outcomes: list[TestOutcome], total: int, code: str | None, credit: str,
+             error: str = "") -> CodeVerdict:
+    passed = sum(o.passed for o in outcomes)
+    frac = passed / total if total else 0.0
+    score = frac if credit == "partial" else float(total > 0 and passed == total)
+    return CodeVerdict(passed, total, frac, score, tuple(outcomes), code, error)
+
+
+def _fail_status(status: str) -> str:
+    return "wrong_answer" if status == "ok" else status
+
+
+def _run_stdio(sb, code, plan, language, limits, stop, exact, float_tol) -> list[TestOutcome]:
+    outcomes = []
+    for i, (inp, exp) in enumerate(zip(plan.inputs, plan.outputs, strict=True)):
+        ex = sb.run(code, language=language, stdin=inp, limits=limits)
+        ok = ex.status == "ok" and outputs_match(ex.stdout, exp, exact=exact, float_tol=float_tol)
+        outcomes.append(TestOutcome(i, ok, "passed" if ok else _fail_status(ex.status),
+                                    ex.detail or ex.stderr[-300:]))
+        if ex.status == "compile_error":
+            outcomes += [TestOutcome(j, False, "compile_error")
+                         for j in range(i + 1, len(plan.inputs))]
+            break
+        if stop and not ok:
+            break
+    return _pad(outcomes, len(plan.inputs))
+
+
+def _pad(outcomes: list[TestOutcome], total: int, status: str = "not_run",
+         detail: str = "") -> list[TestOutcome]:
+    seen = {o.index for o in outcomes}
+    return sorted(outcomes + [TestOutcome(i, False, status, detail)
+                              for i in range(total) if i not in seen], key=lambda o: o.index)
+
+
+def _records(channel: bytes) -> list[dict]:
+    out = []
+    for line in channel.decode("utf-8", "replace").splitlines():
+        try:
+            rec = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(rec, dict):
+            out.append(rec)
+    return out
+
+
+def _run_call(sb, code, plan, limits, stop, float_tol) -> list[TestOutcome]:
+    try:
+        spec = json.dumps({"source": code, "fn_name": plan.fn_name,
+                           "inputs": [_enc(list(a)) for a in plan.inputs]})
+    except (TypeError, ValueError) as exc:
+        return _pad([], len(plan.inputs), "sandbox_error", f"inputs not plain data: {exc}")
+    raw = sb.run_raw("", stdin=spec + "\n", limits=limits, channel=True, epilogue=CALL_HARNESS)
+    ex = raw.execution
+    results: dict[int, dict] = {}
+    for rec in _records(raw.channel):
+        if "load_error" in rec:
+            status = "compile_error" if "SyntaxError" in str(rec["load_error"]) else \
+                "runtime_error"
+            return _pad([], len(plan.inputs), status, str(rec["load_error"]))
+        if isinstance(rec.get("i"), int) and rec["i"] not in results:
+            results[rec["i"]] = rec
+    outcomes = []
+    for i, exp in enumerate(plan.outputs):
+        rec = results.get(i)
+        if rec is None:
+            outcomes.append(TestOutcome(i, False, _fail_status(ex.status) if ex.status != "ok"
+                                        else "runtime_error", ex.detail or "no result"))
+        elif "ok" in rec:
+            try:
+                got = _dec(rec["ok"])
+            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+                outcomes.append(TestOutcome(i, False, "runtime_error", f"bad result: {exc}"))
+                continue
+            ok = _same(got, exp, float_tol)
+            outcomes.append(TestOutcome(i, ok, "passed" if ok else "wrong_answer"))
+        else:
+            outcomes.append(TestOutcome(i, False, "runtime_error", str(rec.get("err"))[:300]))
+        if stop and not outcomes[-1].passed:
+            break
+    return _pad(outcomes, len(plan.inputs))
+
+
+def _same(got: Any, exp: Any, float_tol: float | None) -> bool:
+    g, e = _listify(got), _listify(exp)
+    if _equal(g, e, float_tol):
+        return True
+    # APPS wraps a single returned value in a list
+    return isinstance(e, list) and len(e) == 1 and _equal(g, e[0], float_tol)
+
+
+def _listify(x: Any) -> Any:
+    if isinstance(x, (list, tuple)):
+        return [_listify(v) for v in x]
+    if isinstance(x, dict):
+        return {k: _listify(v) for k, v in x.items()}
+    return x
+
+
+def _equal(a: Any, b: Any, tol: float | None) -> bool:
+    if tol is not None and type(a) in (int, float) and type(b) in (int, float) \
+            and not isinstance(a, bool) and not isinstance(b, bool):
+        return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b, strict=True))
+    try:
+        if type(a) is type(b):
+            return a == b
+        return type(a) in (int, float) and type(b) in (int, float) and a == b
+    except RecursionError:
+        return False
+
+
+def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
+    secret = secrets.token_hex(16)
+    total = 1 if plan.kind == "check" else len(plan.asserts)
+    runner = (f"_SECRET = {secret!r}\n_MODE = {plan.kind!r}\n_SETUP = {plan.setup!r}\n"
+              f"_TEST = {plan.test!r}\n_ENTRY = {plan.entry_point!r}\n"
+              f"_TESTS = {list(plan.asserts)!r}\n_STOP = {bool(stop)!r}\n")
+    candidate = f"_SOURCE = {code!r}\n"
+    raw = sb.run_raw(runner, limits=limits, channel=True, peer=candidate, epilogue=TEST_RUNNER,
+                     peer_epilogue=CANDIDATE_SERVER)
+    ex = raw.execution
+    recs = _records(raw.channel)
+    finished = (ex.status == "ok" and bool(recs) and recs[-1].get("done") == secret)
+    outcomes = []
+    if not finished:  # the run did not complete: nothing counts as passed
+        status = _fail_status(ex.status) if ex.status != "ok" else "runtime_error"
+        return _pad([], total, status, ex.detail or ex.stderr[-300:] or "tests did not finish")
+    seen = set()
+    for rec in recs[:-1]:
+        i = rec.get("i")
+        if not isinstance(i, int) or not 0 <= i < total or i in seen:
+            continue
+        seen.add(i)
+        ok = rec.get("pass") is True
+        outcomes.append(TestOutcome(i, ok, "passed" if ok else "wrong_answer",
+                                    str(rec.get("err", ""))[:300]))
+    return _pad(outcomes, total)
