@@ -13,11 +13,14 @@ def code_payload(completion: str, tests, language: str = "python") -> tuple[str,
 
 
 def run_code_job(payload: tuple[str, str, str], sandbox, timeout: float) -> ItemResult:
-    from r1reward.verifiers.code import run_tests
-
     completion, tests_json, language = payload
     try:
+        from r1reward.verifiers.code import run_tests
+
         verdict = run_tests(completion, json.loads(tests_json), language=language, sandbox=sandbox)
     except Exception as e:  # the sandbox reports program failures itself; this is our own bug
         return ItemResult(ERROR, detail=f"{type(e).__name__}: {e}")
+    outcomes = getattr(verdict, "outcomes", ())
+    if outcomes and all(o.status == "sandbox_error" for o in outcomes):  # our failure, not theirs
+        return ItemResult(ERROR, detail="sandbox error: " + (outcomes[0].detail or "")[:200])
     return ItemResult(OK, verdict)

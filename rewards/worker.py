@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import signal
 import struct
 import time
 from multiprocessing.connection import Connection
@@ -21,6 +22,8 @@ SLOT = struct.Struct("qd")  # (item index, monotonic start time or 0.0 when idle
 def main(conn_fd: int, progress_fd: int, slot: int, size: int) -> None:
     from .core import _safe_job  # imported here: the parent's import of this module stays light
 
+    # Ctrl-C in a terminal reaches the whole process group: the parent decides, workers just end.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(conn_fd)
     progress = mmap.mmap(progress_fd, size)
     os.close(progress_fd)
