@@ -249,8 +249,24 @@ class ThinkFormat(Reward):
         self.graded = graded
         self.options = tuple(sorted(options.items()))
 
+    def _options_for(self, prompts, i: int) -> tuple:
+        """With `prefilled_think="auto"`, a plain-text prompt decides; otherwise the completion."""
+        if (
+            dict(self.options).get("prefilled_think") != "auto"
+            or prompts is None
+            or i >= len(prompts)
+        ):
+            return self.options
+        prefilled = _prefilled_by_prompt(prompts[i])
+        if prefilled is None:
+            return self.options
+        return tuple(sorted({**dict(self.options), "prefilled_think": prefilled}.items()))
+
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
-        payloads = [(_hashable_completion(c), self.options) for c in completions]
+        payloads = [
+            (_hashable_completion(c), self._options_for(prompts, i))
+            for i, c in enumerate(completions)
+        ]
         out = []
         for r in self.engine.run("format", payloads):
             if r.status != OK:
@@ -269,6 +285,13 @@ class TagCount(ThinkFormat):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(graded=True, **options)
+
+
+def _prefilled_by_prompt(prompt: Any) -> bool | None:
+    """A plain-text prompt that ends with `<think>` pre-fills it; message prompts cannot tell."""
+    if isinstance(prompt, str):
+        return prompt.rstrip().endswith("<think>")
+    return None
 
 
 def _hashable_completion(c: Any) -> Any:

@@ -459,7 +459,7 @@ class _Parser:
             return self.group()
         if kind == "NUM":
             digits = str(self.t[self.i][1])
-            if len(digits) > 1 and digits[0] != ".":
+            if len(digits) > 1 and digits[0] != "." and digits[1] != ".":
                 self.t[self.i] = ("NUM", digits[1:])
                 return _number(digits[0])
             self.i += 1
