@@ -14,13 +14,13 @@ disagrees with its label (gold, extracted prediction, label, what each tool said
 
 Protocol: each tool is imported (import time reported, excluded), warmed by one untimed pass over
 the dataset (the first call's cost is reported, excluded), then timed over --repeat passes with
-time.perf_counter around each call. r1reward's caches are cleared before every pass so that a
-completion is never served from a cache filled by an earlier pass (within a pass, repeated
-references hit the cache as they would in training). Math-Verify is called as its README says:
-parse(gold), parse(pred), verify(gold_parsed, pred_parsed), default extraction configs, from the
-main thread (it uses signal.alarm). A short bare answer (no math delimiter, not prose) on either
-side is wrapped in $...$ for Math-Verify, since its LaTeX extractor only reads LaTeX inside a math
-environment (on equiv100 this lifts its agreement from 44% to 59%).
+time.perf_counter around each call. r1reward's caches (every functools cache in its modules) are
+cleared before every pass so that a completion is never served from a cache filled by an earlier
+pass (within a pass, repeated references hit the cache as they would in training). Math-Verify is
+called as its README says: parse(gold), parse(pred), verify(gold_parsed, pred_parsed), default
+extraction configs, from the main thread (it uses signal.alarm). A short bare answer (no math
+delimiter, not prose) on either side is wrapped in $...$ for Math-Verify, since its LaTeX extractor
+only reads LaTeX inside a math environment (on equiv100 this lifts its agreement from 44% to 59%).
 
 Rows of category "timeout" (pathological inputs that hang some graders) are run for both tools in
 a forked child with a hard wall limit (--hang-limit); a kill counts as a wrong "hang" verdict.
@@ -71,12 +71,14 @@ try:  # the verifier under test; guarded so the script runs (peer only) before i
 
     R1_IMPORT_S = time.perf_counter() - _t0
     R1_IMPORT_ERROR = ""
-    try:
-        from r1reward.verifiers.math.verify import clear_caches as r1_clear_caches
-    except ImportError:  # pragma: no cover - older verifier without caches
 
-        def r1_clear_caches() -> None:
-            pass
+    def r1_clear_caches() -> None:
+        """Empty every functools cache in the verifier's modules (parse, normalise, evaluate)."""
+        for mod_name, mod in list(sys.modules.items()):
+            if mod_name.startswith("r1reward.verifiers.math") and mod is not None:
+                for obj in vars(mod).values():
+                    if callable(getattr(obj, "cache_clear", None)):
+                        obj.cache_clear()
 except Exception as e:  # pragma: no cover - missing, or broken mid-edit: run the peer alone
     r1_verify = None
     R1_IMPORT_S = 0.0
