@@ -403,27 +403,29 @@ class Server:
                 os.kill(-1, signal.SIGKILL)
             self._reap()
             return
-        for _ in range(100):
+        until = time.monotonic() + 5.0
+        while time.monotonic() < until:
             kids = _children()
             if not kids:
                 return
             for k in kids:
                 with contextlib.suppress(OSError):
-                    os.killpg(k, signal.SIGKILL)
-                with contextlib.suppress(OSError):
                     os.kill(k, signal.SIGKILL)
             self._reap()
+            time.sleep(0.001)
 
     def _reap(self) -> None:
+        """Collect exited children: blocking as PID 1 (everything was just killed), else only
+        what has already exited (orphans keep arriving while a fallback sweep runs)."""
         while True:
             try:
                 pid, _ = os.waitpid(-1, 0 if self.pid1 else os.WNOHANG)
-                if pid == 0 and not _children():
-                    return
             except ChildProcessError:
                 return
             except InterruptedError:
                 continue
+            if pid == 0:
+                return
 
     def _child(self, lang, program, rundir, lim, fds, status_fd, req, epilogue=None) -> None:
         """Runs in the forked child: confine, then become the program. Never returns normally."""

@@ -1,0 +1,272 @@
+"""run_tests: code extraction, output comparison, every test format, and cheats that must fail."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from r1reward.sandbox import Limits, Sandbox
+from r1reward.verifiers.code import extract_code, outputs_match, run_tests
+
+LIM = Limits(cpu_s=2, wall_s=3, memory_mb=256)
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(workers=2, limits=LIM) as box:
+        yield box
+
+
+def _run(sb, code, tests, **kw):
+    return run_tests(code, tests, sandbox=sb, limits=kw.pop("limits", LIM), **kw)
+
+
+# ---- extraction and comparison ----------------------------------------------------------------
+def test_extract_last_python_block():
+    text = "think\n```python\nprint(1)\n```\nbetter:\n```py\nprint(2)\n```\n```text\nx\n```"
+    assert extract_code(text) == "print(2)\n"
+    assert extract_code("print(3)") == "print(3)"
+    assert extract_code("```text\nnot code\n```") is None
+    assert extract_code("```cpp\nint main(){}\n```", "cpp") == "int main(){}\n"
+    assert extract_code(None) is None  # type: ignore[arg-type]
+    assert extract_code("   ") is None
+
+
+@pytest.mark.parametrize("got,exp,ok", [
+    ("1 2\n3\n", "1 2\n3", True),
+    ("1 2  \r\n3\r\n\n\n", "1 2\n3\n", True),
+    ("1 2\n", "1 2\n3\n", False),  # a prefix of the expected output fails
+    ("1 2\n3\n4\n", "1 2\n3\n", False),  # extra output fails
+    ("", "0", False),
+    ("1  2", "1 2", False),  # inner whitespace is kept
+])
+def test_outputs_match(got, exp, ok):
+    assert outputs_match(got, exp) is ok
+
+
+def test_float_tolerance_and_exact_mode():
+    assert not outputs_match("0.3333333", "0.333333333")
+    assert outputs_match("0.3333333", "0.333333333", float_tol=1e-6)
+    assert not outputs_match("0.3334", "0.3333", float_tol=1e-6)
+    assert not outputs_match("nan", "1.0", float_tol=1e-6)
+    assert outputs_match("nan", "nan", float_tol=1e-6)  # identical tokens
+    assert not outputs_match("1 2", "1 2 3", float_tol=1e-6)
+    assert outputs_match("a\n", "a\n", exact=True)
+    assert not outputs_match("a \n", "a\n", exact=True)
+
+
+# ---- formats ----------------------------------------------------------------------------------
+ECHO2 = "n = int(input())\nprint(n * 2)"
+
+
+def test_stdio_pairs_partial_and_binary(sb):
+    tests = [{"input": "2\n", "output": "4\n"}, {"input": "3\n", "output": "7\n"}]
+    v = _run(sb, f"```python\n{ECHO2}\n```", tests)
+    assert (v.passed, v.total, v.fraction, v.score) == (1, 2, 0.5, 0.5)
+    assert [o.status for o in v.outcomes] == ["passed", "wrong_answer"]
+    assert _run(sb, ECHO2, tests, credit="binary").score == 0.0
+
+
+def test_open_r1_and_apps_stdio_formats(sb):
+    v = _run(sb, ECHO2, {"test_cases": [{"input": "5", "output": "10"}], "language": "python"})
+    assert v.score == 1.0
+    v = _run(sb, ECHO2, {"inputs": ["1\n", "2\n"], "outputs": ["2\n", "4\n"]})
+    assert v.score == 1.0 and v.total == 2
+    v = _run(sb, ECHO2, '{"inputs": ["1\\n"], "outputs": ["2\\n"]}')  # JSON string, as in APPS
+    assert v.score == 1.0
+
+
+def test_stop_at_first_failure(sb):
+    tests = [{"input": "1", "output": "0"}, {"input": "2", "output": "4"}]
+    v = _run(sb, ECHO2, tests, stop_on_first_failure=True)
+    assert [o.status for o in v.outcomes] == ["wrong_answer", "not_run"]
+
+
+def test_runtime_error_and_timeout_outcomes(sb):
+    v = _run(sb, "raise SystemExit(3)", [{"input": "", "output": ""}])
+    assert v.outcomes[0].status == "runtime_error"
+    v = _run(sb, "while True: pass", [{"input": "", "output": ""}],
+             limits=Limits(cpu_s=1, wall_s=2))
+    assert v.outcomes[0].status == "timeout" and v.score == 0
+
+
+def test_compile_error_fails_all(sb):
+    v = _run(sb, "def f(:\n", [{"input": "", "output": ""}] * 3)
+    assert v.passed == 0 and {o.status for o in v.outcomes} == {"compile_error"}
+
+
+def test_call_based_function_and_solution_class(sb):
+    tests = {"fn_name": "add", "inputs": [[1, 2], [3, 4], [[1], [2]]], "outputs": [3, [7], [1, 2]]}
+    assert _run(sb, "def add(a, b):\n    return a + b", tests).score == 1.0
+    cls = "class Solution:\n    def add(self, a, b):\n        return a + b"
+    assert _run(sb, cls, tests).score == 1.0
+    v = _run(sb, "def add(a, b):\n    return a - b", tests)
+    assert v.passed == 0 and v.outcomes[0].status == "wrong_answer"
+
+
+def test_call_based_exceptions_and_timeouts_are_per_test(sb):
+    code = ("def f(x):\n    if x == 1: raise ValueError\n"
+            "    if x == 2:\n        while True: pass\n    return x")
+    v = _run(sb, code, {"fn_name": "f", "inputs": [[0], [1], [2], [3]], "outputs": [0, 1, 2, 3]},
+             limits=Limits(cpu_s=1, wall_s=2))
+    assert [o.status for o in v.outcomes] == ["passed", "runtime_error", "timeout", "timeout"]
+
+
+def test_call_based_float_tolerance(sb):
+    tests = {"fn_name": "f", "inputs": [[1]], "outputs": [0.3333333]}
+    assert _run(sb, "def f(x): return x / 3", tests).score == 0.0
+    assert _run(sb, "def f(x): return x / 3", tests, float_tol=1e-6).score == 1.0
+
+
+HUMANEVAL = {"test": "def check(candidate):\n    assert candidate([3, 1, 2]) == [1, 2, 3]\n"
+                     "    assert candidate([]) == []\n    assert abs(candidate([0.5])[0]) == 0.5\n",
+             "entry_point": "srt"}
+MBPP = {"test_list": ["assert srt([2, 1]) == [1, 2]", "assert srt([1]) == [1]",
+                      "assert isinstance(srt([]), list)"]}
+
+
+def test_humaneval_and_mbpp(sb):
+    good = "def srt(xs):\n    return sorted(xs)"
+    assert _run(sb, good, HUMANEVAL).score == 1.0
+    v = _run(sb, good, MBPP)
+    assert (v.passed, v.total) == (3, 3)
+    v = _run(sb, "def srt(xs):\n    return list(xs)", MBPP)
+    assert (v.passed, v.total) == (2, 3)
+    assert _run(sb, "def srt(xs):\n    return xs[::-1]", HUMANEVAL).score == 0.0
+
+
+def test_humaneval_prompt_helpers_are_trusted(sb):
+    tests = {"test": "def check(candidate):\n    assert helper(candidate(2)) == 5\n",
+             "entry_point": "g", "prompt_setup": "def helper(x):\n    return x + 1\n"}
+    # The candidate redefines helper to make anything pass; the test process uses the prompt's.
+    cheat = "def helper(x):\n    return 5\ndef g(x):\n    return 0"
+    assert _run(sb, cheat, tests).score == 0.0
+    assert _run(sb, "def g(x):\n    return x * 2", tests).score == 1.0
+
+
+# ---- cheats -----------------------------------------------------------------------------------
+ALWAYS_EQ = ("class Any_:\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\n"
+             "    def __getitem__(self, i): return self\n    def __len__(self): return 0\n"
+             "    def __abs__(self): return 0.5\n")
+CHEATS = {
+    "eq_always_true": ALWAYS_EQ + "def srt(xs):\n    return Any_()",
+    "list_subclass": "class L(list):\n    def __eq__(self, o): return True\n"
+                     "def srt(xs):\n    return L()",
+    "int_subclass": "class I(int):\n    def __eq__(self, o): return True\n"
+                    "def srt(xs):\n    return I(0)",
+    "patch_builtins": "import builtins\nbuiltins.abs = lambda x: 0.5\n"
+                      "builtins.isinstance = lambda *a: True\n"
+                      "builtins.AssertionError = type('E', (BaseException,), {})\n"
+                      "def srt(xs):\n    return None",
+    "sys_exit_at_import": "import sys\nsys.exit(0)\ndef srt(xs):\n    return sorted(xs)",
+    "os_exit_at_import": "import os\nos._exit(0)\ndef srt(xs):\n    return xs",
+    "os_exit_in_call": "import os\ndef srt(xs):\n    os._exit(0)",
+    "atexit_exit": "import atexit, os\natexit.register(lambda: os._exit(0))\n"
+                   "def srt(xs):\n    raise SystemExit(0)",
+    "stack_read": "import sys\ndef srt(xs):\n    f = sys._getframe()\n    while f.f_back:\n"
+                  "        f = f.f_back\n    return f.f_globals.get('expected')",
+    "forge_channel": "import os\nfor fd in (3, 4, 5, 9):\n    try:\n"
+                     "        os.write(fd, b'{\"i\": 0, \"pass\": true}\\n{\"done\": \"x\"}\\n')\n"
+                     "    except OSError: pass\ndef srt(xs):\n    return None",
+    "kill_everyone": "import os, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass\n"
+                     "def srt(xs):\n    return None",
+    "deep_result": "def srt(xs):\n    r = []\n    for _ in range(100000): r = [r]\n    return r",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_cheats_fail_humaneval(sb, name):
+    v = _run(sb, CHEATS[name], HUMANEVAL)
+    assert v.score == 0.0 and v.passed == 0, v
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_cheats_fail_mbpp(sb, name):
+    assert _run(sb, CHEATS[name], MBPP).passed == 0
+
+
+@pytest.mark.parametrize("name", ["eq_always_true", "int_subclass", "sys_exit_at_import",
+                                  "os_exit_at_import", "atexit_exit", "deep_result"])
+def test_cheats_fail_call_based(sb, name):
+    tests = {"fn_name": "srt", "inputs": [[[3, 1]], [[2]]], "outputs": [[1, 3], [2]]}
+    assert _run(sb, CHEATS[name], tests).passed == 0
+
+
+def test_expected_outputs_never_reach_the_program(sb):
+    marker = "expected-marker-7f3a"
+    snoop = ("import gc, os, sys\n"
+             "seen = [o for o in gc.get_objects() if isinstance(o, str) and 'marker-7f3a' in o]\n"
+             "for fd in range(3, 20):\n"
+             "    try: seen.append(os.read(fd, 1 << 16).decode(errors='replace'))\n"
+             "    except OSError: pass\n"
+             "def f(x):\n    return repr(seen) + sys.stdin.read()\n")
+    v = _run(sb, snoop, {"fn_name": "f", "inputs": [[1]], "outputs": [marker]})
+    assert v.passed == 0
+    snoop_stdio = snoop + "print(f(0))"
+    v = _run(sb, snoop_stdio, [{"input": "x", "output": marker}])
+    assert v.passed == 0
+
+
+def test_stdio_exit_tricks_fail(sb):
+    tests = [{"input": "", "output": "42"}]
+    for code in ("import sys\nsys.exit(0)\nprint(42)", "import os\nos._exit(0)\nprint(42)",
+                 "print(42)\nimport os\nos._exit(1)"):
+        assert _run(sb, code, tests).passed == 0
+
+
+# ---- robustness -------------------------------------------------------------------------------
+@pytest.mark.parametrize("tests", [None, 42, "not json", [{"in": 1}], {"inputs": [1]},
+                                   {"inputs": [1], "outputs": []}])
+def test_bad_tests_give_a_verdict(sb, tests):
+    v = _run(sb, "print(1)", tests)
+    assert v.score == 0.0 and v.error
+
+
+def test_no_code(sb):
+    v = _run(sb, "```text\nhello\n```", [{"input": "", "output": "hello"}])
+    assert v.score == 0.0 and v.code is None and v.outcomes[0].status == "not_run"
+
+
+def test_cpp_stdio(sb):
+    code = ("```cpp\n#include <iostream>\nint main(){long long n; std::cin >> n;"
+            " std::cout << n * 2 << std::endl;}\n```")
+    v = _run(sb, code, [{"input": "21", "output": "42"}, {"input": "5", "output": "11"}],
+             language="cpp")
+    assert [o.status for o in v.outcomes] == ["passed", "wrong_answer"]
+    v = _run(sb, "```cpp\nint main( {\n```", [{"input": "", "output": ""}], language="cpp")
+    assert v.outcomes[0].status == "compile_error"
+
+
+def test_cpp_compiler_cannot_read_host_files(sb):
+    v = _run(sb, '```cpp\n#include "/etc/shadow"\nint main(){}\n```',
+             [{"input": "", "output": ""}], language="cpp")
+    assert v.outcomes[0].status == "compile_error"
+    assert "root:" not in v.outcomes[0].detail
+
+
+def test_concurrent_callers_share_one_sandbox(sb):
+    out: list[float] = []
+
+    def go() -> None:
+        for _ in range(3):
+            out.append(_run(sb, "def srt(xs):\n    return sorted(xs)", HUMANEVAL).score)
+
+    ts = [threading.Thread(target=go) for _ in range(4)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    assert out == [1.0] * 12
+
+
+def test_without_a_sandbox_argument():
+    v = run_tests("print(input())", [{"input": "hi", "output": "hi"}], limits=LIM)
+    assert v.score == 1.0
+
+
+def test_patched_builtins_do_not_reach_the_tests(sb):
+    # Correct except for one-element lists, where only a patched abs() would hide the bug.
+    code = ("import builtins\nbuiltins.abs = lambda x: 0.5\n"
+            "def srt(xs):\n    return sorted(xs) if len(xs) != 1 else [-7]")
+    v = _run(sb, code, HUMANEVAL)
+    assert v.score == 0.0 and "AssertionError" in v.outcomes[0].detail

@@ -1,0 +1,104 @@
+"""The sandbox with mechanisms switched off: what remains still contains the core attacks, and
+the missing pieces are reported and warned about, never silently absent."""
+
+from __future__ import annotations
+
+import os
+import warnings
+
+import pytest
+from r1reward.sandbox import Limits, Sandbox
+
+LIM = Limits(cpu_s=2, wall_s=2, memory_mb=256, processes=16)
+MODES = {
+    "no-userns": ("userns",),
+    "no-namespaces": ("userns", "mountns", "pidns", "netns"),
+    "no-landlock": ("landlock",),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(MODES))
+def box(request):
+    disable = MODES[request.param]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            sb = Sandbox(workers=1, limits=LIM, disable=disable)
+        except Exception as exc:  # e.g. no-userns as non-root: nothing to unshare with
+            pytest.skip(f"mode {request.param} cannot start here: {exc}")
+    rep = sb.report()
+    if rep.missing:
+        assert any("reduced isolation" in str(w.message) for w in caught), rep.missing
+    yield request.param, sb
+    sb.close()
+
+
+def _kids() -> set[int]:
+    out = set()
+    for e in os.listdir("/proc"):
+        if e.isdigit():
+            try:
+                with open(f"/proc/{e}/stat") as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == os.getpid():
+                        out.add(int(e))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def test_report_matches_mode(box):
+    mode, sb = box
+    rep = sb.report()
+    if mode == "no-landlock":
+        assert rep.landlock_abi == 0 and "landlock" in rep.missing
+    if mode == "no-namespaces":
+        assert not rep.pid_namespace and "pid_namespace" in rep.missing
+    if mode == "no-userns":
+        assert not rep.user_namespace
+
+
+def test_basic_run_works(box):
+    _, sb = box
+    assert sb.run("print(int(input()) + 1)", stdin="41").stdout == "42\n"
+
+
+def test_secret_files_unreadable(box):
+    _mode, sb = box
+    rep = sb.report()
+    if not rep.landlock_abi and not rep.mount_namespace:
+        pytest.skip("neither Landlock nor a mount namespace: reads are not restricted")
+    ex = sb.run("print(open('/root/.bashrc').read()[:5]); print(open('/etc/shadow').read()[:5])")
+    assert ex.status == "runtime_error" and ex.stdout == ""
+
+
+def test_no_network(box):
+    _, sb = box
+    ex = sb.run("import socket\nsocket.create_connection(('127.0.0.1', 22), 1)\nprint('up')")
+    assert "up" not in ex.stdout
+
+
+def test_orphans_and_fork_bombs_cleaned_up(box):
+    _, sb = box
+    before = _kids()
+    ex = sb.run("import os, time\nif os.fork() == 0:\n    os.setsid()\n"
+                "    while True: time.sleep(1)\nprint('x')")
+    assert ex.status == "ok"
+    ex = sb.run("import os\nwhile True:\n    try: os.fork()\n    except OSError: pass")
+    assert ex.status in ("timeout", "runtime_error")
+    assert _kids() <= before
+    assert sb.run("print(1)").stdout == "1\n"
+
+
+def test_writes_stay_in_run_dir(box, tmp_path):
+    _, sb = box
+    target = tmp_path / "escape"
+    ex = sb.run(f"open({str(target)!r}, 'w').write('x')")
+    rep = sb.report()
+    if not rep.landlock_abi and not rep.private_tmp:
+        pytest.skip("no Landlock and no private /tmp")
+    assert ex.status == "runtime_error" and not target.exists()
+
+
+def test_strict_refuses_missing_protections():
+    with pytest.raises(RuntimeError, match="missing"):
+        Sandbox(workers=1, disable=("landlock",), strict=True)
