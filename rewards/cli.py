@@ -191,9 +191,7 @@ def _score(reward, extra_accuracy, batch: list[Rollout]):
     if extra_accuracy is not None:
         acc = extra_accuracy.details(completions, prompts, **columns)
     else:
-        acc = [
-            Scored(s.info["components"]["accuracy"], s.info["info"]["accuracy"]) for s in scored
-        ]
+        acc = [Scored(s.info["components"]["accuracy"], s.info["info"]["accuracy"]) for s in scored]
     return scored, acc
 
 
@@ -274,7 +272,11 @@ def cmd_score(args) -> int:
                     row["diagnostics"] = diag
                     out.write_row(row)
                     collector.add(
-                        components, s.value, r.group, a.value, a.info.get("extracted"),
+                        components,
+                        s.value,
+                        r.group,
+                        a.value,
+                        a.info.get("extracted"),
                         diag["timed_out"],
                     )
                 out.stream.flush()
@@ -475,18 +477,34 @@ def _reward_args(p: argparse.ArgumentParser) -> None:
 
 
 def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workers", type=int, default=None, metavar="N",
-                   help="scoring processes (default: CPU count; 0 scores in this process)")
-    p.add_argument("--no-sandbox", action="store_true",
-                   help="do not run code: code items score null with a diagnostic")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scoring processes (default: CPU count; 0 scores in this process)",
+    )
+    p.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="do not run code: code items score null with a diagnostic",
+    )
 
 
 def _io_args(p: argparse.ArgumentParser, output_required: bool) -> None:
     p.add_argument("input", metavar="IN.jsonl", help="rollouts, one JSON object a line; - = stdin")
-    p.add_argument("-o", "--output", metavar="OUT.jsonl", required=output_required,
-                   help="output file (written atomically); - or absent: stdout")
-    p.add_argument("--skip-invalid", action="store_true",
-                   help="skip malformed lines and lines missing a field, and count them")
+    p.add_argument(
+        "-o",
+        "--output",
+        metavar="OUT.jsonl",
+        required=output_required,
+        help="output file (written atomically); - or absent: stdout",
+    )
+    p.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="skip malformed lines and lines missing a field, and count them",
+    )
     p.add_argument("--summary-json", metavar="PATH", help="also write the summary as JSON")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
@@ -520,17 +538,39 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_exit_codes(), formatter_class=_Formatter,
     )  # fmt: skip
     _io_args(filt, output_required=True)
-    filt.add_argument("--language-threshold", type=float, default=0.95, metavar="T",
-                      help="drop when less than T of the CoT is in the target language "
-                      "(default 0.95; 0 disables)")
-    filt.add_argument("--target-lang", default="en", metavar="LANG",
-                      help="target language when a row has no target_lang (default en)")
-    filt.add_argument("--max-paragraph", type=int, default=None, metavar="CHARS",
-                      help="drop when a CoT paragraph is longer than CHARS characters")
-    filt.add_argument("--drop-code-blocks", action="store_true",
-                      help="drop when the CoT contains a fenced code block")
-    filt.add_argument("--max-per-group", type=int, default=None, metavar="N",
-                      help="keep at most N rollouts per group (the first N that pass)")
+    filt.add_argument(
+        "--language-threshold",
+        type=float,
+        default=0.95,
+        metavar="T",
+        help="drop when less than T of the CoT is in the target language "
+        "(default 0.95; 0 disables)",
+    )
+    filt.add_argument(
+        "--target-lang",
+        default="en",
+        metavar="LANG",
+        help="target language when a row has no target_lang (default en)",
+    )
+    filt.add_argument(
+        "--max-paragraph",
+        type=int,
+        default=None,
+        metavar="CHARS",
+        help="drop when a CoT paragraph is longer than CHARS characters",
+    )
+    filt.add_argument(
+        "--drop-code-blocks",
+        action="store_true",
+        help="drop when the CoT contains a fenced code block",
+    )
+    filt.add_argument(
+        "--max-per-group",
+        type=int,
+        default=None,
+        metavar="N",
+        help="keep at most N rollouts per group (the first N that pass)",
+    )
     _common(filt)
     filt.set_defaults(func=cmd_filter)
 

@@ -120,9 +120,7 @@ def serve(reward: Reward, host: str, port: int, threads: int = 4) -> int:
     try:
         from waitress import create_server
     except ImportError:
-        print(
-            "r1reward serve needs waitress: pip install 'r1reward[serve]'", file=sys.stderr
-        )
+        print("r1reward serve needs waitress: pip install 'r1reward[serve]'", file=sys.stderr)
         return 2
 
     def log(message: str) -> None:

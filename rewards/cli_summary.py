@@ -94,9 +94,7 @@ def summarize(c: Collector, *, seconds: float, invalid: int = 0) -> dict:
     members: dict[Hashable, list[int]] = {}
     for i, g in enumerate(c.groups):
         members.setdefault(g, []).append(i)
-    judged_groups = {
-        g: [i for i in idx if c.correct[i] is not None] for g, idx in members.items()
-    }
+    judged_groups = {g: [i for i in idx if c.correct[i] is not None] for g, idx in members.items()}
     judged_groups = {g: idx for g, idx in judged_groups.items() if idx}
     judged = [v for v in c.correct if v is not None]
     out: dict[str, Any] = {
@@ -207,7 +205,6 @@ def render(summary: dict) -> str:
 def render_filter(counts: dict[str, int], kept: int, total: int, seconds: float) -> str:
     rows = [[reason, str(n)] for reason, n in counts.items()]
     rows.append(["kept", str(kept)])
-    return (
-        f"{total} rollouts, kept {kept}, dropped {total - kept} ({seconds:.2f} s)\n\n"
-        + table(rows, ["outcome", "rollouts"])
+    return f"{total} rollouts, kept {kept}, dropped {total - kept} ({seconds:.2f} s)\n\n" + table(
+        rows, ["outcome", "rollouts"]
     )
