@@ -16,11 +16,15 @@ _FENCE = (
     r"(?:[ ]{0,3}(?P=f)[`~]*[ \t]*$|[^\n]*\Z)"  # closing fence, or the end of the text
 )
 _INLINE_CODE = r"``(?:[^`\n]|`(?!`))+``|`[^`\n]+`"
+# Bodies exclude `$`, so a span can only end at the next `$`: possessive bodies (`*+`, `++`) give
+# the same matches as the lazy `*?` without retrying the closing test at every character.
 _DOLLAR = (
-    r"\$\$[^$]+\$\$"  # display math
+    r"\$(?:"
+    r"\$[^$]++\$\$"  # display math
     # inline math, Pandoc's rule: no space just inside either delimiter and no digit right after
     # the closing one, so "costs $5 and $6" stays prose
-    r"|\$(?![\s$])[^$\n]*?(?<![\s\\])\$(?!\d)"
+    r"|(?![\s$])[^$\n]*+(?<![\s\\])\$(?!\d)"
+    r")"
 )
 _LATEX = (
     r"\\\[(?:[^\\]|\\(?![\[\]]))*\\\]"  # \[ ... \], stopping at any nested \[ or \]
@@ -33,8 +37,8 @@ _URL = r"(?:https?|ftp)://\S+|www\.\S+"
 
 # (cheap substring tests, pattern): a pass runs only when one of its substrings occurs, and each
 # pattern starts with a literal, so the regex engine skips ahead with a fast search.
+_FENCE_RE = re.compile(_FENCE, re.MULTILINE)
 _PASSES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
-    (("```", "~~~"), re.compile(_FENCE, re.MULTILINE)),
     (("`",), re.compile(_INLINE_CODE)),
     (("://", "www."), re.compile(_URL)),
     (("$",), re.compile(_DOLLAR)),  # before commands: `$\\frac{a}{b}$` must still start with `$\\`
@@ -43,10 +47,39 @@ _PASSES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
 FENCED_BLOCK = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n", re.MULTILINE)
 
 
+def _mask_fences(text: str) -> str:
+    """`_FENCE_RE.sub(" ", text)`, but the pattern is only tried at the line starts of ``` and
+    ~~~ runs (found with str.find) instead of at every line start of the text. Same result: a
+    match starts at a line start followed by at most 3 spaces and a fence run, so the first run
+    at or after the scan position decides the only line start where the next match can begin."""
+    out: list[str] = []
+    done = pos = 0  # text[:done] is in out; no match starts before pos
+    n = len(text)
+    while pos < n:
+        bt, tl = text.find("```", pos), text.find("~~~", pos)
+        run = tl if bt == -1 else bt if tl == -1 else min(bt, tl)
+        if run == -1:
+            break
+        start = text.rfind("\n", 0, run) + 1
+        m = _FENCE_RE.match(text, start) if start >= pos and run - start <= 3 else None
+        if m is None:
+            pos = run + 1
+            continue
+        out.append(text[done:start])
+        out.append(" ")
+        done = pos = m.end()
+    if not out:
+        return text
+    out.append(text[done:])
+    return "".join(out)
+
+
 def mask_non_language(text: str) -> str:
     """`text` with code, math, LaTeX commands and URLs replaced by a space each."""
     if "\\$" in text:  # an escaped dollar is text, never a math delimiter
         text = text.replace("\\$", "  ")
+    if ("`" in text and "```" in text) or ("~" in text and "~~~" in text):
+        text = _mask_fences(text)
     for triggers, pattern in _PASSES:
         if any(t in text for t in triggers):
             text = pattern.sub(" ", text)

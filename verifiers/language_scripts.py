@@ -139,6 +139,7 @@ def _only(cls: int) -> bytes:
     return bytes(b if b == cls else NEUTRAL for b in range(256))
 
 
+_BYTES = tuple(bytes([b]) for b in range(256))
 _AMBIG_DELETE: bytes | None = None  # high bytes whose class is decided by the high byte alone
 
 
@@ -153,9 +154,13 @@ def classify(text: str) -> bytes:
     raw = text.encode("utf-16-le", "surrogatepass")
     hi, lo = raw[1::2], raw[0::2]
     merged = int.from_bytes(hi.translate(hi_table), "little")
-    for block in set(hi.translate(None, _AMBIG_DELETE)):
+    # the mixed blocks present: set() of the bytes would make an int object per character
+    blocks = hi.translate(None, _AMBIG_DELETE)
+    while blocks:
+        block = blocks[0]
         part = int.from_bytes(lo.translate(ambiguous[block]), "little")
         merged |= part & int.from_bytes(hi.translate(_select(block)), "little")
+        blocks = blocks.replace(_BYTES[block], b"")
     return merged.to_bytes(len(hi), "little").translate(None, bytes([JOIN]))
 
 

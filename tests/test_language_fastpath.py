@@ -1,0 +1,44 @@
+"""The fast paths of masking and classification against the plain regex / set forms."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from r1reward.verifiers import _text
+from r1reward.verifiers import language_scripts as ls
+
+_TOKENS = [
+    *("$", "$$", "`", "```", "````", "~~~", "~", "\n", " ", "    ", "\t", "5", "x", "ab"),
+    *("\\", "\\$", "\\(", "\\)", "\\[", "\\]", "\\begin{a}", "\\end{a}", "\\frac", "http://a"),
+    *("中", "の", "한", "é", "ー", "\u0301", "\n```\n", "\n~~~~\n"),
+]
+# the lazy form the possessive `_DOLLAR` replaced
+_LAZY_DOLLAR = re.compile(r"\$\$[^$]+\$\$|\$(?![\s$])[^$\n]*?(?<![\s\\])\$(?!\d)")
+
+
+def _texts(seed: int, n: int) -> list[str]:
+    rng = random.Random(seed)
+    return ["".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 25))) for _ in range(n)]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fence_scan_and_dollar_pattern_match_the_plain_regexes(seed):
+    dollar = dict(_text._PASSES)[("$",)]
+    for text in _texts(seed, 1500):
+        assert _text._mask_fences(text) == _text._FENCE_RE.sub(" ", text), text
+        assert dollar.sub(" ", text) == _LAZY_DOLLAR.sub(" ", text), text
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_classify_merges_every_mixed_block(seed):
+    hi_table, ambiguous, _ = ls._tables()
+    for text in _texts(seed, 500):
+        expected = bytes(
+            ambiguous[ord(c) >> 8][ord(c) & 0xFF]
+            if (ord(c) >> 8) in ambiguous
+            else hi_table[ord(c) >> 8]
+            for c in text
+        ).replace(bytes([ls.JOIN]), b"")
+        assert ls.classify(text) == expected, text
