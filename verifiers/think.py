@@ -273,6 +273,29 @@ def check_format(
         raise ValueError(f"prefilled_think must be True, False or 'auto', not {prefilled_think!r}")
     if type(completion) is str:  # the common case, without the message-parsing calls
         text, field = completion, None
+        if (
+            think_tags is _DEFAULT_THINK
+            and answer_tag_names is _DEFAULT_ANSWER
+            and prefilled_think is not True
+            and len(text) <= max_chars
+        ):
+            # Fast path: the only `<` are the tags of `<think>..</think>` with or without one
+            # `<answer>..</answer>` after, and no fence character; memchr scans only.
+            find, startswith = text.find, text.startswith
+            s0 = find("<")
+            if s0 != -1 and startswith("<think>", s0):
+                s1 = find("<", s0 + 7)
+                if s1 != -1 and startswith("</think>", s1):
+                    s2 = find("<", s1 + 8)
+                    ans: tuple[int, int] | None = None
+                    if s2 != -1 and startswith("<answer>", s2):
+                        s3 = find("<", s2 + 8)
+                        if s3 != -1 and startswith("</answer>", s3) and find("<", s3 + 9) == -1:
+                            ans = (s2, s3)
+                    if (s2 == -1 or ans is not None) and "`" not in text and "~" not in text:
+                        return _judge_common(
+                            text, s0, s1, ans, answer_tags, strict, allow_empty_think
+                        )
     else:
         text, field, error = _message_parts(completion)
         if text is None:
@@ -282,40 +305,38 @@ def check_format(
     tags = _tags(text, think_tags, answer_tag_names)
     if field is not None:
         return _judge_field(text, field, tags, answer_tags, strict)
-    if prefilled_think is not True and 2 <= len(tags) <= 4:
-        fast = _judge_common(text, tags, answer_tags, strict, allow_empty_think)
-        if fast is not None:
-            return fast
+    if prefilled_think is not True and think_tags == _DEFAULT_THINK:
+        kinds = [t[0] for t in tags]
+        if kinds == ["think", "/think"] or kinds == ["think", "/think", "answer", "/answer"]:
+            ans = (tags[2][1], tags[3][1]) if len(tags) == 4 else None
+            if answer_tag_names == _DEFAULT_ANSWER:
+                s0, s1 = tags[0][1], tags[1][1]
+                return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
     return _judge_tags(text, tags, prefilled_think, answer_tags, strict, allow_empty_think)
 
 
 def _judge_common(
-    text: str, tags: list[_Tag], answer_tags: AnswerTags, strict: bool, allow_empty_think: bool
-) -> FormatVerdict | None:
-    """`_judge_tags` for the two shapes nearly every completion has, `<think></think>` and
-    `<think></think><answer></answer>` (not pre-filled; "auto" reads both as not pre-filled),
-    with the same rules, problems in the same order and the same score; None for any other
-    shape. tests/test_think_fastpath.py checks it against `_judge_tags` on generated inputs."""
-    if len(tags) == 2:
-        (k0, s0, e0), (k1, s1, e1) = tags
-        if k0 != "think" or k1 != "/think":
-            return None
-        ans = None
-    elif len(tags) == 4:
-        (k0, s0, e0), (k1, s1, e1), (k2, s2, e2), (k3, s3, e3) = tags
-        if k0 != "think" or k1 != "/think" or k2 != "answer" or k3 != "/answer":
-            return None
-        ans = (s2, e2, s3, e3)
-    else:
-        return None
+    text: str,
+    s0: int,
+    s1: int,
+    ans: tuple[int, int] | None,
+    answer_tags: AnswerTags,
+    strict: bool,
+    allow_empty_think: bool,
+) -> FormatVerdict:
+    """`_judge_tags` for the two shapes nearly every completion has (default tags, not
+    pre-filled; "auto" reads both as not pre-filled): `<think>` at s0, `</think>` at s1 and no
+    other tag, or also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the
+    same order, same score; tests/test_think_fastpath.py checks it against `_judge_tags`."""
     problems: list[str] = []
     credit_open = True
     if s0 and text[:s0].strip():
         problems.append(TEXT_BEFORE_THINK)
         credit_open = False
-    reasoning = text[e0:s1].strip()
+    reasoning = text[s0 + 7 : s1].strip()
     if not reasoning and not allow_empty_think:
         problems.append(EMPTY_THINK)
+    e1 = s1 + 8
     # as `_judge_answer`, for no answer tags after `</think>` or exactly one well-ordered pair
     if ans is None or answer_tags == "forbidden":
         answer: str | None = text[e1:].strip()
@@ -331,10 +352,10 @@ def _judge_common(
             else:
                 credit = 0.0 if answer_tags == "required" else 1.0
     else:
-        s2, e2, s3, e3 = ans
+        s2, s3 = ans
         penalty = 0.0
-        answer = text[e2:s3].strip()
-        if strict and (text[e1:s2].strip() or text[e3:].strip()):
+        answer = text[s2 + 8 : s3].strip()
+        if strict and (text[e1:s2].strip() or text[s3 + 9 :].strip()):
             problems.append(TEXT_OUTSIDE_ANSWER)
             penalty = -0.5
         if not answer:
