@@ -44,7 +44,7 @@ def send(fd: int, header: dict, blobs: tuple[bytes, ...] = ()) -> None:
     _write_all(fd, b"".join([struct.pack("<I", len(raw)), raw, *blobs]))
 
 
-def recv(fd: int) -> tuple[dict, list[bytes]]:
+def recv(fd: int) -> tuple[dict, list[bytearray]]:
     (n,) = struct.unpack("<I", _read_exact(fd, 4))
     if n > MAX_HEADER:
         raise WireError("header too large")
@@ -58,4 +58,24 @@ def recv(fd: int) -> tuple[dict, list[bytes]]:
     if not isinstance(sizes, list) or not all(isinstance(s, int) and 0 <= s <= MAX_BLOB
                                               for s in sizes):
         raise WireError("bad blob sizes")
-    return header, [_read_exact(fd, s) for s in sizes]
+    return header, [_read_into(fd, s) for s in sizes]
+
+
+def _read_into(fd: int, n: int) -> bytearray:
+    """Read straight into one mutable buffer (no intermediate copies), so the receiver can wipe
+    it after use and leave nothing behind for a later fork to find."""
+    buf = bytearray(n)
+    view = memoryview(buf)
+    pos = 0
+    while pos < n:
+        got = os.readv(fd, [view[pos:]])
+        if not got:
+            raise WireError("stream closed")
+        pos += got
+    return buf
+
+
+def wipe(*bufs: bytearray | bytes) -> None:
+    for b in bufs:
+        if isinstance(b, bytearray) and b:
+            memoryview(b)[:] = bytes(len(b))

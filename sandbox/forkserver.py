@@ -227,6 +227,7 @@ class Server:
         finally:
             self._kill_all()
             _empty(rundir)
+            W.wipe(*blobs)  # no later child may find this run's input in our memory
 
     def _run(self, req: dict, blobs: list[bytes], rundir: str):
         lim = req["limits"]
@@ -268,6 +269,14 @@ class Server:
                 _real_exit(121)
         peer_pid = None
         if req.get("peer") is not None:
+            # The primary's stdin may carry test material: hand it to the kernel pipe whole and
+            # wipe our copy before forking the peer, whose memory is a copy of ours.
+            if stdin:
+                if len(stdin) > _grow_pipe(in_w, len(stdin)):
+                    raise ValueError("primary stdin exceeds the pipe capacity for a peer run")
+                _write_all(in_w, stdin)
+                W.wipe(stdin)
+                stdin = b""
             peer_pid = os.fork()
             if peer_pid == 0:
                 try:
@@ -532,6 +541,21 @@ def _run_python(source: bytes, status_fd: int | None, epilogue=None) -> None:
         with contextlib.suppress(BaseException):
             stream.flush()
     exit_(rc)
+
+
+def _grow_pipe(fd: int, want: int) -> int:
+    """Enlarge a pipe towards `want` bytes (capped by the kernel's pipe-max-size)."""
+    size = fcntl.fcntl(fd, 1032)  # F_GETPIPE_SZ
+    if want > size:
+        with contextlib.suppress(OSError):
+            size = fcntl.fcntl(fd, 1031, min(want, 1 << 20))  # F_SETPIPE_SZ
+    return size
+
+
+def _write_all(fd: int, data) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _empty(path: str) -> None:

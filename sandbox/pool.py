@@ -185,7 +185,8 @@ class Sandbox:
                 self._idle.put(worker)
             return _error(detail, lim)
         self._idle.put(worker)
-        return RawRun(_classify(header, reply, out, lim), out[2], out[3], out[4])
+        return RawRun(_classify(header, reply, out, lim), bytes(out[2]), bytes(out[3]),
+                      bytes(out[4]))
 
 
 def _error(detail: str, lim: Limits) -> RawRun:

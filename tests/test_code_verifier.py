@@ -270,3 +270,68 @@ def test_patched_builtins_do_not_reach_the_tests(sb):
             "def srt(xs):\n    return sorted(xs) if len(xs) != 1 else [-7]")
     v = _run(sb, code, HUMANEVAL)
     assert v.score == 0.0 and "AssertionError" in v.outcomes[0].detail
+
+
+# The candidate hunts for the tests' expected value in everything its process can reach: the
+# fork server's stack frames it was forked from, every gc-tracked object, and raw heap memory
+# (read safely through write(2), which fails with EFAULT instead of crashing). It runs three
+# times on one worker, so leftovers of earlier runs of the same tests would be found too.
+HUNTER = r'''
+import ctypes, gc, os, sys
+_NEEDLE = ("ZQ" + "marker-").encode()
+def _hit(b):
+    if isinstance(b, str):
+        b = b.encode("utf-8", "replace")
+    if isinstance(b, (bytes, bytearray)):
+        b = bytes(b)
+        i = b.find(_NEEDLE)
+        while i >= 0:
+            if b[i + 9:i + 14].isdigit():  # the marker itself, not this needle
+                return b[i:i + 14].decode()
+            i = b.find(_NEEDLE, i + 1)
+def _hunt():
+    fr = sys._getframe()
+    while fr is not None:
+        for v in list(fr.f_locals.values()):
+            for b in (list(v) if isinstance(v, (list, tuple)) else [v]):
+                if _hit(b):
+                    return _hit(b)
+        fr = fr.f_back
+    for o in gc.get_objects():
+        for v in (list(o.values()) if isinstance(o, dict) else list(o) if isinstance(o, (list, tuple)) else []):
+            if _hit(v):
+                return _hit(v)
+    libc = ctypes.CDLL(None, use_errno=True)
+    r, w = os.pipe()
+    for mb in sorted({(id(o) >> 20) + d for o in gc.get_objects() for d in (-1, 0, 1)}):
+        for base in range(mb << 20, (mb + 1) << 20, 1 << 16):
+            if libc.write(w, ctypes.c_void_p(base), 1 << 16) > 0:
+                found = _hit(os.read(r, 1 << 16))
+                if found:
+                    return found
+    return "nothing"
+def f(x):
+    return _hunt()
+'''
+
+
+def test_test_material_unreachable_from_candidate_memory():
+    tests = {"test": "def check(candidate):\n    assert candidate(1) == 'ZQmarker-31337'\n",
+             "entry_point": "f"}
+    lim = Limits(cpu_s=10, wall_s=15, memory_mb=256)
+    with Sandbox(workers=1, limits=lim) as box:
+        for _ in range(3):
+            v = run_tests(HUNTER, tests, sandbox=box, limits=lim)
+            assert v.score == 0.0
+            assert v.outcomes[0].detail.startswith("AssertionError"), v.outcomes[0].detail
+            assert "ZQmarker-31337" not in v.outcomes[0].detail
+
+
+def test_hunter_finds_what_is_reachable():
+    """Positive control for the test above: the primary's *source* is not withheld from a peer,
+    and the hunter does find a marker placed there."""
+    lim = Limits(cpu_s=10, wall_s=15, memory_mb=256)
+    with Sandbox(workers=1, limits=lim) as box:
+        raw = box.run_raw("import time\ntime.sleep(3)  # ZQmarker-31337", limits=lim,
+                          peer=HUNTER + "print(f(0), flush=True)\n")
+    assert b"ZQmarker-31337" in raw.peer_output

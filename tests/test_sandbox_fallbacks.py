@@ -7,7 +7,7 @@ import os
 import warnings
 
 import pytest
-from r1reward.sandbox import Limits, Sandbox
+from r1reward.sandbox import Limits, Sandbox, pool
 
 LIM = Limits(cpu_s=2, wall_s=2, memory_mb=256, processes=16)
 MODES = {
@@ -20,6 +20,7 @@ MODES = {
 @pytest.fixture(scope="module", params=sorted(MODES))
 def box(request):
     disable = MODES[request.param]
+    pool._warned.clear()  # warnings are once per set of missing protections and process
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:

@@ -117,10 +117,16 @@ while True:
 '''
 
 # Assert-style, test side (the primary process): trusted test code with proxies for every
-# name it takes from the candidate. The verdict and the run's secret go to fd 3, which the
+# name it takes from the candidate. Tests and secret arrive on stdin, which the fork server
+# wipes before it forks the candidate. The verdict and the secret go to fd 3, which the
 # candidate's process never holds.
 TEST_RUNNER = CODEC + r'''
-import ast as _ast, builtins as _builtins, json as _json, os as _os, socket as _socket
+import ast as _ast, builtins as _builtins, json as _json, os as _os, socket as _socket, sys as _sys
+_spec = _json.loads(_sys.stdin.read())  # via a pipe: never in the fork server's memory
+_sys.stdin = open(_os.devnull)
+_SECRET, _MODE, _SETUP = _spec["secret"], _spec["mode"], _spec["setup"]
+_TEST, _ENTRY, _TESTS, _STOP = _spec["test"], _spec["entry"], _spec["tests"], _spec["stop"]
+del _spec
 _chan = _os.fdopen(3, "w", encoding="utf-8")
 _sock = _socket.socket(fileno=4)
 _io = _sock.makefile("rwb")

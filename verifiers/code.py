@@ -299,12 +299,12 @@ def _equal(a: Any, b: Any, tol: float | None) -> bool:
 def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
     secret = secrets.token_hex(16)
     total = 1 if plan.kind == "check" else len(plan.asserts)
-    runner = (f"_SECRET = {secret!r}\n_MODE = {plan.kind!r}\n_SETUP = {plan.setup!r}\n"
-              f"_TEST = {plan.test!r}\n_ENTRY = {plan.entry_point!r}\n"
-              f"_TESTS = {list(plan.asserts)!r}\n_STOP = {bool(stop)!r}\n")
+    spec = json.dumps({"secret": secret, "mode": plan.kind, "setup": plan.setup,
+                       "test": plan.test, "entry": plan.entry_point,
+                       "tests": list(plan.asserts), "stop": bool(stop)})
     candidate = f"_SOURCE = {code!r}\n"
-    raw = sb.run_raw(runner, limits=limits, channel=True, peer=candidate, epilogue=TEST_RUNNER,
-                     peer_epilogue=CANDIDATE_SERVER)
+    raw = sb.run_raw("", stdin=spec, limits=limits, channel=True, peer=candidate,
+                     epilogue=TEST_RUNNER, peer_epilogue=CANDIDATE_SERVER)
     ex = raw.execution
     recs = _records(raw.channel)
     finished = (ex.status == "ok" and bool(recs) and recs[-1].get("done") == secret)
