@@ -42,3 +42,35 @@ def test_classify_merges_every_mixed_block(seed):
             for c in text
         ).replace(bytes([ls.JOIN]), b"")
         assert ls.classify(text) == expected, text
+
+
+_CJK = ["中", "文", "の", "カ", "ー", "한", "ab", "x", " ", ".", "。", "！", "？", "；", "\n", "!"]
+
+
+def _per_sentence(text: str, lang: str) -> tuple[int, int]:
+    """(target, total) units by the per-sentence Han/kana rule, one sentence at a time."""
+    target = total = 0
+    for sentence in re.split(r"[.!?;。！？；\n]+", text):
+        counts = ls.count_classes(ls.classify(sentence))
+        total += sum(counts.values())
+        kana = ls.KANA in ls.classify(sentence)
+        han = counts.get(ls.HAN, 0)
+        if lang == "zh":
+            target += 0 if kana else han
+        else:
+            target += counts.get(ls.KANA, 0) + (han if kana else 0)
+    return target, total
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_kana_han_sentence_rule_in_one_pass(seed):
+    from r1reward.verifiers.language import language_share
+
+    rng = random.Random(seed)
+    for _ in range(400):
+        text = "".join(rng.choice(_CJK) for _ in range(rng.randint(0, 30)))
+        marked = ls.classify_marked(text)
+        assert marked.translate(ls._UNMARK) == ls.classify(text)
+        for lang in ("zh", "ja"):
+            got = language_share(text, lang, backend="script", masked=True)
+            assert (got.target_units, got.total_units) == _per_sentence(text, lang), (text, lang)

@@ -149,14 +149,26 @@ def language_share(
     if not masked:
         text = mask_non_language(text)
     script = TARGET_SCRIPTS[lang]
-    cls = ls.classify(text)
+    marked = ls.classify_marked(text)
+    cls = marked.translate(ls._UNMARK)
     counts = ls.count_classes(cls)
     cjk_mixed = ls.KANA in cls and ls.HAN in cls
     need_lid = (
         backend != "script" and script in _SHARED and counts.get(script, 0) >= min_segment_words
     )
-    if not cjk_mixed and not need_lid:
-        target_n = _target_units(counts, lang, japanese_han=ls.KANA in cls)
+    if not need_lid:
+        if not cjk_mixed:
+            target_n = _target_units(counts, lang, japanese_han=ls.KANA in cls)
+        elif lang in ("zh", "ja"):
+            # the sentence rule without a pass per sentence: units never straddle a sentence
+            # end (ends are neutral), so the sentences' counts add up to the text's counts
+            han_ja = ls.han_in_kana_sentences(marked)
+            if lang == "zh":
+                target_n = counts.get(ls.HAN, 0) - han_ja
+            else:
+                target_n = counts.get(ls.KANA, 0) + han_ja
+        else:
+            target_n = counts.get(script, 0)
         return _result(target_n, sum(counts.values()), 0, min_units, truncated)
     detect = get_detector(backend) if need_lid else None
     target_n = total = moved = 0

@@ -141,28 +141,64 @@ def _only(cls: int) -> bytes:
     return bytes(b if b == cls else NEUTRAL for b in range(256))
 
 
-_AMBIG_DELETE: bytes | None = None  # high bytes whose class is decided by the high byte alone
+SENTENCE_END = ".!?;\u3002\uff01\uff1f\uff1b\n"  # . ! ? ; 。！？； newline
+MARK = ord("|")  # class byte of a sentence end in `classify_marked` (neutral otherwise)
+_UNMARK = bytes(NEUTRAL if b == MARK else b for b in range(256))
+
+
+@lru_cache(maxsize=2)
+def _table_set(marked: bool) -> tuple[bytes, dict[int, bytes], bytes, bytes]:
+    """(class by high byte, mixed blocks' rows, ASCII table, high bytes that are not mixed);
+    `marked`: sentence ends get MARK instead of NEUTRAL (their blocks are mixed already)."""
+    hi_table, ambiguous, ascii_table = _tables()
+    if marked:
+        ambiguous = dict(ambiguous)
+        ascii_row = bytearray(ascii_table)
+        for ch in SENTENCE_END:
+            hi, lo = ord(ch) >> 8, ord(ch) & 0xFF
+            row = bytearray(ambiguous[hi])
+            row[lo] = MARK
+            ambiguous[hi] = bytes(row)
+            if hi == 0:
+                ascii_row[lo] = MARK
+        ascii_table = bytes(ascii_row)
+    delete = bytes(b for b in range(256) if b not in ambiguous)
+    return hi_table, ambiguous, ascii_table, delete
 
 
 def classify(text: str) -> bytes:
     """One class byte per character (joiners already deleted)."""
-    hi_table, ambiguous, ascii_table = _tables()
+    return _classify(text, *_table_set(False))
+
+
+def classify_marked(text: str) -> bytes:
+    """`classify` with sentence ends (SENTENCE_END) as MARK: `.translate(_UNMARK)` of it is
+    `classify(text)`, and splitting it at MARK gives each sentence's class string."""
+    return _classify(text, *_table_set(True))
+
+
+def _classify(
+    text: str, hi_table: bytes, ambiguous: dict[int, bytes], ascii_table: bytes, delete: bytes
+) -> bytes:
     if text.isascii():
         return text.encode("ascii").translate(ascii_table)
-    global _AMBIG_DELETE
-    if _AMBIG_DELETE is None:
-        _AMBIG_DELETE = bytes(b for b in range(256) if b not in ambiguous)
     raw = text.encode("utf-16-le", "surrogatepass")
     hi, lo = raw[1::2], raw[0::2]
     merged = int.from_bytes(hi.translate(hi_table), "little")
     # the mixed blocks present: set() of the bytes would make an int object per character
-    blocks = hi.translate(None, _AMBIG_DELETE)
+    blocks = hi.translate(None, delete)
     while blocks:
         block = blocks[0]
         part = int.from_bytes(lo.translate(ambiguous[block]), "little")
         merged |= part & int.from_bytes(hi.translate(_select(block)), "little")
         blocks = blocks.translate(None, _BYTES[block])  # bytes.replace is several times slower
     return merged.to_bytes(len(hi), "little").translate(None, bytes([JOIN]))
+
+
+def han_in_kana_sentences(marked: bytes) -> int:
+    """Han units in sentences that have kana (Japanese Han), from a `classify_marked` string."""
+    kana = [s for s in marked.split(_BYTES[MARK]) if KANA in s]
+    return b"".join(kana).count(HAN)
 
 
 def count_classes(cls: bytes) -> dict[int, int]:
