@@ -7,11 +7,11 @@ of threads may call `run` concurrently. A worker that dies is replaced and its r
 
 from __future__ import annotations
 
-import contextlib
 import queue
 import signal
 import threading
 import warnings
+import weakref
 from dataclasses import dataclass, replace
 
 from .cpp import CppCache
@@ -58,6 +58,7 @@ class Sandbox:
         self._closed = False
         self._report: ProtectionReport | None = None
         self._cpp = CppCache()
+        self._finalizer = weakref.finalize(self, _close_workers, self._all)
         for _ in range(workers):
             self._idle.put(self._spawn())
 
@@ -95,19 +96,15 @@ class Sandbox:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-            workers, self._all = self._all, []
-        for w in workers:
-            w.close()
+            workers = list(self._all)
+            self._all.clear()
+        _close_workers(workers)
 
     def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    def __del__(self) -> None:
-        with contextlib.suppress(Exception):
-            self.close()
 
     # ---- running ------------------------------------------------------------------------------
     def run(self, source: str, *, language: str = "python", stdin: str | bytes = "",
@@ -163,9 +160,14 @@ class Sandbox:
         return None, (ex.stderr or ex.detail or ex.status)[-4000:]
 
     def _dispatch(self, header: dict, blobs: tuple[bytes, ...], lim: Limits) -> RawRun:
-        if self._closed:
-            return _error("sandbox is closed", lim)
-        worker = self._idle.get()
+        while True:  # never block forever: a concurrent close() must release waiting callers
+            if self._closed:
+                return _error("sandbox is closed", lim)
+            try:
+                worker = self._idle.get(timeout=0.2)
+                break
+            except queue.Empty:
+                continue
         try:
             worker.set_pids_max(lim.processes + 4 + (2 if header.get("peer") else 0))
             reply, out = worker.request(header, blobs, lim.wall_s + 15.0)
@@ -174,6 +176,8 @@ class Sandbox:
             with self._lock:
                 if worker in self._all:
                     self._all.remove(worker)
+            if self._closed:
+                return _error(f"sandbox closed during the run ({exc})", lim)
             try:
                 worker = self._spawn()
             except Exception as spawn_exc:  # keep the pool size; try again on the next run
@@ -187,6 +191,13 @@ class Sandbox:
         self._idle.put(worker)
         return RawRun(_classify(header, reply, out, lim), bytes(out[2]), bytes(out[3]),
                       bytes(out[4]))
+
+
+def _close_workers(workers: list[Worker]) -> None:
+    """Also run at garbage collection or interpreter exit: no fork server or cgroup is left."""
+    for w in list(workers):
+        w.close()
+    workers.clear()
 
 
 def _error(detail: str, lim: Limits) -> RawRun:

@@ -18,6 +18,8 @@ import subprocess
 import sys
 import sysconfig
 import tempfile
+import threading
+import time
 
 from . import _wire
 
@@ -61,6 +63,8 @@ def server_config(disable: frozenset[str], tmpfs_mb: int, run_root: str) -> dict
 class Worker:
     def __init__(self, disable: frozenset[str] = frozenset(), tmpfs_mb: int = 256,
                  start_timeout: float = 30.0) -> None:
+        self._close_lock = threading.Lock()
+        self._closed = False
         self._tmp = tempfile.mkdtemp(prefix="r1sandbox-")
         os.chmod(self._tmp, 0o700)
         self.cgroup: str | None = None
@@ -118,7 +122,6 @@ class Worker:
                 os.rmdir(self.cgroup)
                 break
             except OSError:
-                import time
                 time.sleep(0.01)
         self.cgroup = None
 
@@ -146,6 +149,11 @@ class Worker:
         return reply, out
 
     def close(self) -> None:
+        """Idempotent and safe from several threads (a failing run and Sandbox.close race)."""
+        with self._close_lock:
+            if self._closed:
+                return
+            self._closed = True
         if self.proc.poll() is None:
             with contextlib.suppress(OSError):
                 self.proc.send_signal(signal.SIGKILL)

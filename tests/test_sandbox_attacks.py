@@ -347,3 +347,36 @@ def test_bad_input_is_a_verdict_not_an_exception(sb):
     assert sb.run(b"print(1)").status == "sandbox_error"  # type: ignore[arg-type]
     assert sb.run("def (:").status == "compile_error"
     assert sb.run("print('\\udcff')").status in ("ok", "runtime_error")
+
+
+def test_close_releases_waiting_callers_and_leaves_nothing():
+    before = _descendants(os.getpid())
+    box = Sandbox(workers=1, limits=FAST)
+    out: list[str] = []
+    busy = threading.Thread(target=lambda: out.append(box.run("import time\ntime.sleep(2)").status))
+    waiter = threading.Thread(target=lambda: out.append(box.run("print(1)").status))
+    busy.start()
+    time.sleep(0.2)
+    waiter.start()
+    time.sleep(0.2)
+    start = time.monotonic()
+    box.close()
+    busy.join(5)
+    waiter.join(5)
+    assert time.monotonic() - start < 3
+    assert sorted(out) == ["sandbox_error", "sandbox_error"]
+    assert _descendants(os.getpid()) <= before
+
+
+def test_garbage_collected_sandbox_leaves_no_process():
+    import gc
+
+    before = _descendants(os.getpid())
+    box = Sandbox(workers=1, limits=FAST)
+    assert box.run("print(1)").ok
+    del box
+    gc.collect()
+    deadline = time.monotonic() + 5
+    while _descendants(os.getpid()) - before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _descendants(os.getpid()) <= before
