@@ -4,8 +4,11 @@ Why not a regex: TRL's `think_format_reward` requires the completion to *start* 
 every completion scores 0 when the chat template pre-fills `<think>` (R1-distilled, Qwen3);
 open-r1's `format_reward` accepts two think blocks and text after `</answer>`. Here the completion
 is tokenised once into tags (ignoring tags inside fenced code blocks) and checked against explicit
-rules, each reported as a problem code. Linear time: one scan with a regex of literal
-alternatives, so 1 MB of `<think>` is as cheap as 1 MB of prose.
+rules, each reported as a problem code. Linear time: tags are found by a memchr scan for `<`
+(str.find of one character) with a prefix test at each hit, or one str.find loop per tag when
+the text has many other `<`. The usual shapes (`<think>..</think>` with or without one
+`<answer>..</answer>`, no other `<`, no fence character) are judged by a fast path that never
+builds the tag list; tests/test_think_fastpath.py holds it to the general rules.
 
 Rules (see `check_format`):
 - exactly one think block; leading whitespace is fine; a `<think>` inside the block or a second
