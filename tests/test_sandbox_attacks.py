@@ -380,3 +380,33 @@ def test_garbage_collected_sandbox_leaves_no_process():
     while _descendants(os.getpid()) - before and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _descendants(os.getpid()) <= before
+
+
+# ---- C++ --------------------------------------------------------------------------------------
+CPP_SHADOW = ('#include <cstdio>\nint main(){FILE*f=fopen("/etc/shadow","r");'
+              'if(!f){puts("denied");return 1;}puts("read");}')
+CPP_BOMB = '#include <unistd.h>\nint main(){for(;;)fork();}'
+CPP_NET = ('#include <sys/socket.h>\n#include <cstdio>\nint main(){'
+           'int s=socket(AF_INET,SOCK_STREAM,0);printf("%d\\n",s);return s<0;}')
+
+
+def test_cpp_binary_is_confined(contained):
+    ex = contained(CPP_SHADOW, language="cpp")
+    assert ex.status == "runtime_error" and ex.stdout.strip() == "denied"
+    ex = contained(CPP_NET, language="cpp")
+    assert ex.status == "runtime_error"
+    ex = contained(CPP_BOMB, language="cpp", limits=Limits(cpu_s=1, wall_s=2, processes=16))
+    assert ex.status in ("timeout", "runtime_error")
+
+
+def test_cpp_binaries_cached_by_source(sb):
+    src = "#include <cstdio>\nint main(){puts(\"cached\");}"
+    calls = []
+    real = sb._compile
+    sb._compile = lambda s: calls.append(s) or real(s)
+    try:
+        assert sb.run(src, language="cpp").stdout == "cached\n"
+        assert sb.run(src, language="cpp").stdout == "cached\n"
+    finally:
+        sb._compile = real
+    assert len(calls) == 1
