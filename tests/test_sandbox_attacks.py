@@ -410,3 +410,27 @@ def test_cpp_binaries_cached_by_source(sb):
     finally:
         sb._compile = real
     assert len(calls) == 1
+
+
+# ---- fork-server traps ------------------------------------------------------------------------
+def test_no_inherited_descriptors(contained):
+    ex = contained("import os\nopen_fds = []\nfor fd in range(3, 1024):\n"
+                   "    try:\n        os.fstat(fd)\n        open_fds.append(fd)\n"
+                   "    except OSError: pass\nprint(open_fds)")
+    assert ex.status == "ok" and ex.stdout.strip() == "[]"
+
+
+def test_child_that_returns_into_the_server_loop_is_harmless(sb, contained):
+    pids = {w.pid for w in sb._all}
+    ex = contained("import os, sys\n"
+                   "f = sys._getframe()\n"
+                   "while f is not None:\n"
+                   "    if '_real_exit' in f.f_globals:\n"
+                   "        f.f_globals['_real_exit'] = lambda *a: None\n"
+                   "    f = f.f_back\n"
+                   "os._exit = lambda *a: None\n"
+                   "raise SystemExit(0)")
+    assert ex.status in ("ok", "runtime_error", "sandbox_error")
+    assert {w.pid for w in sb._all} == pids  # the server itself was not affected
+    for i in range(3):
+        assert sb.run(f"print({i} * 7)").stdout == f"{i * 7}\n"
