@@ -390,11 +390,17 @@ def _judge_tags(
     if prefilled:
         source = "prefilled"
         credit_open = True
-        close = next((t for t in think_tags if t[0] == "/think"), None)
+        close = None
+        for t in think_tags:  # loops, not generators: this is the per-check hot path
+            if t[0] == "/think":
+                close = t
+                break
         limit = close[1] if close else len(text)
-        if any(t[0] == "think" and t[1] < limit for t in think_tags):
-            problems.append(NESTED_THINK)
-            credit_open = False
+        for t in think_tags:
+            if t[0] == "think" and t[1] < limit:
+                problems.append(NESTED_THINK)
+                credit_open = False
+                break
         if close is None:
             problems.append(UNCLOSED_THINK)
             reasoning, after = text, len(text)
@@ -416,10 +422,15 @@ def _judge_tags(
                     problems.append(REPEATED_THINK)
             source = "" if first is None else "tags"
         else:
-            if text[: first[1]].strip():
+            before = first[1] and text[: first[1]].strip()
+            if before:
                 problems.append(TEXT_BEFORE_THINK)
-            credit_open = not text[: first[1]].strip()
-            close_i = next((i for i, t in enumerate(think_tags) if t[0] == "/think"), None)
+            credit_open = not before
+            close_i = None
+            for i, t in enumerate(think_tags):
+                if t[0] == "/think":
+                    close_i = i
+                    break
             if close_i is None:
                 problems.append(UNCLOSED_THINK)
                 reasoning, after = text[first[2] :], len(text)
@@ -440,39 +451,42 @@ def _judge_tags(
     if closed and not reasoning.strip() and not allow_empty_think:  # type: ignore[union-attr]
         problems.append(EMPTY_THINK)
     think_end = after if reasoning is not None else 0
-    answer_in_think = [t for t in tags if t[0] in ("answer", "/answer") and t[1] < think_end]
-    if answer_in_think:
-        problems.append(ANSWER_TAG_IN_THINK)
+    for t in tags:
+        if t[1] >= think_end:
+            break  # tags are in order of position
+        if t[0] in ("answer", "/answer"):
+            problems.append(ANSWER_TAG_IN_THINK)
+            break
     answer, answer_credit = _judge_answer(text, after, tags, answer_tags, strict, problems)
     if not (credit_open or credit_close) and reasoning is None:
         answer_credit = 0.0  # no think structure at all: the rest is not an "answer"
     reasoning_out = reasoning.strip() if reasoning is not None else None
-    score = _cap((credit_open + credit_close + 2 * answer_credit) / 4, problems)
-    return _verdict(not problems, tuple(problems), reasoning_out, answer, score, source)
+    score = (credit_open + credit_close + 2 * answer_credit) / 4
+    if problems:
+        return _verdict(False, tuple(problems), reasoning_out, answer, min(score, 0.75), source)
+    return _verdict(True, (), reasoning_out, answer, score, source)
 
 
 def _judge_answer(
     text: str, start: int, tags: list[_Tag], mode: AnswerTags, strict: bool, problems: list[str]
 ) -> tuple[str | None, float]:
     """Check the part after `</think>`; returns (answer, credit in [0, 1]) and appends problems."""
-    ans_tags = [t for t in tags if t[0] in ("answer", "/answer") and t[1] >= start]
-    tail = text[start:]
+    ans_tags = [t for t in tags if t[1] >= start and t[0] in ("answer", "/answer")]
     if mode == "forbidden" or not ans_tags:
         if ans_tags:
             problems.append(ANSWER_TAGS_FORBIDDEN)
-            return tail.strip() or None, 0.0
+            return text[start:].strip() or None, 0.0
         if mode == "required":
             problems.append(MISSING_ANSWER_TAGS)
-        answer = tail.strip()
+        answer = text[start:].strip()
         if not answer:
             problems.append(EMPTY_ANSWER)
             return None, 0.0
         return answer, 0.0 if mode == "required" else 1.0
     credit = 0.0
-    kinds = [t[0] for t in ans_tags]
-    if kinds != ["answer", "/answer"]:
+    if len(ans_tags) != 2 or ans_tags[0][0] != "answer" or ans_tags[1][0] != "/answer":
         problems.append(BAD_ANSWER_TAGS)
-        n_open = sum(t[0] == "answer" for t in ans_tags)
+        n_open = [t[0] for t in ans_tags].count("answer")
         n_close = len(ans_tags) - n_open
         credit = 0.5 * (n_open == 1) + 0.5 * (n_close == 1 and ans_tags[-1][0] == "/answer")
         return None, credit / 2
