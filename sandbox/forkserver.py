@@ -283,7 +283,7 @@ class Server:
                     null = os.open("/dev/null", os.O_RDONLY)
                     self._child("python", blobs[2], rundir, lim,
                                 {0: null, 1: peer_w, 2: peer_w, 3: sock_b.fileno()}, None,
-                                {"dumpable": True}, peer_epilogue)
+                                {}, peer_epilogue)
                 except BaseException as exc:
                     _report_setup_failure(exc)
                 finally:

@@ -30,6 +30,7 @@ def test_extract_last_python_block():
     assert extract_code("```cpp\nint main(){}\n```", "cpp") == "int main(){}\n"
     assert extract_code(None) is None  # type: ignore[arg-type]
     assert extract_code("   ") is None
+    assert extract_code("<think>I will print</think>\nprint(4)").strip() == "print(4)"
 
 
 @pytest.mark.parametrize("got,exp,ok", [

@@ -45,10 +45,15 @@ class CodeVerdict:
     error: str = ""
 
 
+_THINK = re.compile(r"^\s*<think>.*?</think>", re.S)
+
+
 def extract_code(text: str, language: str = "python") -> str | None:
-    """The last fenced block of `language` (or untagged); else the whole text if unfenced."""
+    """The last fenced block of `language` (or untagged); else the whole text if unfenced
+    (after a leading <think>...</think> block, which is reasoning, not code)."""
     if not isinstance(text, str):
         return None
+    text = _THINK.sub("", text, count=1)
     tags = _LANG_TAGS.get(language, {language, ""})
     blocks = [body for tag, body in _FENCE.findall(text) if tag.lower() in tags]
     if blocks:
@@ -123,8 +128,9 @@ def _plan(tests: Any) -> _Plan:
     if not isinstance(tests, dict):
         raise ValueError(f"unsupported tests of type {type(tests).__name__}")
     if "test" in tests and "entry_point" in tests:  # HumanEval
+        setup = tests.get("prompt_setup", tests.get("prompt")) or ""
         return _Plan("check", test=str(tests["test"]), entry_point=str(tests["entry_point"]),
-                     setup=str(tests.get("prompt_setup") or ""))
+                     setup=str(setup))
     if "test_list" in tests:  # MBPP
         setup = "\n".join([*tests.get("test_imports", []), tests.get("test_setup_code", "")])
         return _Plan("asserts", asserts=tuple(map(str, tests["test_list"])), setup=setup)
@@ -151,7 +157,17 @@ def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
               limits: Limits | None = None, sandbox: Sandbox | None = None,
               stop_on_first_failure: bool = False, credit: str = "partial",
               exact: bool = False, float_tol: float | None = None) -> CodeVerdict:
-    """Run the completion's program against `tests`; never raises for bad input."""
+    """Run the completion's program against `tests`; never raises for bad input.
+
+    `tests` (a dict/list, or its JSON text) is one of: stdin/stdout pairs
+    `[{"input", "output"}]` or `{"test_cases": [...]}` (open-r1); `{"inputs", "outputs"}`
+    (APPS/verl, stdin/stdout) or with `fn_name` (call-based: argument lists, returned values);
+    HumanEval `{"test", "entry_point"}` with optional `prompt`/`prompt_setup`, trusted code the
+    test process runs first (helpers such as `poly` then come from the dataset, not the
+    candidate); MBPP `{"test_list"}` with optional `test_imports`/`test_setup_code`.
+    `credit="binary"` scores 1 only when every test passes. One `Sandbox` per call is created
+    when none is given; pass a shared one for throughput.
+    """
     if credit not in ("partial", "binary"):
         raise ValueError("credit must be 'partial' or 'binary'")
     code = extract_code(code_or_completion, language)
