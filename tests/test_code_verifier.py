@@ -336,3 +336,10 @@ def test_hunter_finds_what_is_reachable():
         raw = box.run_raw("import time\ntime.sleep(3)  # ZQmarker-31337", limits=lim,
                           peer=HUNTER + "print(f(0), flush=True)\n")
     assert b"ZQmarker-31337" in raw.peer_output
+
+
+def test_total_time_budget_for_many_stdio_tests(sb):
+    tests = [{"input": "", "output": "x"}] * 50
+    v = _run(sb, "while True: pass", tests, limits=Limits(cpu_s=1, wall_s=1), max_total_s=2.5)
+    statuses = [o.status for o in v.outcomes]
+    assert statuses.count("timeout") <= 4 and statuses[-1] == "not_run"

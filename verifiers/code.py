@@ -13,6 +13,7 @@ import json
 import math
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -156,7 +157,8 @@ def _text(x: Any) -> str:
 def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
               limits: Limits | None = None, sandbox: Sandbox | None = None,
               stop_on_first_failure: bool = False, credit: str = "partial",
-              exact: bool = False, float_tol: float | None = None) -> CodeVerdict:
+              exact: bool = False, float_tol: float | None = None,
+              max_total_s: float = 60.0) -> CodeVerdict:
     """Run the completion's program against `tests`; never raises for bad input.
 
     `tests` (a dict/list, or its JSON text) is one of: stdin/stdout pairs
@@ -165,7 +167,9 @@ def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
     HumanEval `{"test", "entry_point"}` with optional `prompt`/`prompt_setup`, trusted code the
     test process runs first (helpers such as `poly` then come from the dataset, not the
     candidate); MBPP `{"test_list"}` with optional `test_imports`/`test_setup_code`.
-    `credit="binary"` scores 1 only when every test passes. One `Sandbox` per call is created
+    `credit="binary"` scores 1 only when every test passes. Stdin/stdout tests run one process
+    each; once `max_total_s` has passed, the remaining ones are `not_run` (a slow program
+    cannot hold a trainer for tests x wall limit). One `Sandbox` per call is created
     when none is given; pass a shared one for throughput.
     """
     if credit not in ("partial", "binary"):
@@ -187,7 +191,7 @@ def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
     try:
         if plan.kind == "stdio":
             outcomes = _run_stdio(sb, code, plan, language, limits, stop_on_first_failure,
-                                  exact, float_tol)
+                                  exact, float_tol, time.monotonic() + max_total_s)
         elif plan.kind == "call":
             outcomes = _run_call(sb, code, plan, limits, stop_on_first_failure, float_tol)
         else:
@@ -210,9 +214,12 @@ def _fail_status(status: str) -> str:
     return "wrong_answer" if status == "ok" else status
 
 
-def _run_stdio(sb, code, plan, language, limits, stop, exact, float_tol) -> list[TestOutcome]:
+def _run_stdio(sb, code, plan, language, limits, stop, exact, float_tol,
+               deadline) -> list[TestOutcome]:
     outcomes = []
     for i, (inp, exp) in enumerate(zip(plan.inputs, plan.outputs, strict=True)):
+        if time.monotonic() > deadline:
+            return _pad(outcomes, len(plan.inputs), "not_run", "max_total_s exceeded")
         ex = sb.run(code, language=language, stdin=inp, limits=limits)
         ok = ex.status == "ok" and outputs_match(ex.stdout, exp, exact=exact, float_tol=float_tol)
         outcomes.append(TestOutcome(i, ok, "passed" if ok else _fail_status(ex.status),
