@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from r1reward.verifiers.think import check_format
+from r1reward.verifiers.think import check_format, format_scores
 
 TRL = re.compile(r"^<think>(?!.*<think>)(.*?)</think>.*$", re.DOTALL | re.MULTILINE)
 OPENR1 = re.compile(r"^<think>\n.*?\n</think>\n<answer>\n.*?\n</answer>$", re.DOTALL | re.MULTILINE)
@@ -157,8 +157,28 @@ def agreement() -> tuple[list[str], list[str]]:
     return rows, wrong
 
 
-def speed(n: int = 50_000) -> list[str]:
+def _best_rate(fn, batch: list[str], repeat: int) -> float:
+    """Seconds per check, best of `repeat` passes (the machine is shared: the best pass is the
+    one least disturbed by other processes)."""
+    best = float("inf")
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn(batch)
+        best = min(best, time.perf_counter() - t0)
+    return best / len(batch)
+
+
+def _each(f):
+    def run(batch: list[str]) -> None:
+        for t in batch:
+            f(t)
+
+    return run
+
+
+def speed(n: int = 50_000, repeat: int = 5) -> list[str]:
     texts = [c[1] for c in CASES] * (n // len(CASES))
+    well_formed = [c[1] for c in CASES if check_format(c[1])] * (n // len(CASES))
     long_cot = (
         "<think>\n"
         + ("Let me reason about this step by step. " * 50)
@@ -167,21 +187,18 @@ def speed(n: int = 50_000) -> list[str]:
     rows = []
     for label, batch in (
         ("edge-case matrix (short)", texts),
+        ("well-formed cases of the matrix", well_formed),
         ("2 KB chain of thought", [long_cot] * (n // 5)),
     ):
         for fname, fn in (
-            ("r1reward check_format", lambda t: check_format(t)),
-            ("TRL think_format_reward regex", trl_think_format),
-            ("open-r1 format_reward regex", openr1_format),
-            ("open-r1 tag_count_reward", openr1_tag_count),
+            ("r1reward check_format, one call each", _each(lambda t: check_format(t))),
+            ("r1reward format_scores, batched", format_scores),
+            ("TRL think_format_reward regex", _each(trl_think_format)),
+            ("open-r1 format_reward regex", _each(openr1_format)),
+            ("open-r1 tag_count_reward", _each(openr1_tag_count)),
         ):
-            t0 = time.perf_counter()
-            for t in batch:
-                fn(t)
-            dt = time.perf_counter() - t0
-            rows.append(
-                f"| {label} | {fname} | {len(batch) / dt:,.0f} | {dt / len(batch) * 1e6:.2f} |"
-            )
+            dt = _best_rate(fn, batch, repeat)
+            rows.append(f"| {label} | {fname} | {1 / dt:,.0f} | {dt * 1e6:.2f} |")
     return rows
 
 
@@ -223,6 +240,10 @@ def main() -> None:
         *(wrong or ["- nowhere"]),
         "",
         "## Speed (checks per second, one core)",
+        "",
+        "Best of 5 passes over each batch (the machine is shared; the best pass is the least"
+        " disturbed). *well-formed cases*: the matrix cases our checker accepts, the shape of"
+        " nearly every completion in training.",
         "",
         "| inputs | checker | checks/s | µs/check |",
         "| --- | --- | --- | --- |",
