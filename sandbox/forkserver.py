@@ -338,7 +338,7 @@ class Server:
                 if fd == pidfd:
                     if not exited:
                         exited = True
-                        time.monotonic() + 0.05
+                        exit_grace = time.monotonic() + 0.05  # for pipes held by leftovers
                         poller.unregister(pidfd)
                 elif fd == in_w:
                     try:
@@ -369,9 +369,10 @@ class Server:
             if overflow:
                 break
         wall = time.monotonic() - start
-        if not exited:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
+        # The child is a session and group leader: one killpg reaches every descendant that
+        # did not setsid away, at once (a fork bomb cannot outrun it); _kill_all does the rest.
+        with contextlib.suppress(OSError):
+            os.killpg(pid, signal.SIGKILL)
         status = 0
         rusage = None
         with contextlib.suppress(ChildProcessError):
@@ -380,6 +381,18 @@ class Server:
         os.close(pidfd)
         if in_w >= 0:
             os.close(in_w)
+        for fd in open_fds:  # every writer is dead now: take what is left in the pipes
+            while not overflow:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                room = caps[fd] - len(bufs[fd])
+                bufs[fd] += chunk[:room]
+                if len(chunk) > room and fd in (out_r, chan_r):
+                    overflow = True
         for fd in bufs:
             os.close(fd)
         collected = b""
@@ -418,6 +431,8 @@ class Server:
             if not kids:
                 return
             for k in kids:
+                with contextlib.suppress(OSError):
+                    os.killpg(os.getpgid(k), signal.SIGKILL)
                 with contextlib.suppress(OSError):
                     os.kill(k, signal.SIGKILL)
             self._reap()

@@ -434,3 +434,10 @@ def test_child_that_returns_into_the_server_loop_is_harmless(sb, contained):
     assert {w.pid for w in sb._all} == pids  # the server itself was not affected
     for i in range(3):
         assert sb.run(f"print({i} * 7)").stdout == f"{i * 7}\n"
+
+
+def test_output_complete_when_program_exits_at_once(contained):
+    for _ in range(5):
+        ex = contained("import os, sys\nsys.stdout.write('y' * 60000 + 'END')\nsys.stdout.flush()\n"
+                       "os._exit(0)")
+        assert ex.status == "ok" and len(ex.stdout) == 60003 and ex.stdout.endswith("END")
