@@ -87,8 +87,23 @@ class FormatVerdict:
 # (Plain tuples: a NamedTuple costs ~0.3 µs per instance, a third of a whole short check.)
 _Tag = tuple[str, int, int]
 
-_new = object.__new__
-_SET = tuple(FormatVerdict.__dict__[f].__set__ for f in FormatVerdict.__slots__)  # type: ignore[attr-defined]
+
+class _Building:
+    """Same slots as FormatVerdict, but mutable: filled by plain attribute stores, then turned
+    into a FormatVerdict by `__class__` assignment (allowed between heap types of identical
+    layout). The frozen dataclass `__init__` goes through `object.__setattr__` per field and
+    costs about three times as much, a third of a whole well-formed check."""
+
+    __slots__ = FormatVerdict.__slots__  # type: ignore[attr-defined]
+
+    def __init__(self, ok, problems, reasoning, answer, score, source, detail):
+        self.ok = ok
+        self.problems = problems
+        self.reasoning = reasoning
+        self.answer = answer
+        self.score = score
+        self.source = source
+        self.detail = detail
 
 
 def _verdict(
@@ -100,17 +115,9 @@ def _verdict(
     source: str = "",
     detail: str = "",
 ) -> FormatVerdict:
-    """`FormatVerdict(...)` without the frozen dataclass `__init__` (which goes through
-    `object.__setattr__` per field): the slot descriptors set each field directly. Same object."""
-    v = _new(FormatVerdict)
-    s_ok, s_problems, s_reasoning, s_answer, s_score, s_source, s_detail = _SET
-    s_ok(v, ok)
-    s_problems(v, problems)
-    s_reasoning(v, reasoning)
-    s_answer(v, answer)
-    s_score(v, score)
-    s_source(v, source)
-    s_detail(v, detail)
+    """`FormatVerdict(...)`, the same frozen object, built at a third of the cost."""
+    v: Any = _Building(ok, problems, reasoning, answer, score, source, detail)
+    v.__class__ = FormatVerdict
     return v
 
 
