@@ -88,29 +88,26 @@ class Server:
 
     # ---- once per server ----------------------------------------------------------------------
     def isolate(self) -> None:
-        flags = P.CLONE_NEWNS | P.CLONE_NEWPID | P.CLONE_NEWNET | P.CLONE_NEWIPC | P.CLONE_NEWUTS
+        wanted = {name: flag for name, flag in (
+            ("mount", P.CLONE_NEWNS), ("pid", P.CLONE_NEWPID), ("net", P.CLONE_NEWNET),
+            ("ipc", P.CLONE_NEWIPC), ("uts", P.CLONE_NEWUTS)) if f"{name}ns" not in self.disable}
         userns = False
+        got: set[str] = set()
         if "userns" not in self.disable:
-            try:
-                P.unshare(P.CLONE_NEWUSER | flags)
+            try:  # all at once: the new user namespace owns the others
+                P.unshare(P.CLONE_NEWUSER | sum(wanted.values()))
                 P.write_id_maps(self.cfg["uid"], self.cfg["gid"])
                 userns = True
+                got = set(wanted)
             except OSError as exc:
                 self.notes.append(f"user namespace unavailable ({exc.strerror})")
-        got = set()
-        if not userns:
-            for name, flag in (("mount", P.CLONE_NEWNS), ("pid", P.CLONE_NEWPID),
-                               ("net", P.CLONE_NEWNET), ("ipc", P.CLONE_NEWIPC),
-                               ("uts", P.CLONE_NEWUTS)):
-                if f"{name}ns" in self.disable:
-                    continue
+        if not userns:  # root can still unshare without one; others usually cannot
+            for name, flag in wanted.items():
                 try:
                     P.unshare(flag)
                     got.add(name)
                 except OSError as exc:
                     self.notes.append(f"{name} namespace unavailable ({exc.strerror})")
-        else:
-            got = {"mount", "pid", "net", "ipc", "uts"}
         self.active["user_namespace"] = userns
         for name in ("mount", "pid", "net", "ipc"):
             self.active[f"{name}_namespace"] = name in got
