@@ -327,19 +327,13 @@ class LanguageConsistency(Reward):
         self.backend = backend
 
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
-        from r1reward.verifiers.think import extract_cot
-
         n = len(completions)
         targets = [self.target] * n if self.target else column(columns, (self.target_column,), n)
         payloads, where = [], []
         for i, (c, target) in enumerate(zip(completions, targets, strict=True)):
-            if not target:
-                continue
-            cot = extract_cot(c if isinstance(c, str) else _message(c))
-            if cot is None:
-                cot = completion_text(c)
-            payloads.append((cot, str(target), self.backend))
-            where.append(i)
+            if target:  # the worker finds the chain of thought: no per-item work in the trainer
+                payloads.append((_hashable_completion(c), str(target), self.backend))
+                where.append(i)
         out = [Scored(None, {"reason": "no_target"})] * n
         results = self.engine.run("language", payloads)
         for i, payload, r in zip(where, payloads, results, strict=True):

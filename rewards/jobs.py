@@ -18,19 +18,28 @@ def _math(payload: tuple, timeout: float) -> Any:
 
 
 def _language(payload: tuple, timeout: float) -> Any:
+    """Share of the target language in a completion's chain of thought (its text if none)."""
     from r1reward.verifiers.language import target_language_share
+    from r1reward.verifiers.think import extract_cot
 
-    text, target, backend = payload
-    return target_language_share(text, target, backend=backend)
+    completion, target, backend = payload
+    message = _as_message(completion)
+    cot = extract_cot(message)
+    if cot is None:
+        cot = message if isinstance(message, str) else message.get("content") or ""
+    return target_language_share(cot, target, backend=backend)
+
+
+def _as_message(completion: Any) -> Any:
+    """A message frozen into sorted pairs (to be hashable) back into a dict; text stays text."""
+    return dict(completion) if isinstance(completion, tuple) else completion
 
 
 def _format(payload: tuple, timeout: float) -> Any:
     from r1reward.verifiers.think import check_format
 
     completion, options = payload
-    if isinstance(completion, tuple):  # a message, frozen into sorted pairs to be hashable
-        completion = dict(completion)
-    return check_format(completion, **dict(options))
+    return check_format(_as_message(completion), **dict(options))
 
 
 JOBS: dict[str, Callable[[tuple, float], Any]] = {
