@@ -122,8 +122,14 @@ while True:
 # candidate's process never holds.
 TEST_RUNNER = CODEC + r'''
 import ast as _ast, builtins as _builtins, json as _json, os as _os, socket as _socket, sys as _sys
-_spec = _json.loads(_sys.stdin.read())  # via a pipe: never in the fork server's memory
-_sys.stdin = open(_os.devnull)
+_parts = []
+while True:  # tests and secret come through a pipe: never in the fork server's memory
+    _b = _os.read(0, 1 << 16)
+    if not _b:
+        break
+    _parts.append(_b)
+_spec = _json.loads(b"".join(_parts))
+del _parts
 _SECRET, _MODE, _SETUP = _spec["secret"], _spec["mode"], _spec["setup"]
 _TEST, _ENTRY, _TESTS, _STOP = _spec["test"], _spec["entry"], _spec["tests"], _spec["stop"]
 del _spec
