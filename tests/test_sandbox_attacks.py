@@ -58,10 +58,16 @@ def contained(sb):
     """Run an attack, then check that only the fork servers are left among our descendants."""
     baseline = _descendants(os.getpid())
 
+    def host_state():
+        return {d: sorted(os.listdir(d)) for d in ("/dev/shm", os.getcwd(), os.path.expanduser("~"))
+                if os.path.isdir(d)}
+
     def run(source: str, **kw):
+        before = host_state()
         ex = sb.run(source, **kw)
         assert SECRET not in ex.stdout and SECRET not in ex.stderr
         assert _descendants(os.getpid()) <= baseline, "a sandboxed process outlived its run"
+        assert host_state() == before, "a host directory changed"
         return ex
 
     return run
@@ -96,10 +102,11 @@ def test_cannot_list_directories(contained, path):
 
 
 @pytest.mark.parametrize("target", ["/tmp/r1-escape-{m}", "/dev/shm/r1-escape-{m}",
-                                    "/var/tmp/r1-escape-{m}", "{cwd}/r1-escape-{m}"])
+                                    "/var/tmp/r1-escape-{m}", "{cwd}/r1-escape-{m}",
+                                    "{home}/r1-escape-{m}", "/etc/r1-escape-{m}"])
 def test_writes_outside_run_dir_fail(contained, target):
     marker = uuid.uuid4().hex
-    path = target.format(m=marker, cwd=os.getcwd())
+    path = target.format(m=marker, cwd=os.getcwd(), home=os.path.expanduser("~"))
     ex = contained(f"open({path!r}, 'w').write('x')")
     assert ex.status == "runtime_error"
     assert not os.path.exists(path)
