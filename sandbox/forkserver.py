@@ -25,6 +25,7 @@ import select
 import shutil
 import signal
 import socket
+import stat
 import sys
 import time
 
@@ -394,13 +395,7 @@ class Server:
             os.close(fd)
         collected = b""
         if req.get("collect") and not (timed_out or overflow):
-            path = os.path.join(rundir, req["collect"])
-            try:
-                if os.path.isfile(path) and os.path.getsize(path) <= (64 << 20):
-                    with open(path, "rb") as f:
-                        collected = f.read()
-            except OSError:
-                collected = b""
+            collected = _read_regular(os.path.join(rundir, req["collect"]), 64 << 20)
         header = {
             "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
@@ -553,6 +548,29 @@ def _run_python(source: bytes, status_fd: int | None, epilogue=None) -> None:
         with contextlib.suppress(BaseException):
             stream.flush()
     exit_(rc)
+
+
+def _read_regular(path: str, cap: int) -> bytes:
+    """Read a file the run produced, refusing symlinks and non-regular files: this process is
+    not confined, so a planted link must not make it read a host file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return b""
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
+            return b""
+        chunks, total = [], 0
+        while total <= cap:
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        return b"".join(chunks) if total <= cap else b""
+    finally:
+        os.close(fd)
 
 
 def _grow_pipe(fd: int, want: int) -> int:

@@ -448,3 +448,20 @@ def test_output_complete_when_program_exits_at_once(contained):
         ex = contained("import os, sys\nsys.stdout.write('y' * 60000 + 'END')\nsys.stdout.flush()\n"
                        "os._exit(0)")
         assert ex.status == "ok" and len(ex.stdout) == 60003 and ex.stdout.endswith("END")
+
+
+def test_symlinks_in_run_dir_lead_nowhere(contained):
+    ex = contained("import os\nos.symlink('/etc/shadow', 'a.out')\nos.symlink('/root', 'r')\n"
+                   "print(open('a.out').read()[:4])")
+    assert ex.status == "runtime_error" and ex.stdout == ""
+    assert os.path.isdir("/root")  # cleanup removed the link, not its target
+
+
+def test_compiler_output_link_is_not_followed(sb):
+    # g++ cannot be made to plant a link, so drive the collect step directly.
+    raw = sb._dispatch({"lang": "python", "limits": FAST.to_wire(), "collect": "a.out"},
+                       (b"import os\nos.symlink('/etc/passwd', 'a.out')", b""), FAST)
+    assert raw.execution.status == "ok" and raw.collected == b""
+    raw = sb._dispatch({"lang": "python", "limits": FAST.to_wire(), "collect": "a.out"},
+                       (b"open('a.out', 'wb').write(b'ELF')", b""), FAST)
+    assert raw.collected == b"ELF"  # a regular file is collected
