@@ -184,8 +184,7 @@ class Server:
             self._hide(hidden, keep)
         size = int(self.cfg.get("tmpfs_mb", 256))
         try:
-            P.mount("tmpfs", "/tmp", "tmpfs", P.MS_NOSUID | P.MS_NODEV,
-                    f"size={size}m,mode=0755")
+            self._cover("/tmp", keep, f"size={size}m,mode=0755", writable=True)
             self.run_root = "/tmp/runs"
             self.active["private_tmp"] = True
         except OSError as exc:
@@ -198,20 +197,25 @@ class Server:
     def _hide(self, hidden: str, keep: list[str]) -> None:
         """Cover `hidden` with an empty read-only tmpfs, re-exposing only the `keep` paths below
         it (e.g. an interpreter installed under /root)."""
-        if not os.path.isdir(hidden) or hidden in ("/", "/tmp", "/proc"):
+        if not os.path.isdir(hidden) or hidden in ("/", "/tmp", "/proc") or hidden in keep:
             return
-        inner = [k for k in keep if k == hidden or k.startswith(hidden.rstrip("/") + "/")]
-        if hidden in inner:
-            return
+        try:
+            self._cover(hidden, keep, "size=64k,mode=0755", writable=False)
+        except OSError as exc:
+            self.notes.append(f"cannot hide {hidden} ({exc.strerror})")
+
+    @staticmethod
+    def _cover(path: str, keep: list[str], options: str, *, writable: bool) -> None:
+        """Mount a fresh tmpfs on `path` and bind the `keep` paths below it back in place."""
+        inner = [k for k in keep if k.startswith(path.rstrip("/") + "/")]
         fds = {k: os.open(k, os.O_PATH) for k in inner}
         try:
-            P.mount("tmpfs", hidden, "tmpfs", P.MS_NOSUID | P.MS_NODEV, "size=64k,mode=0755")
+            P.mount("tmpfs", path, "tmpfs", P.MS_NOSUID | P.MS_NODEV, options)
             for k, fd in fds.items():
                 os.makedirs(k, exist_ok=True)
                 P.mount(f"/proc/self/fd/{fd}", k, None, P.MS_BIND | P.MS_REC)
-            P.mount(None, hidden, None, P.MS_REMOUNT | P.MS_RDONLY | P.MS_NOSUID | P.MS_NODEV)
-        except OSError as exc:
-            self.notes.append(f"cannot hide {hidden} ({exc.strerror})")
+            if not writable:
+                P.mount(None, path, None, P.MS_REMOUNT | P.MS_RDONLY | P.MS_NOSUID | P.MS_NODEV)
         finally:
             for fd in fds.values():
                 os.close(fd)
