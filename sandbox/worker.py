@@ -28,6 +28,21 @@ _CGROUP_V1_PIDS = "/sys/fs/cgroup/pids"
 _seq = itertools.count()
 
 
+def _remove_stale_cgroups() -> None:
+    """Remove empty pids cgroups left by a Sandbox whose process was killed before close()."""
+    try:
+        names = os.listdir(_CGROUP_V1_PIDS)
+    except OSError:
+        return
+    for name in names:
+        parts = name.split("-")
+        if len(parts) != 3 or parts[0] != "r1sandbox" or not parts[1].isdigit():
+            continue
+        if int(parts[1]) != os.getpid() and not os.path.exists(f"/proc/{parts[1]}"):
+            with contextlib.suppress(OSError):
+                os.rmdir(os.path.join(_CGROUP_V1_PIDS, name))
+
+
 class WorkerDead(Exception):
     """The fork server is gone or misbehaved; its run gets `sandbox_error`."""
 
@@ -97,6 +112,7 @@ class Worker:
         (for which RLIMIT_NPROC is not enforced). cgroup v1 only; absent otherwise."""
         if not os.access(_CGROUP_V1_PIDS, os.W_OK):
             return
+        _remove_stale_cgroups()
         path = os.path.join(_CGROUP_V1_PIDS, f"r1sandbox-{os.getpid()}-{next(_seq)}")
         try:
             os.mkdir(path)
