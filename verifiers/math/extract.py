@@ -68,7 +68,7 @@ CHOICE_RE = regex.compile(r"^\s*\(?([A-J])\)?(?=$|[\s.:)。、，,]|\P{Latin})")
 _STANDALONE_CHOICE = regex.compile(r"(?<![\p{L}\d])\(?([A-J])\)?(?![\p{L}\d])")
 
 
-def _match_brace(text: str, open_at: int) -> int:
+def match_brace(text: str, open_at: int) -> int:
     """Index of the `}` closing the `{` at `open_at`, or -1. Escaped braces do not count."""
     depth = 0
     i, n = open_at, len(text)
@@ -99,7 +99,7 @@ def find_boxes(text: str) -> list[tuple[int, int, str]]:
         while i < len(text) and text[i] in " \t":
             i += 1
         if i < len(text) and text[i] == "{":
-            close = _match_brace(text, i)
+            close = match_brace(text, i)
             if close < 0:  # unbalanced: everything after the box is suspect, stop here
                 return boxes
             boxes.append((m.start(), close + 1, text[i + 1 : close].strip()))

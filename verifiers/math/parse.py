@@ -22,6 +22,8 @@ from fractions import Fraction
 
 import regex
 
+from .extract import match_brace
+
 MAX_TOKENS = 400
 MAX_DEPTH = 40
 
@@ -104,20 +106,10 @@ def _brace_content(s: str, i: int) -> tuple[str, int]:
         i += 1
     if i >= len(s) or s[i] != "{":
         raise ParseError("expected {")
-    depth, j = 0, i
-    while j < len(s):
-        c = s[j]
-        if c == "\\":
-            j += 2
-            continue
-        if c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return s[i + 1 : j], j + 1
-        j += 1
-    raise ParseError("unbalanced braces")
+    close = match_brace(s, i)
+    if close < 0:
+        raise ParseError("unbalanced braces")
+    return s[i + 1 : close], close + 1
 
 
 def tokenize(s: str) -> list[tuple[str, object]]:
