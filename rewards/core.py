@@ -281,7 +281,7 @@ class Engine:
         inline_below: int = 16,
         sandbox_factory: Callable[[], Any] | None = None,
     ) -> None:
-        self.workers = os.cpu_count() or 1 if workers is None else workers
+        self.workers = (os.cpu_count() or 1) if workers is None else workers
         self._executor = executor
         self._inline = InlineExecutor()
         self.inline_below = inline_below
