@@ -72,3 +72,11 @@ def test_inline_executor_matches_pool(engine):
 
 def test_empty_batch(engine):
     assert engine.run("math", []) == []
+
+
+def test_zero_workers_scores_in_this_process():
+    import os
+
+    engine = Engine(workers=0, inline_below=0)
+    assert isinstance(engine.executor, InlineExecutor)
+    assert {r.value for r in engine.run("tests.core_jobs:pid", [(i,) for i in range(50)])} == {os.getpid()}
