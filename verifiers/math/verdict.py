@@ -27,3 +27,9 @@ class MathVerdict:
 
     def __bool__(self) -> bool:
         return self.equivalent
+
+    def __reduce__(self):  # cheap to send back from a worker process (no dataclass __setstate__)
+        return (
+            MathVerdict,
+            (self.equivalent, self.reason, self.gold, self.pred, self.method, self.detail),
+        )
