@@ -295,13 +295,8 @@ def _prefilled_by_prompt(prompt: Any) -> bool | None:
 
 
 def _hashable_completion(c: Any) -> Any:
-    if isinstance(c, str):
-        return c
-    text, reasoning = completion_text(c), reasoning_field(c)
-    message = {"role": "assistant", "content": text}
-    if reasoning is not None:
-        message["reasoning_content"] = reasoning
-    return tuple(sorted(message.items()))
+    """A completion as a hashable payload: text as is, a message frozen into sorted pairs."""
+    return c if isinstance(c, str) else tuple(sorted(_message(c).items()))
 
 
 # ---- language ----------------------------------------------------------------------------------
@@ -346,6 +341,7 @@ class LanguageConsistency(Reward):
 
 
 def _message(c: Any) -> dict:
+    """The final assistant message of a completion, reduced to content and reasoning."""
     message = {"role": "assistant", "content": completion_text(c)}
     reasoning = reasoning_field(c)
     if reasoning is not None:
