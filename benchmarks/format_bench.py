@@ -22,6 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from _results import write_results  # benchmarks/ is on sys.path when run as a script
 from r1reward.verifiers.think import check_format, format_scores
 
 TRL = re.compile(r"^<think>(?!.*<think>)(.*?)</think>.*$", re.DOTALL | re.MULTILINE)
@@ -258,10 +259,7 @@ def main() -> None:
     ]
     text = "\n".join(out)
     print(text)
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "format.md")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    write_results("format.md", text)
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
+from _results import write_results  # benchmarks/ is on sys.path when run as a script
 from r1reward.verifiers import language_lid
 from r1reward.verifiers._text import mask_non_language
 from r1reward.verifiers.language import (
@@ -153,10 +154,7 @@ def main() -> None:
     ]
     text = "\n".join(out)
     print(text)
-    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "language.md")
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(text)
+    write_results("language.md", text)
 
 
 if __name__ == "__main__":
