@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from .core import concurrently
 from .functions import Accuracy, LanguageConsistency, Reward, Scored, ThinkFormat
+
+CONCURRENT_FROM = 16  # batches this large run their components in threads
 
 
 class Weighted(Reward):
@@ -34,8 +37,15 @@ class Weighted(Reward):
         self.last_components: dict[str, list[float | None]] = {}
 
     def details(self, completions, prompts=None, **columns: Any) -> list[Scored]:
+        calls = [lambda r=r: r.details(completions, prompts, **columns) for r, _ in self.components]
+        if len(completions) >= CONCURRENT_FROM:
+            # at once: a component waiting on the sandbox or the pool leaves the cores to others
+            scored_by_component = concurrently(*calls)
+        else:  # too little work to pay for threads
+            scored_by_component = [call() for call in calls]
         per = {
-            r.__name__: (w, r.details(completions, prompts, **columns)) for r, w in self.components
+            r.__name__: (w, scored)
+            for (r, w), scored in zip(self.components, scored_by_component, strict=True)
         }
         self.last_components = {
             name: [s.value for s in scored] for name, (_, scored) in per.items()

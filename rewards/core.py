@@ -25,9 +25,10 @@ import time
 import warnings
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from .jobs import INLINE_JOBS, SANDBOX_JOBS, run_job
 from .worker import SLOT
@@ -158,10 +159,7 @@ class ProcessExecutor:
     ) -> list[ItemResult]:
         n = len(payloads)
         results: list[ItemResult | None] = [None] * n
-        size = max(1, min(256, n // (self.workers * 4)))
-        queue = deque(
-            (i, [(j, payloads[j]) for j in range(i, min(i + size, n))]) for i in range(0, n, size)
-        )
+        queue = deque(_chunks(payloads, self.workers))
         idle = deque(self._pool)
         busy: dict[Connection, _Worker] = {}
         done = 0
@@ -250,6 +248,23 @@ class ProcessExecutor:
             self._pool = []
 
 
+MAX_CHUNK = 256
+
+
+def _chunks(payloads: Sequence[Hashable], workers: int) -> list[tuple[int, list]]:
+    """(first index, [(index, payload), ...]) chunks whose size shrinks with what is left (guided
+    self-scheduling): big chunks keep messages few, small ones at the end keep every worker busy
+    until the batch is done instead of one finishing a long last chunk alone."""
+    n = len(payloads)
+    chunks = []
+    i = 0
+    while i < n:
+        size = max(1, min(MAX_CHUNK, (n - i) // (workers * 4)))
+        chunks.append((i, [(j, payloads[j]) for j in range(i, min(i + size, n))]))
+        i += size
+    return chunks
+
+
 def _shared_page(size: int) -> int:
     """An anonymous shared memory file descriptor (memfd, or an unlinked temporary file)."""
     if hasattr(os, "memfd_create"):
@@ -274,6 +289,31 @@ class BatchStats:
     errors: int
     seconds: float
 
+    def __add__(self, other: BatchStats) -> BatchStats:
+        return BatchStats(
+            self.items + other.items,
+            self.unique + other.unique,
+            self.timeouts + other.timeouts,
+            self.errors + other.errors,
+            self.seconds + other.seconds,
+        )
+
+
+NO_STATS = BatchStats(0, 0, 0, 0, 0.0)
+_T = TypeVar("_T")
+
+
+def concurrently(*calls: Callable[[], _T]) -> list[_T]:
+    """Results of `calls`, in order, run in threads: while one waits on the sandbox or on the
+    pool's lock, another keeps the workers busy (phases run one after another leave cores idle).
+    The first call runs in the calling thread; an exception propagates after all have ended."""
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    with ThreadPoolExecutor(len(calls) - 1, thread_name_prefix="r1reward") as threads:
+        futures = [threads.submit(call) for call in calls[1:]]
+        first = calls[0]()
+        return [first, *(f.result() for f in futures)]
+
 
 class Engine:
     """Scores batches of jobs: dedup, dispatch (pool, inline or sandbox), order, and stats."""
@@ -293,7 +333,9 @@ class Engine:
         self._sandbox_factory = sandbox_factory
         self._sandbox = None
         self._sandbox_lock = threading.Lock()
-        self.last_stats: BatchStats | None = None
+        self.last_stats: BatchStats | None = None  # of the latest run, in any thread
+        self.total_stats = NO_STATS  # every run since the engine was made
+        self._stats_lock = threading.Lock()
 
     @property
     def executor(self) -> Executor:
@@ -316,13 +358,16 @@ class Engine:
         else:
             scored = self.executor.map(kind, keys, timeout)
         out = [scored[i] for i in order]
-        self.last_stats = BatchStats(
+        stats = BatchStats(
             items=len(out),
             unique=len(keys),
             timeouts=sum(r.status == TIMEOUT for r in scored),
             errors=sum(r.status == ERROR for r in scored),
             seconds=time.perf_counter() - start,
         )
+        with self._stats_lock:
+            self.last_stats = stats
+            self.total_stats += stats
         return out
 
     def sandbox(self):
@@ -337,8 +382,6 @@ class Engine:
             return self._sandbox
 
     def _run_sandboxed(self, kind: str, keys: list, timeout: float) -> list[ItemResult]:
-        from concurrent.futures import ThreadPoolExecutor
-
         from .code_jobs import run_code_job
 
         sb = self.sandbox()

@@ -10,6 +10,7 @@ each scores its whole batch through the batched core (`Engine`), never a loop of
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from typing import Any
 
 import regex
 
-from .core import OK, TIMEOUT, Engine, default_engine
+from .core import OK, TIMEOUT, Engine, concurrently, default_engine
 from .inputs import (
     REFERENCE_ALIASES,
     column,
@@ -154,32 +155,35 @@ class Accuracy(Reward):
         out: list[Scored] = [Scored(None, {"reason": "no_reference"})] * n
         math_idx = [i for i, k in enumerate(kinds) if k == "math"]
         code_idx = [i for i, k in enumerate(kinds) if k == "code"]
-        if math_idx:
-            payloads = [(str(refs[i]), completion_text(completions[i])) for i in math_idx]
-            for i, r in zip(
-                math_idx, self.engine.run("math", payloads, timeout=self.timeout), strict=True
-            ):
-                out[i] = self._math_scored(r)
-        if code_idx:
-            from .code_jobs import code_payload
-
-            payloads = []
-            for i in code_idx:
-                try:
-                    payloads.append(
-                        code_payload(completion_text(completions[i]), _tests_of(refs[i]))
-                    )
-                except ValueError:
-                    payloads.append(None)
-            valid = [(i, p) for i, p in zip(code_idx, payloads, strict=True) if p is not None]
-            results = (
-                self.engine.run("code", [p for _, p in valid], timeout=self.timeout)
-                if valid
-                else []
+        if math_idx and code_idx:  # code waits on the sandbox while math keeps the pool busy
+            concurrently(
+                lambda: self._score_code(completions, refs, code_idx, out),
+                lambda: self._score_math(completions, refs, math_idx, out),
             )
-            for (i, _), r in zip(valid, results, strict=True):
-                out[i] = self._code_scored(r)
+        else:
+            self._score_math(completions, refs, math_idx, out)
+            self._score_code(completions, refs, code_idx, out)
         return out
+
+    def _score_math(self, completions, refs, idx: list[int], out: list[Scored]) -> None:
+        if not idx:
+            return
+        payloads = [(str(refs[i]), completion_text(completions[i])) for i in idx]
+        for i, r in zip(idx, self.engine.run("math", payloads, timeout=self.timeout), strict=True):
+            out[i] = self._math_scored(r)
+
+    def _score_code(self, completions, refs, idx: list[int], out: list[Scored]) -> None:
+        from .code_jobs import code_payload
+
+        valid = []
+        for i in idx:
+            with contextlib.suppress(ValueError):  # tests in no known format: not applicable
+                valid.append((i, code_payload(completion_text(completions[i]), _tests_of(refs[i]))))
+        if not valid:
+            return
+        results = self.engine.run("code", [p for _, p in valid], timeout=self.timeout)
+        for (i, _), r in zip(valid, results, strict=True):
+            out[i] = self._code_scored(r)
 
     def _math_scored(self, r) -> Scored:
         if r.status == TIMEOUT or (r.status == OK and r.value.reason == "timeout"):

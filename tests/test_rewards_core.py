@@ -80,3 +80,50 @@ def test_zero_workers_scores_in_this_process():
     engine = Engine(workers=0, inline_below=0)
     assert isinstance(engine.executor, InlineExecutor)
     assert {r.value for r in engine.run("tests.core_jobs:pid", [(i,) for i in range(50)])} == {os.getpid()}
+
+
+def test_concurrently_overlaps_calls_and_keeps_their_order():
+    import threading
+
+    from r1reward.rewards.core import concurrently
+
+    meet = threading.Barrier(3, timeout=5)  # passes only if all three calls run at once
+
+    def call(value):
+        meet.wait()
+        return value
+
+    assert concurrently(*(lambda v=v: call(v) for v in "abc")) == ["a", "b", "c"]
+    assert concurrently() == [] and concurrently(lambda: 1) == [1]
+
+
+def test_concurrently_raises_a_calls_exception():
+    from r1reward.rewards.core import concurrently
+
+    def boom():
+        raise ValueError("component failed")
+
+    with pytest.raises(ValueError, match="component failed"):
+        concurrently(lambda: 1, boom)
+
+
+@pytest.mark.parametrize("n", [1, 7, 100, 1000, 10_000])
+def test_chunks_cover_every_item_once_and_shrink_towards_the_end(n):
+    from r1reward.rewards.core import MAX_CHUNK, _chunks
+
+    payloads = [(i,) for i in range(n)]
+    chunks = _chunks(payloads, workers=2)
+    flat = [item for _, items in chunks for item in items]
+    assert flat == list(enumerate(payloads))
+    assert all(first == items[0][0] for first, items in chunks)
+    sizes = [len(items) for _, items in chunks]
+    assert sizes == sorted(sizes, reverse=True) and sizes[0] <= MAX_CHUNK
+    assert sizes[-1] == 1  # the last items go one at a time, so no worker idles on a long tail
+
+
+def test_total_stats_add_up_every_run():
+    engine = Engine(workers=0)
+    engine.run("tests.core_jobs:echo", [(1,), (1,), (2,)])
+    engine.run("tests.core_jobs:raises", [(3,)])
+    total = engine.total_stats
+    assert (total.items, total.unique, total.errors, total.timeouts) == (4, 3, 1, 0)

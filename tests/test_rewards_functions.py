@@ -215,3 +215,39 @@ def test_openrlhf_reward_func():
     out = reward_func(queries, prompts, ["7", "8"])
     assert out["rewards"] == [2.0, 1.0] and out["scores"] == out["rewards"]
     assert out["extra_logs"] == {"accuracy": 0.5, "think_format": 1.0}
+
+
+class _MeetingEngine(Engine):
+    """Each run waits for `parties` runs to be in flight at once: sequential calls time out."""
+
+    def __init__(self, parties: int) -> None:
+        import threading
+
+        super().__init__(workers=0)
+        self.meet = threading.Barrier(parties, timeout=5)
+        self.kinds: list[str] = []
+
+    def run(self, kind, payloads, *, timeout=1.0):
+        self.kinds.append(kind)
+        self.meet.wait()
+        return super().run(kind, payloads, timeout=timeout)
+
+
+def test_accuracy_runs_code_and_math_items_at_once():
+    engine = _MeetingEngine(2)
+    acc = Accuracy(engine=engine)
+    completions = [r"\boxed{2}", "```python\nprint(int(input()) * 2)\n```", r"\boxed{3}"]
+    refs = ["2", {"inputs": ["4\n"], "outputs": ["8\n"]}, "4"]
+    assert acc(completions, solution=refs) == [1.0, 1.0, 0.0]
+    assert sorted(engine.kinds) == ["code", "math"]
+    engine.close()
+
+
+def test_weighted_runs_its_components_at_once_on_large_batches():
+    engine = _MeetingEngine(2)
+    w = weighted({Accuracy(engine=engine): 1.0, LanguageConsistency("en", engine=engine): 1.0})
+    completions = [f"<think>We add the numbers {i}.</think> \\boxed{{{i}}}" for i in range(16)]
+    values = w(completions, solution=[str(i) for i in range(16)])
+    assert values == [2.0] * 16
+    seq = weighted({Accuracy(engine=INLINE): 1.0, LanguageConsistency("en", engine=INLINE): 1.0})
+    assert seq(completions, solution=[str(i) for i in range(16)]) == values
