@@ -74,3 +74,50 @@ def test_kana_han_sentence_rule_in_one_pass(seed):
         for lang in ("zh", "ja"):
             got = language_share(text, lang, backend="script", masked=True)
             assert (got.target_units, got.total_units) == _per_sentence(text, lang), (text, lang)
+
+
+_LID_WORDS = ["und", "the", "der", "is", "ab", "x", "é", "Привет", "мир", "中", " ", " ", " "]
+_LID_ENDS = [".", "!", "?", ";", "。", "\n", ". ", "..", "\n\n"]
+
+
+def _fake_detect(sentence: str) -> tuple[str, float]:
+    """Deterministic stand-in for a language-ID model: German when "und" occurs."""
+    if "und" in sentence:
+        return "de", 0.95
+    return ("en", 0.99) if "the" in sentence else ("", 0.0)
+
+
+def _lid_per_sentence(text: str, lang: str, min_words: int) -> tuple[int, int, int]:
+    """The same-script stage written plainly: classify and count each sentence on its own."""
+    script = ls.SCRIPTS["Latin"] if lang == "en" else ls.SCRIPTS["Cyrillic"]
+    target = total = moved = 0
+    for sentence in re.split(r"[.!?;。！？；\n]+", text):
+        counts = ls.count_classes(ls.classify(sentence))
+        total += sum(counts.values())
+        n = counts.get(script, 0)
+        target += n
+        if n >= min_words:
+            code, _ = _fake_detect(sentence)
+            if code and code != lang:
+                target -= n
+                moved += n
+    return target, total, moved
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_same_script_stage_in_one_pass_matches_sentence_by_sentence(seed, monkeypatch):
+    from r1reward.verifiers import language
+
+    monkeypatch.setattr(language, "get_detector", lambda backend: _fake_detect)
+    rng = random.Random(seed)
+    for _ in range(300):
+        parts = []
+        for _ in range(rng.randint(1, 6)):
+            parts += [rng.choice(_LID_WORDS) + " " for _ in range(rng.randint(0, 9))]
+            parts.append(rng.choice(_LID_ENDS))
+        text = "".join(parts)
+        for lang in ("en", "ru"):
+            for min_words in (1, 3):
+                got = language.language_share(text, lang, min_segment_words=min_words, masked=True)
+                want = _lid_per_sentence(text, lang, min_words)
+                assert (got.target_units, got.total_units, got.reclassified) == want, (text, lang)

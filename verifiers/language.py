@@ -95,7 +95,7 @@ TARGET_SCRIPTS: dict[str, int] = {
 } | {"zh": ls.HAN, "ja": ls.KANA}
 # Scripts written by several languages: a language-ID model must separate them.
 _SHARED = frozenset(cls for cls, langs in _SCRIPT_LANGS.items() if len(langs) > 1)
-_SENTENCE = re.compile(r"[.!?;。！？；\n]+")
+_SENTENCE_END = re.compile(f"[{re.escape(ls.SENTENCE_END)}]")  # one split per end character
 _SAME_LID = {"nb": "no", "nn": "no", "fil": "tl", "ckb": "ku"}  # our codes -> lid.176 labels
 
 
@@ -170,22 +170,21 @@ def language_share(
         else:
             target_n = counts.get(script, 0)
         return _result(target_n, sum(counts.values()), 0, min_units, truncated)
-    detect = get_detector(backend) if need_lid else None
-    target_n = total = moved = 0
-    for sentence in _SENTENCE.split(text):
-        s_cls = ls.classify(sentence)
-        s_counts = ls.count_classes(s_cls)
-        if not s_counts:
+    # Same-script stage. Sentences of the class string (split at MARK) line up one to one with
+    # the text's pieces split at each sentence end, since every end character is one MARK byte.
+    detect = get_detector(backend)
+    moved = 0
+    for s_cls, sentence in zip(
+        marked.split(ls._BYTES[ls.MARK]), _SENTENCE_END.split(text), strict=True
+    ):
+        if s_cls.count(script) < min_segment_words:  # fewer letters than words needed
             continue
-        total += sum(s_counts.values())
-        t = _target_units(s_counts, lang, japanese_han=ls.KANA in s_cls)
-        if detect is not None and s_counts.get(script, 0) >= min_segment_words:
+        words = ls.count_words(s_cls, script)
+        if words >= min_segment_words:
             code, prob = detect(sentence)
             if code and code != _SAME_LID.get(lang, lang) and prob >= lid_confidence:
-                moved += s_counts[script]
-                t -= s_counts[script]
-        target_n += t
-    return _result(target_n, total, moved, min_units, truncated)
+                moved += words
+    return _result(counts[script] - moved, sum(counts.values()), moved, min_units, truncated)
 
 
 def _result(

@@ -216,13 +216,16 @@ def count_classes(cls: bytes) -> dict[int, int]:
         rest = rest.translate(None, _BYTES[rest[0]])
     for c in WORD_CLASSES:
         if c in present:
-            runs = cls.translate(_only(c)).split()
-            n = len(runs)
-            if c in SINGLE_NEUTRAL:
-                n -= runs.count(_BYTES[c])
+            n = count_words(cls, c)
             if n:
                 counts[c] = n
     return counts
+
+
+def count_words(cls: bytes, c: int) -> int:
+    """Words of word class `c` (not Han or Kana) in a class string."""
+    runs = cls.translate(_only(c)).split()
+    return len(runs) - runs.count(_BYTES[c]) if c in SINGLE_NEUTRAL else len(runs)
 
 
 def units(text: str) -> Units:
