@@ -59,6 +59,7 @@ import math  # noqa: E402,F401
 import re  # noqa: E402,F401
 import traceback  # noqa: E402
 import types  # noqa: E402
+import typing  # noqa: E402,F401  (HumanEval and LeetCode-style prompts: from typing import List)
 
 # Control pipe and Landlock ruleset live on fds clear of the children's 0-9.
 CTL_IN, CTL_OUT, RULESET_FD = 100, 101, 102
@@ -143,6 +144,13 @@ class Server:
                                      [self.rundir], ["/dev/null"])
             self.ruleset = os.dup2(rfd, RULESET_FD, inheritable=False)  # clear of child slots
             os.close(rfd)
+        # Every child's environment, set here once (rundir is fixed): a child that rebuilt
+        # os.environ itself would copy ~90 pages of this process's memory.
+        self.env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
+                    "HOME": self.rundir, "TMPDIR": self.rundir, "MALLOC_ARENA_MAX": "2",
+                    "PYTHONHASHSEED": "0"}
+        os.environ.clear()
+        os.environ.update(self.env)
         # What every child needs and this server no longer does: no new privileges, no
         # capabilities, not dumpable, the seccomp filter. Applied here once, inherited by fork.
         P.set_no_new_privs()
@@ -468,10 +476,6 @@ class Server:
         for target in fds:
             os.set_inheritable(target, True)
         os.chdir(rundir)
-        env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": rundir,
-               "TMPDIR": rundir, "MALLOC_ARENA_MAX": "2", "PYTHONHASHSEED": "0"}
-        os.environ.clear()
-        os.environ.update(env)
         procs = int(lim["processes"])
         mem = int(lim["memory_mb"]) << 20
         P.set_rlimits(cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)), memory_bytes=mem,
@@ -482,11 +486,11 @@ class Server:
             os.close(8)
         if lang == "exec":
             _write_marker(keep_status, b"R")
-            os.execve("./prog", ["./prog"], env)
+            os.execve("./prog", ["./prog"], self.env)
         if lang == "argv":
             _write_marker(keep_status, b"R")
             argv = req["argv"]
-            os.execve(argv[0], argv, env)
+            os.execve(argv[0], argv, self.env)
         _run_python(program, keep_status, epilogue)
 
 
@@ -633,6 +637,35 @@ def _force_remove(func, path, _exc) -> None:
         pass
 
 
+def _site(dirs: list[str]) -> None:
+    """What `site` would give programs, without executing .pth imports in this process:
+    site-packages and the directories .pth files list on sys.path, and the exit/quit/help
+    builtins."""
+    import site  # with -S importing it runs nothing
+
+    site.setquit()
+    site.setcopyright()
+    site.sethelper()
+    for d in dirs:
+        if d in sys.path:
+            continue
+        sys.path.append(d)
+        with contextlib.suppress(OSError):
+            for name in sorted(n for n in os.listdir(d) if n.endswith(".pth")):
+                _pth_paths(d, name)
+
+
+def _pth_paths(d: str, name: str) -> None:
+    with contextlib.suppress(OSError, UnicodeDecodeError), open(os.path.join(d, name)) as f:
+        for line in f:
+            line = line.rstrip()
+            if not line or line.startswith(("#", "import ", "import\t")):
+                continue
+            path = os.path.join(d, line)
+            if os.path.isdir(path) and path not in sys.path:
+                sys.path.append(path)
+
+
 def main() -> None:
     os.dup2(0, CTL_IN)
     os.dup2(1, CTL_OUT)
@@ -643,6 +676,7 @@ def main() -> None:
     for fd in (CTL_IN, CTL_OUT):
         os.set_inheritable(fd, False)
     cfg, _ = W.recv(CTL_IN)
+    _site(cfg.get("site_dirs", []))
     server = Server(cfg)
     try:
         server.isolate()

@@ -72,7 +72,15 @@ def server_config(disable: frozenset[str], tmpfs_mb: int, run_root: str) -> dict
                    and not any(k == h for k in keep)})
     return {"uid": os.getuid(), "gid": os.getgid(), "disable": sorted(disable),
             "read_paths": keep + SYSTEM_READ, "keep": keep, "hide": hide,
-            "tmpfs_mb": tmpfs_mb, "run_root": run_root}
+            "tmpfs_mb": tmpfs_mb, "run_root": run_root, "site_dirs": site_dirs()}
+
+
+def site_dirs() -> list[str]:
+    """site-packages of this interpreter: the server runs with -S (see `Worker`) and puts these
+    on its sys.path itself, so judged programs can still import installed packages."""
+    with contextlib.suppress(AttributeError):  # virtualenv's old site module
+        return [d for d in site.getsitepackages() if os.path.isdir(d)]
+    return []
 
 
 class Worker:
@@ -85,8 +93,11 @@ class Worker:
         self.cgroup: str | None = None
         self._pids_max: int | None = None
         env = {"MALLOC_ARENA_MAX": "2", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+        # -S: no site module, so no .pth file imports modules (certifi, import hooks...) into the
+        # server. Less memory to copy per fork, and no threading/random at-fork hooks that every
+        # child would run (~100 copy-on-write page faults each).
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", _SERVER], stdin=subprocess.PIPE,
+            [sys.executable, "-I", "-B", "-S", _SERVER], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True,
             cwd="/", bufsize=0)
         self.pid = self.proc.pid

@@ -1,0 +1,78 @@
+"""What a sandboxed Python program sees, after the fork server's speed-ups: the server runs
+without `site` (no .pth imports), sets the children's environment once and pre-imports common
+modules; programs must not notice any of it."""
+
+from __future__ import annotations
+
+import pytest
+from r1reward.sandbox import Limits, Sandbox
+
+LIM = Limits(cpu_s=5, wall_s=10, memory_mb=512)
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(workers=1, limits=LIM) as box:
+        yield box
+
+
+def test_installed_packages_importable(sb):
+    ex = sb.run("import mpmath, regex\nprint(mpmath.mpf(2) ** 2)")
+    assert ex.status == "ok", ex.stderr
+    assert ex.stdout.strip() == "4.0"
+
+
+@pytest.mark.parametrize("call, code", [("exit()", 0), ("quit()", 0), ("exit(3)", 3),
+                                        ("import sys; sys.exit(4)", 4)])
+def test_site_builtins_exit(sb, call, code):
+    ex = sb.run(f"print('a', flush=True)\n{call}\nprint('b')")
+    assert ex.exit_code == code and ex.stdout == "a\n"
+
+
+def test_environment_is_the_documented_one(sb):
+    ex = sb.run("import os, json; print(json.dumps(dict(os.environ)))")
+    import json
+
+    env = json.loads(ex.stdout)
+    assert set(env) == {"PATH", "LANG", "HOME", "TMPDIR", "MALLOC_ARENA_MAX", "PYTHONHASHSEED"}
+    assert env["HOME"] == env["TMPDIR"] and env["HOME"].startswith("/tmp")
+
+
+def test_environment_changes_do_not_leak_between_runs(sb):
+    assert sb.run("import os; os.environ['LEAK'] = '1'; os.putenv('LEAK2', '1')").status == "ok"
+    ex = sb.run("import os; print('LEAK' in os.environ, os.system('test -z \"$LEAK2\"'))")
+    assert ex.stdout.split() == ["False", "0"]
+
+
+def test_module_state_does_not_leak_between_runs(sb):
+    assert sb.run("import math, typing, sys; math.pi = 3; typing.X = 1; sys.k = 1").status == "ok"
+    ex = sb.run("import math, typing, sys; print(math.pi, hasattr(typing, 'X'), hasattr(sys, 'k'))")
+    assert ex.stdout.split() == ["3.141592653589793", "False", "False"]
+
+
+def test_random_differs_between_runs(sb):
+    """The server does not pre-import random: each child seeds its own generator."""
+    src = "import random, uuid; print(random.getrandbits(64), uuid.uuid4())"
+    outs = {sb.run(src).stdout for _ in range(4)}
+    assert len(outs) == 4
+
+
+def test_threads_work(sb):
+    src = ("import threading\nout = []\nts = [threading.Thread(target=out.append, args=(i,))"
+           " for i in range(4)]\n[t.start() for t in ts]\n[t.join() for t in ts]\n"
+           "print(sorted(out))")
+    ex = sb.run(src)
+    assert ex.status == "ok", ex.stderr
+    assert ex.stdout.strip() == "[0, 1, 2, 3]"
+
+
+def test_uncaught_exception_is_reported(sb):
+    ex = sb.run("def f():\n    return 1 / 0\nf()")
+    assert ex.status == "runtime_error"
+    assert "ZeroDivisionError" in ex.stderr.strip().splitlines()[-1]
+
+
+def test_stdout_and_stdin_roundtrip(sb):
+    ex = sb.run("import sys\ndata = sys.stdin.read()\nsys.stdout.write(data[::-1])",
+                stdin="héllo\n")
+    assert ex.stdout == "\nolléh"
