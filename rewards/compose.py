@@ -43,23 +43,17 @@ class Weighted(Reward):
             scored_by_component = concurrently(*calls)
         else:  # too little work to pay for threads
             scored_by_component = [call() for call in calls]
-        per = {
-            r.__name__: (w, scored)
-            for (r, w), scored in zip(self.components, scored_by_component, strict=True)
-        }
-        self.last_components = {
-            name: [s.value for s in scored] for name, (_, scored) in per.items()
-        }
+        names = [r.__name__ for r, _ in self.components]
+        weights = [w for _, w in self.components]
+        value_lists = [[s.value for s in scored] for scored in scored_by_component]
+        self.last_components = dict(zip(names, value_lists, strict=True))
         out = []
-        for i in range(len(completions)):
-            values = {name: scored[i].value for name, (_, scored) in per.items()}
-            present = [(per[name][0], v) for name, v in values.items() if v is not None]
-            total = sum(w * v for w, v in present) if present else None
+        for i, row in enumerate(zip(*value_lists, strict=True)):
+            present = [w * v for w, v in zip(weights, row, strict=True) if v is not None]
+            info = {n: scored[i].info for n, scored in zip(names, scored_by_component, strict=True)}
+            components = dict(zip(names, row, strict=True))
             out.append(
-                Scored(
-                    total,
-                    {"components": values, "info": {n: s[i].info for n, (_, s) in per.items()}},
-                )
+                Scored(sum(present) if present else None, {"components": components, "info": info})
             )
         return out
 

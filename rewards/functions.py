@@ -252,14 +252,11 @@ class ThinkFormat(Reward):
         options.setdefault("prefilled_think", "auto")
         self.graded = graded
         self.options = tuple(sorted(options.items()))
+        self._prompt_decides = options["prefilled_think"] == "auto"
 
     def _options_for(self, prompts, i: int) -> tuple:
         """With `prefilled_think="auto"`, a plain-text prompt decides; otherwise the completion."""
-        if (
-            dict(self.options).get("prefilled_think") != "auto"
-            or prompts is None
-            or i >= len(prompts)
-        ):
+        if not self._prompt_decides or prompts is None or i >= len(prompts):
             return self.options
         prefilled = _prefilled_by_prompt(prompts[i])
         if prefilled is None:
