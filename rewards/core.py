@@ -53,7 +53,10 @@ class ItemResult:
 
 
 class Executor(Protocol):
-    """Anything that scores unique payloads of one job kind, returning results in order."""
+    """Anything that scores unique payloads of one job kind, returning results in order.
+
+    `map` may be called from several threads at once (a weighted reward runs its components
+    concurrently), so an executor must be thread-safe; the local pool serialises on a lock."""
 
     def map(self, kind: str, payloads: Sequence[Hashable], timeout: float) -> list[ItemResult]: ...
 
