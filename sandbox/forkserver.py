@@ -60,6 +60,7 @@ import re  # noqa: E402,F401
 import traceback  # noqa: E402
 import types  # noqa: E402
 import typing  # noqa: E402,F401  (HumanEval and LeetCode-style prompts: from typing import List)
+from atexit import _run_exitfuncs  # noqa: E402
 
 # Control pipe and Landlock ruleset live on fds clear of the children's 0-9.
 CTL_IN, CTL_OUT, RULESET_FD = 100, 101, 102
@@ -75,6 +76,8 @@ class Server:
         self.pid1 = False
         self.counter = 0
         self._trusted: dict[str, types.CodeType] = {}
+        self.stdio = _stdio()
+        self.main_module = _main_module()
 
     def _compile_trusted(self, source: str | None) -> types.CodeType | None:
         """Trusted harness code from the parent (never the program): compiled once here, so
@@ -476,11 +479,9 @@ class Server:
         for target in fds:
             os.set_inheritable(target, True)
         os.chdir(rundir)
-        procs = int(lim["processes"])
-        mem = int(lim["memory_mb"]) << 20
-        P.set_rlimits(cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)), memory_bytes=mem,
-                      file_bytes=int(lim["file_bytes"]), open_files=int(lim["open_files"]),
-                      processes=procs + 4)
+        P.set_rlimits(cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)),
+                      memory_bytes=int(lim["memory_mb"]) << 20, file_bytes=int(lim["file_bytes"]),
+                      open_files=int(lim["open_files"]), processes=int(lim["processes"]) + 4)
         if self.ruleset >= 0:
             P.landlock_enforce(8)  # a fresh domain per child: siblings cannot trace or signal
             os.close(8)
@@ -491,7 +492,7 @@ class Server:
             _write_marker(keep_status, b"R")
             argv = req["argv"]
             os.execve(argv[0], argv, self.env)
-        _run_python(program, keep_status, epilogue)
+        _run_python(program, keep_status, epilogue, self.stdio, self.main_module)
 
 
 def _report_setup_failure(exc: BaseException) -> None:
@@ -509,18 +510,29 @@ def _write_marker(fd: int | None, data: bytes) -> None:
         os.close(fd)
 
 
-def _run_python(source: bytes, status_fd: int | None, epilogue=None) -> None:
-    exit_ = _real_exit
-    sys.stdin = io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)),
-                                 encoding="utf-8", errors="surrogateescape")
-    sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 16),
-                                  encoding="utf-8", errors="surrogateescape")
-    sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
-                                  encoding="utf-8", errors="backslashreplace",
-                                  line_buffering=True)
-    sys.argv = ["solution.py"]
+def _stdio() -> tuple[io.TextIOWrapper, io.TextIOWrapper, io.TextIOWrapper]:
+    """A program's sys.stdin/stdout/stderr on fds 0-2, built once in the server (which never
+    reads or writes them, so every child starts with empty buffers): a child that built its
+    own would copy ~90 pages of server memory."""
+    return (io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)),
+                             encoding="utf-8", errors="surrogateescape"),
+            io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 16),
+                             encoding="utf-8", errors="surrogateescape"),
+            io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
+                             encoding="utf-8", errors="backslashreplace", line_buffering=True))
+
+
+def _main_module() -> types.ModuleType:
+    """A fresh `__main__` for the program (the server never runs code in it)."""
     main = types.ModuleType("__main__")
     main.__file__ = "solution.py"
+    return main
+
+
+def _run_python(source: bytes, status_fd: int | None, epilogue, stdio, main) -> None:
+    exit_ = _real_exit
+    sys.stdin, sys.stdout, sys.stderr = stdio
+    sys.argv = ["solution.py"]
     sys.modules["__main__"] = main
     try:
         code = compile(source, "solution.py", "exec")
@@ -547,11 +559,8 @@ def _run_python(source: bytes, status_fd: int | None, epilogue=None) -> None:
         rc = 1
         with contextlib.suppress(BaseException):
             traceback.print_exc()
-    try:
-        import atexit
-        atexit._run_exitfuncs()
-    except BaseException:
-        pass
+    with contextlib.suppress(BaseException):
+        _run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
             stream.flush()
