@@ -89,11 +89,43 @@ for _i, _args in enumerate(_spec["inputs"]):
     _chan.flush()
 '''
 
-# Assert-style, candidate side (the peer process): serve calls from the test process.
-CANDIDATE_SERVER = CODEC + r'''
-import json as _json, socket as _socket
-_sock = _socket.socket(fileno=3)
-_io = _sock.makefile("rwb")
+# Newline-framed JSON messages between the test process and the candidate, on a raw socket fd:
+# os.read/os.write only, so neither process builds socket or buffered file objects per run.
+LINE_IO = r'''
+import os as _os
+
+
+class _Lines:
+    def __init__(self, fd):
+        self.fd = fd
+        self.buf = bytearray()
+
+    def read(self):
+        buf = self.buf
+        start = 0
+        while True:
+            i = buf.find(b"\n", start)
+            if i >= 0:
+                line = bytes(buf[:i])
+                del buf[:i + 1]
+                return line
+            start = len(buf)
+            chunk = _os.read(self.fd, 1 << 16)
+            if not chunk:
+                return None
+            buf += chunk
+
+    def write(self, data):
+        view = memoryview(data)
+        while view:
+            view = view[_os.write(self.fd, view):]
+'''
+
+# Assert-style, candidate side (the peer process): serve calls from the test process. A request
+# is [name, args] or [name, args, kwargs], encoded with the codec.
+CANDIDATE_SERVER = CODEC + LINE_IO + r'''
+import json as _json
+_io = _Lines(3)
 _g = {"__name__": "__candidate__", "__builtins__": __builtins__}
 _load_error = None
 try:
@@ -101,27 +133,31 @@ try:
 except BaseException as _e:
     _load_error = type(_e).__name__ + ": " + str(_e)[:500]
 while True:
-    _line = _io.readline()
-    if not _line:
+    _line = _io.read()
+    if _line is None:
         break
     try:
         if _load_error:
             raise RuntimeError("candidate failed to load: " + _load_error)
         _req = _json.loads(_line)
-        _f = _g[_req["name"]]
-        _out = {"ok": _enc(_f(*_dec(_req["args"]), **_dec(_req["kwargs"])))}
+        _f = _g[_req[0]]
+        if len(_req) > 2:
+            _r = _f(*_dec(_req[1]), **_dec(_req[2]))
+        else:
+            _r = _f(*_dec(_req[1]))
+        _out = {"ok": _enc(_r)}
     except BaseException as _e:
         _out = {"err": type(_e).__name__, "msg": str(_e)[:200]}
     _io.write((_json.dumps(_out) + "\n").encode())
-    _io.flush()
 '''
 
 # Assert-style, test side (the primary process): trusted test code with proxies for every
-# name it takes from the candidate. Tests and secret arrive on stdin, which the fork server
-# wipes before it forks the candidate. The verdict and the secret go to fd 3, which the
-# candidate's process never holds.
-TEST_RUNNER = CODEC + r'''
-import ast as _ast, builtins as _builtins, json as _json, os as _os, socket as _socket, sys as _sys
+# name it takes from the candidate (the trusted parent lists the names the test code uses; those
+# that neither the setup nor builtins define become proxies). Tests and secret arrive on stdin,
+# which the fork server wipes before it forks the candidate. The verdict and the secret go to
+# fd 3, which the candidate's process never holds.
+TEST_RUNNER = CODEC + LINE_IO + r'''
+import builtins as _builtins, json as _json, sys as _sys
 _parts = []
 while True:  # tests and secret come through a pipe: never in the fork server's memory
     _b = _os.read(0, 1 << 16)
@@ -132,10 +168,10 @@ _spec = _json.loads(b"".join(_parts))
 del _parts
 _SECRET, _MODE, _SETUP = _spec["secret"], _spec["mode"], _spec["setup"]
 _TEST, _ENTRY, _TESTS, _STOP = _spec["test"], _spec["entry"], _spec["tests"], _spec["stop"]
+_NAMES = _spec["names"]
 del _spec
 _chan = _os.fdopen(3, "w", encoding="utf-8")
-_sock = _socket.socket(fileno=4)
-_io = _sock.makefile("rwb")
+_io = _Lines(4)
 
 
 class CandidateError(Exception):
@@ -147,11 +183,12 @@ class _Remote:
         self._name = name
 
     def __call__(self, *args, **kwargs):
-        _io.write((_json.dumps({"name": self._name, "args": _enc(list(args)),
-                                "kwargs": _enc(dict(kwargs))}) + "\n").encode())
-        _io.flush()
-        line = _io.readline()
-        if not line:
+        req = [self._name, _enc(list(args))]
+        if kwargs:
+            req.append(_enc(dict(kwargs)))
+        _io.write((_json.dumps(req) + "\n").encode())
+        line = _io.read()
+        if line is None:
             raise CandidateError("candidate process ended")
         reply = _json.loads(line)
         if type(reply) is not dict:
@@ -161,10 +198,10 @@ class _Remote:
         raise CandidateError(str(reply.get("err")) + ": " + str(reply.get("msg")))
 
 
-def _proxy_free_names(code, g):
-    for node in _ast.walk(_ast.parse(code)):
-        if isinstance(node, _ast.Name) and not hasattr(_builtins, node.id) and node.id not in g:
-            g[node.id] = _Remote(node.id)
+def _proxy(names, g):
+    for name in names:
+        if name not in g and not hasattr(_builtins, name):
+            g[name] = _Remote(name)
 
 
 _g = {"__name__": "__test__"}
@@ -172,7 +209,7 @@ if _SETUP:
     exec(compile(_SETUP, "setup.py", "exec"), _g)
 if _MODE == "check":
     _g[_ENTRY] = _Remote(_ENTRY)  # the tests may call the entry point by name too
-    _proxy_free_names(_TEST, _g)
+    _proxy(_NAMES, _g)
     exec(compile(_TEST, "test.py", "exec"), _g)
     try:
         _g["check"](_Remote(_ENTRY))
@@ -183,7 +220,7 @@ if _MODE == "check":
 else:
     for _i, _t in enumerate(_TESTS):
         try:
-            _proxy_free_names(_t, _g)
+            _proxy(_NAMES[_i], _g)
             exec(compile(_t, "test.py", "exec"), _g)
             _res = {"i": _i, "pass": True}
         except BaseException as _e:

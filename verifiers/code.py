@@ -9,6 +9,8 @@ or builtins they use. A pass needs the per-run secret written after every test r
 
 from __future__ import annotations
 
+import ast
+import functools
 import json
 import math
 import re
@@ -322,9 +324,11 @@ def _equal(a: Any, b: Any, tol: float | None) -> bool:
 def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
     secret = secrets.token_hex(16)
     total = 1 if plan.kind == "check" else len(plan.asserts)
+    names = (list(_names(plan.test)) if plan.kind == "check"
+             else [list(_names(t)) for t in plan.asserts])
     spec = json.dumps({"secret": secret, "mode": plan.kind, "setup": plan.setup,
                        "test": plan.test, "entry": plan.entry_point,
-                       "tests": list(plan.asserts), "stop": bool(stop)})
+                       "tests": list(plan.asserts), "stop": bool(stop), "names": names})
     candidate = f"_SOURCE = {code!r}\n"
     raw = sb.run_raw("", stdin=spec, limits=limits, channel=True, peer=candidate,
                      epilogue=TEST_RUNNER, peer_epilogue=CANDIDATE_SERVER)
@@ -345,3 +349,15 @@ def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
         outcomes.append(TestOutcome(i, ok, "passed" if ok else "wrong_answer",
                                     str(rec.get("err", ""))[:300]))
     return _pad(outcomes, total)
+
+
+@functools.lru_cache(maxsize=4096)
+def _names(test_code: str) -> tuple[str, ...]:
+    """Every name the (trusted) test code reads: the test process proxies those its setup and
+    builtins leave undefined to the candidate. Parsed here, once per distinct test (an RL batch
+    repeats each problem's tests for every sample), not in every sandboxed test process."""
+    try:
+        tree = ast.parse(test_code)
+    except Exception:  # the test process reports the same error when it compiles the code
+        return ()
+    return tuple(sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}))
