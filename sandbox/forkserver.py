@@ -259,7 +259,18 @@ class Server:
             for name, data in zip(req.get("files", []), blobs[2:], strict=False):
                 with open(os.path.join(rundir, os.path.basename(name)), "wb") as f:
                     f.write(data)
+        peer = req.get("peer") is not None
         in_r, in_w = os.pipe()
+        if peer and stdin:
+            # The primary's stdin may carry test material: hand it to the kernel pipe whole and
+            # wipe our copy before forking, so no child's memory (a copy of ours) holds it.
+            if len(stdin) > _grow_pipe(in_w, len(stdin)):
+                os.close(in_r)
+                os.close(in_w)
+                raise ValueError("primary stdin exceeds the pipe capacity for a peer run")
+            _write_all(in_w, stdin)
+            W.wipe(stdin)
+            stdin = b""
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
         st_r, st_w = os.pipe()
@@ -268,7 +279,7 @@ class Server:
         if req.get("channel"):
             chan_r, chan_w = os.pipe()
             extra[3] = chan_w
-        if req.get("peer") is not None:
+        if peer:
             sock_a, sock_b = socket.socketpair()
             extra[4] = sock_a.fileno()
             peer_r, peer_w = os.pipe()
@@ -282,18 +293,10 @@ class Server:
                 _report_setup_failure(exc)
             finally:
                 _real_exit(121)
-        peer_pid = None
-        if req.get("peer") is not None:
-            # The primary's stdin may carry test material: hand it to the kernel pipe whole and
-            # wipe our copy before forking the peer, whose memory is a copy of ours.
-            if stdin:
-                if len(stdin) > _grow_pipe(in_w, len(stdin)):
-                    raise ValueError("primary stdin exceeds the pipe capacity for a peer run")
-                _write_all(in_w, stdin)
-                W.wipe(stdin)
-                stdin = b""
-            peer_pid = os.fork()
-            if peer_pid == 0:
+        if peer:
+            # Forked right after the primary: every page this process writes between two forks
+            # is copied again, so nothing runs in between.
+            if os.fork() == 0:
                 try:
                     null = os.open("/dev/null", os.O_RDONLY)
                     self._child("python", blobs[2], rundir, lim,
