@@ -22,7 +22,6 @@ import importlib.util
 import io
 import os
 import select
-import shutil
 import signal
 import socket
 import stat
@@ -59,7 +58,6 @@ import json  # noqa: E402,F401
 import math  # noqa: E402,F401
 import re  # noqa: E402,F401
 import string  # noqa: E402,F401
-import traceback  # noqa: E402
 import types  # noqa: E402
 import typing  # noqa: E402,F401  (HumanEval and LeetCode-style prompts: from typing import List)
 from atexit import _run_exitfuncs  # noqa: E402
@@ -504,6 +502,8 @@ def _report_setup_failure(exc: BaseException) -> None:
     """Setup failed before the program ran: say why on stderr (fd 2 is the run's pipe)."""
     try:
         os.write(2, f"sandbox setup failed: {type(exc).__name__}: {exc}\n".encode())
+        import traceback
+
         os.write(2, "".join(traceback.format_exception(exc)).encode())
     except BaseException:
         pass
@@ -543,7 +543,7 @@ def _run_python(source: bytes, status_fd: int | None, epilogue, stdio, main) -> 
         code = compile(source, "solution.py", "exec")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         _write_marker(status_fd, b"C")
-        traceback.print_exc()
+        _print_exc()
         sys.stderr.flush()
         exit_(1)
     _write_marker(status_fd, b"R")
@@ -563,13 +563,21 @@ def _run_python(source: bytes, status_fd: int | None, epilogue, stdio, main) -> 
     except BaseException:
         rc = 1
         with contextlib.suppress(BaseException):
-            traceback.print_exc()
+            _print_exc()
     with contextlib.suppress(BaseException):
         _run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         with contextlib.suppress(BaseException):
             stream.flush()
     exit_(rc)
+
+
+def _print_exc() -> None:
+    """The interpreter's own traceback printer (C), so the server need not hold the traceback
+    module and its imports for every child; without this module's frame."""
+    kind, exc, tb = sys.exc_info()
+    tb = tb.tb_next if tb is not None else None
+    sys.__excepthook__(kind, exc.with_traceback(tb), tb)
 
 
 def _read_regular(path: str, cap: int) -> bytes:
@@ -613,19 +621,40 @@ def _write_all(fd: int, data) -> None:
 def _empty(path: str) -> None:
     """Remove everything inside `path`, whatever permissions the run left on it."""
     try:
-        names = os.listdir(path)
+        if not os.listdir(path):
+            return
     except OSError:
         os.chmod(path, 0o700)
-        names = os.listdir(path)
-    for name in names:
-        full = os.path.join(path, name)
-        if os.path.isdir(full) and not os.path.islink(full):
-            shutil.rmtree(full, onerror=_force_remove)
-        else:
-            try:
-                os.unlink(full)
-            except OSError:
-                _force_remove(os.unlink, full, None)
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
+    try:
+        _clear_dir(fd)
+    finally:
+        os.close(fd)
+
+
+def _clear_dir(dir_fd: int) -> None:
+    """Delete everything in the directory open as `dir_fd`, by names relative to it: a link is
+    removed, never followed, and path length does not matter. Every process of the run is dead
+    by now, so nothing can swap a directory for a link meanwhile. A tree deeper than the
+    recursion limit raises, and the worker is replaced with a fresh private /tmp."""
+    with contextlib.suppress(OSError):
+        os.fchmod(dir_fd, 0o700)
+    for name in os.listdir(dir_fd):
+        try:
+            os.unlink(name, dir_fd=dir_fd)
+            continue
+        except IsADirectoryError:
+            pass
+        except OSError:
+            continue
+        with contextlib.suppress(OSError):
+            os.chmod(name, 0o700, dir_fd=dir_fd)  # a directory, not a link: unlink refused it
+        sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
+        try:
+            _clear_dir(sub)
+        finally:
+            os.close(sub)
+        os.rmdir(name, dir_fd=dir_fd)
 
 
 def _children() -> list[int]:
@@ -637,18 +666,6 @@ def _children() -> list[int]:
     except OSError:
         pass
     return kids
-
-
-def _force_remove(func, path, _exc) -> None:
-    try:
-        os.chmod(os.path.dirname(path), 0o700)
-        if os.path.isdir(path) and not os.path.islink(path):
-            os.chmod(path, 0o700)
-            shutil.rmtree(path, onerror=lambda *a: None)
-        else:
-            os.unlink(path)
-    except OSError:
-        pass
 
 
 def _site(dirs: list[str]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import ctypes
 import errno
 import os
-import platform
 import resource
 import struct
 
@@ -22,7 +21,7 @@ _libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_u
 _libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
                         ctypes.c_char_p]
 
-IS_X86_64 = platform.machine() in ("x86_64", "AMD64")
+IS_X86_64 = os.uname().machine in ("x86_64", "AMD64")
 
 # --- namespaces --------------------------------------------------------------------------------
 CLONE_NEWNS = 0x00020000

@@ -120,6 +120,38 @@ def test_run_dir_is_writable_private_and_removed(contained):
     assert not os.path.exists(first.stdout.strip() + "/mine")
 
 
+LEFTOVERS = r"""
+import os
+os.makedirs('deep/' + '/'.join(['d'] * 200))
+os.makedirs('locked/inner')
+open('locked/inner/f', 'w').write('x')
+open('locked/f', 'w').write('x')
+os.chmod('locked/inner', 0)
+os.chmod('locked', 0)
+os.mkfifo('fifo')
+os.symlink('/usr/bin', 'link_dir')
+os.symlink(os.path.dirname(os.__file__), 'link_stdlib')
+open('ro', 'w').write('x')
+os.chmod('ro', 0)
+os.chmod('.', 0o500)
+"""
+
+
+def test_hostile_leftovers_are_removed_without_following_links(sb):
+    """Deep trees, unreadable and unwritable directories, fifos and links to host directories
+    are all gone before the next run; the directories the links pointed at are untouched."""
+    import sysconfig
+
+    stdlib = sysconfig.get_paths()["stdlib"]
+    before = sorted(os.listdir(stdlib)), sorted(os.listdir("/usr/bin"))
+    with Sandbox(workers=1, limits=FAST) as box:
+        first = box.run(LEFTOVERS)
+        assert first.status == "ok", first.stderr
+        second = box.run("import os; print(sorted(os.listdir('.')))")
+        assert second.status == "ok" and second.stdout.strip() == "[]", second
+    assert (sorted(os.listdir(stdlib)), sorted(os.listdir("/usr/bin"))) == before
+
+
 def test_other_runs_directory_unreachable(sb):
     marker = uuid.uuid4().hex
     writer = (f"import os, time\nopen('loot', 'w').write({marker!r})\n"
