@@ -29,7 +29,7 @@ class Limits:
             raise ValueError("Limits.memory_mb below 32 cannot run an interpreter")
 
     def to_wire(self) -> dict:
-        return asdict(self)
+        return dict(vars(self))  # flat and immutable: no need for asdict's deep copy
 
 
 @dataclass(frozen=True)

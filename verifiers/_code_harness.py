@@ -170,8 +170,12 @@ _SECRET, _MODE, _SETUP = _spec["secret"], _spec["mode"], _spec["setup"]
 _TEST, _ENTRY, _TESTS, _STOP = _spec["test"], _spec["entry"], _spec["tests"], _spec["stop"]
 _NAMES = _spec["names"]
 del _spec
-_chan = _os.fdopen(3, "w", encoding="utf-8")
 _io = _Lines(4)
+_results = _Lines(3)  # raw writes to fd 3: no file object to build
+
+
+def _emit(record):
+    _results.write((_json.dumps(record) + "\n").encode())
 
 
 class CandidateError(Exception):
@@ -216,7 +220,7 @@ if _MODE == "check":
         _res = {"i": 0, "pass": True}
     except BaseException as _e:
         _res = {"i": 0, "pass": False, "err": type(_e).__name__ + ": " + str(_e)[:200]}
-    _chan.write(_json.dumps(_res) + "\n")
+    _emit(_res)
 else:
     for _i, _t in enumerate(_TESTS):
         try:
@@ -225,12 +229,10 @@ else:
             _res = {"i": _i, "pass": True}
         except BaseException as _e:
             _res = {"i": _i, "pass": False, "err": type(_e).__name__ + ": " + str(_e)[:200]}
-        _chan.write(_json.dumps(_res) + "\n")
-        _chan.flush()
+        _emit(_res)
         if _STOP and not _res["pass"]:
             break
-_chan.write(_json.dumps({"done": _SECRET}) + "\n")
-_chan.flush()
+_emit({"done": _SECRET})
 '''
 
 
