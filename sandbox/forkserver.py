@@ -464,7 +464,8 @@ class Server:
     def _child(self, lang, program, rundir, lim, fds, status_fd, req, epilogue=None) -> None:
         """Runs in the forked child: confine, then become the program. Never returns normally."""
         os.setsid()
-        # Place fds at their slots without clobbering a source that sits on another's target.
+        # Place fds at their slots without clobbering a source that sits on another's target
+        # (dup2 leaves the targets inheritable).
         moved = {target: fcntl.fcntl(src, fcntl.F_DUPFD, 200) for target, src in fds.items()}
         keep_status = None
         if status_fd is not None:
@@ -479,8 +480,6 @@ class Server:
         top = max(fds) + 1
         os.closerange(top, 8 if self.ruleset >= 0 else 9)
         os.closerange(10 if keep_status is not None else 9, 1 << 16)  # control pipe too
-        for target in fds:
-            os.set_inheritable(target, True)
         os.chdir(rundir)
         P.set_rlimits(cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)),
                       memory_bytes=int(lim["memory_mb"]) << 20, file_bytes=int(lim["file_bytes"]),
