@@ -539,7 +539,9 @@ def _run_python(source: bytes, status_fd: int | None, epilogue, stdio, main) -> 
     sys.argv = ["solution.py"]
     sys.modules["__main__"] = main
     try:
-        code = compile(source, "solution.py", "exec")
+        # An empty program (the test process of run_tests is all epilogue) is not compiled:
+        # the compiler's first use in a child copies ~30 pages.
+        code = compile(source, "solution.py", "exec") if source else None
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         _write_marker(status_fd, b"C")
         _print_exc()
@@ -548,7 +550,8 @@ def _run_python(source: bytes, status_fd: int | None, epilogue, stdio, main) -> 
     _write_marker(status_fd, b"R")
     rc = 0
     try:
-        exec(code, main.__dict__)
+        if code is not None:
+            exec(code, main.__dict__)
         if epilogue is not None:
             exec(epilogue, main.__dict__)
     except SystemExit as exc:
