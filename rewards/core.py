@@ -26,7 +26,7 @@ import warnings
 from collections import deque
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol, TypeVar
 
@@ -88,7 +88,13 @@ class _Worker:
     process: subprocess.Popen
     conn: Connection
     slot: int
-    chunk: tuple | None = None  # (chunk_id, kind, items, timeout) in flight
+    # (chunk_id, items) sent and not yet answered, oldest first (answers come in that order)
+    chunks: deque = field(default_factory=deque)
+
+
+# Chunks in flight per worker: the next one waits in the worker while it scores the current one,
+# so a worker never idles through the round trip of handing in results and getting more.
+IN_FLIGHT = 2
 
 
 class ProcessExecutor:
@@ -155,7 +161,13 @@ class ProcessExecutor:
             return []
         with self._lock:
             self._ensure_started()
-            return self._map_locked(kind, payloads, timeout)
+            try:
+                return self._map_locked(kind, payloads, timeout)
+            except BaseException:  # e.g. KeyboardInterrupt: unread answers must not leak into
+                for w in list(self._pool):  # the next batch
+                    if w.chunks:
+                        self._replace(w)
+                raise
 
     def _map_locked(
         self, kind: str, payloads: Sequence[Hashable], timeout: float
@@ -163,8 +175,6 @@ class ProcessExecutor:
         n = len(payloads)
         results: list[ItemResult | None] = [None] * n
         queue = deque(_chunks(payloads, self.workers))
-        idle = deque(self._pool)
-        busy: dict[Connection, _Worker] = {}
         done = 0
         deaths = 0
         limit = timeout + self.grace_s
@@ -173,25 +183,29 @@ class ProcessExecutor:
                 warnings.warn(
                     "r1reward: scoring workers keep dying; scoring inline instead", stacklevel=3
                 )
-                for w in busy.values():
-                    if w.chunk:
-                        queue.appendleft((w.chunk[0], w.chunk[2]))
+                for w in list(self._pool):
+                    queue.extendleft(reversed(w.chunks))
+                    if w.chunks:
+                        self._replace(w)
                 for _, items in queue:
                     for j, p in items:
                         if results[j] is None:
                             results[j] = _safe_job(kind, p, timeout)
                 break
-            while queue and idle:
-                w = idle.popleft()
-                chunk_id, items = queue.popleft()
-                w.chunk = (chunk_id, kind, items, timeout)
-                try:
-                    w.conn.send(w.chunk)
-                    busy[w.conn] = w
-                except OSError:
-                    queue.appendleft((chunk_id, items))
-                    deaths += 1
-                    idle.append(self._replace(w))
+            for slot in range(len(self._pool)):
+                w = self._pool[slot]
+                while queue and len(w.chunks) < IN_FLIGHT:
+                    chunk_id, items = chunk = queue.popleft()
+                    try:
+                        w.conn.send((chunk_id, kind, items, timeout))
+                    except OSError:
+                        queue.appendleft(chunk)
+                        deaths += 1
+                        queue.extendleft(reversed(w.chunks))
+                        w = self._replace(w)
+                        break
+                    w.chunks.append(chunk)
+            busy = {w.conn: w for w in self._pool if w.chunks}
             for conn in wait(list(busy), timeout=0.05):
                 w = busy.pop(conn)
                 try:
@@ -199,19 +213,19 @@ class ProcessExecutor:
                 except (EOFError, OSError):  # died mid-chunk
                     deaths += 1
                     done += self._fail_current(w, results, queue, ERROR, "worker died")
-                    idle.append(self._replace(w))
+                    self._replace(w)
                     continue
                 for index, item in out:
                     results[index] = item
                 done += len(out)
-                w.chunk = None
-                idle.append(w)
+                w.chunks.popleft()
+                if w.chunks:
+                    busy[conn] = w
             now = time.monotonic()
-            for conn, w in list(busy.items()):
+            for w in busy.values():
                 _, started = self._slot(w)
                 dead = w.process.poll() is not None
                 if dead or (started and now - started > limit):
-                    busy.pop(conn)
                     deaths += dead
                     status, detail = (
                         (ERROR, "worker died")
@@ -219,14 +233,13 @@ class ProcessExecutor:
                         else (TIMEOUT, f"no result within {limit:g}s")
                     )
                     done += self._fail_current(w, results, queue, status, detail)
-                    idle.append(self._replace(w))
+                    self._replace(w)
         return results  # type: ignore[return-value]
 
     def _fail_current(self, w: _Worker, results, queue, status: str, detail: str) -> int:
-        """Record the item the worker was on; requeue the unfinished rest of its chunk."""
-        chunk_id, _, items, _ = w.chunk
+        """Record the item the worker was on; requeue the unfinished rest of its chunks."""
         current, _ = self._slot(w)
-        pending = [(j, p) for j, p in items if results[j] is None]
+        pending = [(j, p) for _, items in w.chunks for j, p in items if results[j] is None]
         if not any(j == current for j, _ in pending):
             current = pending[0][0] if pending else -1
         failed = 0
@@ -235,8 +248,8 @@ class ProcessExecutor:
             failed = 1
         rest = [(j, p) for j, p in pending if j != current]
         if rest:
-            queue.appendleft((chunk_id, rest))
-        w.chunk = None
+            queue.appendleft((rest[0][0], rest))
+        w.chunks.clear()
         return failed
 
     def close(self) -> None:

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import mmap
 import os
+import queue
 import signal
 import struct
+import threading
 import time
 from multiprocessing.connection import Connection
 
@@ -28,11 +30,10 @@ def main(conn_fd: int, progress_fd: int, slot: int, size: int) -> None:
     progress = mmap.mmap(progress_fd, size)
     os.close(progress_fd)
     offset = slot * SLOT.size
+    inbox: queue.SimpleQueue = queue.SimpleQueue()
+    threading.Thread(target=_receive, args=(conn, inbox), daemon=True).start()
     while True:
-        try:
-            msg = conn.recv()
-        except (EOFError, OSError):
-            return
+        msg = inbox.get()
         if msg is None:
             return
         chunk_id, kind, items, timeout = msg
@@ -44,4 +45,17 @@ def main(conn_fd: int, progress_fd: int, slot: int, size: int) -> None:
         try:
             conn.send((chunk_id, out))
         except (BrokenPipeError, OSError):
+            return
+
+
+def _receive(conn: Connection, inbox: queue.SimpleQueue) -> None:
+    """Read chunks as they come, so the parent's send of the next chunk never waits for the
+    current one to be scored (it would stall the parent's service of every other worker)."""
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            msg = None
+        inbox.put(msg)
+        if msg is None:
             return

@@ -127,3 +127,27 @@ def test_total_stats_add_up_every_run():
     engine.run("tests.core_jobs:raises", [(3,)])
     total = engine.total_stats
     assert (total.items, total.unique, total.errors, total.timeouts) == (4, 3, 1, 0)
+
+
+def test_interrupted_batch_leaves_no_stale_answers_for_the_next(monkeypatch):
+    from r1reward.rewards import core
+
+    executor = ProcessExecutor(2)
+    real_wait = core.wait
+    calls = []
+
+    def interrupted_wait(conns, timeout=None):
+        calls.append(1)
+        if len(calls) == 2:  # chunks are in flight in both workers by now
+            raise KeyboardInterrupt
+        return real_wait(conns, timeout)
+
+    try:
+        monkeypatch.setattr(core, "wait", interrupted_wait)
+        with pytest.raises(KeyboardInterrupt):
+            executor.map("tests.core_jobs:echo", [("old", i) for i in range(5000)], 1.0)
+        monkeypatch.setattr(core, "wait", real_wait)
+        again = executor.map("tests.core_jobs:echo", [(i,) for i in range(300)], 1.0)
+        assert [r.value for r in again] == list(range(300))
+    finally:
+        executor.close()
