@@ -115,11 +115,14 @@ class Sandbox:
     def run_raw(self, source: str, *, language: str = "python", stdin: str | bytes = "",
                 limits: Limits | None = None, channel: bool = False,
                 peer: str | None = None, epilogue: str | None = None,
-                peer_epilogue: str | None = None) -> RawRun:
+                peer_epilogue: str | None = None, prelude: str | None = None) -> RawRun:
         """Like `run`, with a private result channel on fd 3 (`channel`) and optionally a second
         sandboxed Python process `peer`, connected by a socket (fd 4 here, fd 3 in the peer).
         `epilogue`/`peer_epilogue` are trusted harness code (never the program's): the server
-        compiles them once and runs them after `source`/`peer` in the same namespace."""
+        compiles them once and runs them after `source`/`peer` in the same namespace.
+        `prelude` is trusted harness definitions (functions and classes, no I/O, no test
+        data): the server executes it once, and every process of the run starts with a copy of
+        its namespace as globals instead of building the definitions itself."""
         lim = limits or self.limits
         if not isinstance(source, str):
             return _error("source must be a str", lim)
@@ -142,6 +145,8 @@ class Sandbox:
             header["epilogue"] = str(epilogue)
         if peer_epilogue:
             header["peer_epilogue"] = str(peer_epilogue)
+        if prelude:
+            header["prelude"] = str(prelude)
         if peer is not None:
             header["peer"] = True
             blobs = (*blobs, peer.encode("utf-8", "surrogatepass"))

@@ -76,3 +76,20 @@ def test_stdout_and_stdin_roundtrip(sb):
     ex = sb.run("import sys\ndata = sys.stdin.read()\nsys.stdout.write(data[::-1])",
                 stdin="héllo\n")
     assert ex.stdout == "\nolléh"
+
+
+def test_prelude_is_shared_but_changes_do_not_leak(sb):
+    """A prelude (trusted definitions the fork server executes once) starts every run with the
+    same namespace; what one run does to it is gone for the next run."""
+    prelude = "COUNT = [0]\ndef bump():\n    COUNT[0] += 1\n    return COUNT[0]\n"
+    first = sb.run_raw("print(bump(), bump())\nbump.__code__ = (lambda: -1).__code__\n"
+                       "globals()['COUNT'] = None", prelude=prelude)
+    assert first.execution.stdout.split() == ["1", "2"]
+    second = sb.run_raw("print(bump())", prelude=prelude)
+    assert second.execution.stdout.strip() == "1"
+
+
+def test_prelude_reaches_the_peer_too(sb):
+    raw = sb.run_raw("print(tag())", prelude="def tag():\n    return 'p'\n",
+                     peer="print(tag() * 2, flush=True)")
+    assert raw.execution.stdout.strip() == "p" and raw.peer_output.decode().strip() == "pp"

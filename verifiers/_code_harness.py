@@ -121,61 +121,11 @@ class _Lines:
             view = view[_os.write(self.fd, view):]
 '''
 
-# Assert-style, candidate side (the peer process): serve calls from the test process. A request
-# is [name, args] or [name, args, kwargs], encoded with the codec.
-CANDIDATE_SERVER = CODEC + LINE_IO + r'''
-import json as _json
-_io = _Lines(3)
-_g = {"__name__": "__candidate__", "__builtins__": __builtins__}
-_load_error = None
-try:
-    exec(compile(_SOURCE, "solution.py", "exec"), _g)
-except BaseException as _e:
-    _load_error = type(_e).__name__ + ": " + str(_e)[:500]
-while True:
-    _line = _io.read()
-    if _line is None:
-        break
-    try:
-        if _load_error:
-            raise RuntimeError("candidate failed to load: " + _load_error)
-        _req = _json.loads(_line)
-        _f = _g[_req[0]]
-        if len(_req) > 2:
-            _r = _f(*_dec(_req[1]), **_dec(_req[2]))
-        else:
-            _r = _f(*_dec(_req[1]))
-        _out = {"ok": _enc(_r)}
-    except BaseException as _e:
-        _out = {"err": type(_e).__name__, "msg": str(_e)[:200]}
-    _io.write((_json.dumps(_out) + "\n").encode())
-'''
-
-# Assert-style, test side (the primary process): trusted test code with proxies for every
-# name it takes from the candidate (the trusted parent lists the names the test code uses; those
-# that neither the setup nor builtins define become proxies). Tests and secret arrive on stdin,
-# which the fork server wipes before it forks the candidate. The verdict and the secret go to
-# fd 3, which the candidate's process never holds.
-TEST_RUNNER = CODEC + LINE_IO + r'''
-import builtins as _builtins, json as _json, sys as _sys
-_parts = []
-while True:  # tests and secret come through a pipe: never in the fork server's memory
-    _b = _os.read(0, 1 << 16)
-    if not _b:
-        break
-    _parts.append(_b)
-_spec = _json.loads(b"".join(_parts))
-del _parts
-_SECRET, _MODE, _SETUP = _spec["secret"], _spec["mode"], _spec["setup"]
-_TEST, _ENTRY, _TESTS, _STOP = _spec["test"], _spec["entry"], _spec["tests"], _spec["stop"]
-_NAMES = _spec["names"]
-del _spec
-_io = _Lines(4)
-_results = _Lines(3)  # raw writes to fd 3: no file object to build
-
-
-def _emit(record):
-    _results.write((_json.dumps(record) + "\n").encode())
+# Definitions both assert-style processes use, executed once by the fork server (trusted
+# harness code: no I/O, no test data), so that neither child builds them per run. Functions
+# here read `_io` (and `_results`), which the process's own code sets.
+ASSERT_PRELUDE = CODEC + LINE_IO + r'''
+import builtins as _builtins, json as _json
 
 
 class CandidateError(Exception):
@@ -208,6 +158,59 @@ def _proxy(names, g):
             g[name] = _Remote(name)
 
 
+def _emit(record):  # raw writes to fd 3: no file object to build
+    _results.write((_json.dumps(record) + "\n").encode())
+'''
+
+# Assert-style, candidate side (the peer process): serve calls from the test process. A request
+# is [name, args] or [name, args, kwargs], encoded with the codec. Runs after ASSERT_PRELUDE.
+CANDIDATE_SERVER = r'''
+_io = _Lines(3)
+_g = {"__name__": "__candidate__", "__builtins__": __builtins__}
+_load_error = None
+try:
+    exec(compile(_SOURCE, "solution.py", "exec"), _g)
+except BaseException as _e:
+    _load_error = type(_e).__name__ + ": " + str(_e)[:500]
+while True:
+    _line = _io.read()
+    if _line is None:
+        break
+    try:
+        if _load_error:
+            raise RuntimeError("candidate failed to load: " + _load_error)
+        _req = _json.loads(_line)
+        _f = _g[_req[0]]
+        if len(_req) > 2:
+            _r = _f(*_dec(_req[1]), **_dec(_req[2]))
+        else:
+            _r = _f(*_dec(_req[1]))
+        _out = {"ok": _enc(_r)}
+    except BaseException as _e:
+        _out = {"err": type(_e).__name__, "msg": str(_e)[:200]}
+    _io.write((_json.dumps(_out) + "\n").encode())
+'''
+
+# Assert-style, test side (the primary process): trusted test code with proxies for every
+# name it takes from the candidate (the trusted parent lists the names the test code uses; those
+# that neither the setup nor builtins define become proxies). Tests and secret arrive on stdin,
+# which the fork server wipes before it forks the candidate. The verdict and the secret go to
+# fd 3, which the candidate's process never holds. Runs after ASSERT_PRELUDE.
+TEST_RUNNER = r'''
+_parts = []
+while True:  # tests and secret come through a pipe: never in the fork server's memory
+    _b = _os.read(0, 1 << 16)
+    if not _b:
+        break
+    _parts.append(_b)
+_spec = _json.loads(b"".join(_parts))
+del _parts
+_SECRET, _MODE, _SETUP = _spec["secret"], _spec["mode"], _spec["setup"]
+_TEST, _ENTRY, _TESTS, _STOP = _spec["test"], _spec["entry"], _spec["tests"], _spec["stop"]
+_NAMES = _spec["names"]
+del _spec
+_io = _Lines(4)
+_results = _Lines(3)
 _g = {"__name__": "__test__"}
 if _SETUP:
     exec(compile(_SETUP, "setup.py", "exec"), _g)

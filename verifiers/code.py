@@ -21,7 +21,13 @@ from typing import Any
 
 from r1reward.sandbox import Limits, Sandbox
 
-from ._code_harness import CALL_HARNESS, CANDIDATE_SERVER, TEST_RUNNER, plain_codec
+from ._code_harness import (
+    ASSERT_PRELUDE,
+    CALL_HARNESS,
+    CANDIDATE_SERVER,
+    TEST_RUNNER,
+    plain_codec,
+)
 
 _enc, _dec = plain_codec()
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.S)
@@ -331,7 +337,8 @@ def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
                        "tests": list(plan.asserts), "stop": bool(stop), "names": names})
     candidate = f"_SOURCE = {code!r}\n"
     raw = sb.run_raw("", stdin=spec, limits=limits, channel=True, peer=candidate,
-                     epilogue=TEST_RUNNER, peer_epilogue=CANDIDATE_SERVER)
+                     prelude=ASSERT_PRELUDE, epilogue=TEST_RUNNER,
+                     peer_epilogue=CANDIDATE_SERVER)
     ex = raw.execution
     recs = _records(raw.channel)
     finished = (ex.status == "ok" and bool(recs) and recs[-1].get("done") == secret)
