@@ -136,6 +136,26 @@ def test_humaneval_and_mbpp(sb):
     assert _run(sb, "def srt(xs):\n    return xs[::-1]", HUMANEVAL).score == 0.0
 
 
+def test_test_code_compiled_by_the_parent_keeps_its_semantics(sb):
+    """Test code reaches the test process compiled (marshal) by the parent: no future flags of
+    the parent's module leak in (annotations stay objects), and code that does not compile
+    fails where it runs, as before."""
+    good = "def srt(xs):\n    return sorted(xs)"
+    tests = {"test": "def h(a: int) -> int:\n    return a\n"
+                     "def check(candidate):\n    assert h.__annotations__['a'] is int\n"
+                     "    assert candidate([2, 1]) == [1, 2]\n", "entry_point": "srt"}
+    assert _run(sb, good, tests).score == 1.0
+    broken = {"test": "def check(candidate):\n    assert candidate([1]) == [1]\n    )\n",
+              "entry_point": "srt"}
+    v = _run(sb, good, broken)
+    assert v.score == 0.0 and "SyntaxError" in v.outcomes[0].detail
+    mixed = {"test_list": ["assert srt([2, 1]) == [1, 2]", "assert srt(([1]) == [1]",
+                           "assert srt([]) == []"]}
+    v = _run(sb, good, mixed)
+    assert [o.passed for o in v.outcomes] == [True, False, True]
+    assert "SyntaxError" in v.outcomes[1].detail
+
+
 def test_humaneval_prompt_helpers_are_trusted(sb):
     tests = {"test": "def check(candidate):\n    assert helper(candidate(2)) == 5\n",
              "entry_point": "g", "prompt_setup": "def helper(x):\n    return x + 1\n"}

@@ -125,7 +125,7 @@ class _Lines:
 # harness code: no I/O, no test data), so that neither child builds them per run. Functions
 # here read `_io` (and `_results`), which the process's own code sets.
 ASSERT_PRELUDE = CODEC + LINE_IO + r'''
-import builtins as _builtins, json as _json
+import builtins as _builtins, json as _json, marshal as _marshal
 
 
 class CandidateError(Exception):
@@ -160,6 +160,13 @@ def _proxy(names, g):
 
 def _emit(record):  # raw writes to fd 3: no file object to build
     _results.write((_json.dumps(record) + "\n").encode())
+
+
+def _code(part):  # the parent sends test code compiled (marshal) or, failing that, as source
+    kind, blob, name = part
+    if kind == "m":
+        return _marshal.loads(blob)
+    return compile(blob.decode("utf-8", "surrogatepass"), name, "exec")
 '''
 
 # Assert-style, candidate side (the peer process): serve calls from the test process. A request
@@ -203,21 +210,27 @@ while True:  # tests and secret come through a pipe: never in the fork server's 
     if not _b:
         break
     _parts.append(_b)
-_spec = _json.loads(b"".join(_parts))
+_data = b"".join(_parts)
 del _parts
-_SECRET, _MODE, _SETUP = _spec["secret"], _spec["mode"], _spec["setup"]
-_TEST, _ENTRY, _TESTS, _STOP = _spec["test"], _spec["entry"], _spec["tests"], _spec["stop"]
+_nl = _data.index(b"\n")  # a JSON line, then the code parts it sizes: setup, then the tests
+_spec = _json.loads(_data[:_nl])
+_SECRET, _MODE, _ENTRY, _STOP = _spec["secret"], _spec["mode"], _spec["entry"], _spec["stop"]
 _NAMES = _spec["names"]
-del _spec
+_PARTS, _pos = [], _nl + 1
+for _kind, _size, _name in _spec["parts"]:
+    _PARTS.append((_kind, _data[_pos:_pos + _size], _name))
+    _pos += _size
+del _spec, _data
+_SETUP, _TESTS = _PARTS[0], _PARTS[1:]
 _io = _Lines(4)
 _results = _Lines(3)
 _g = {"__name__": "__test__"}
-if _SETUP:
-    exec(compile(_SETUP, "setup.py", "exec"), _g)
+if _SETUP[1]:
+    exec(_code(_SETUP), _g)
 if _MODE == "check":
     _g[_ENTRY] = _Remote(_ENTRY)  # the tests may call the entry point by name too
     _proxy(_NAMES, _g)
-    exec(compile(_TEST, "test.py", "exec"), _g)
+    exec(_code(_TESTS[0]), _g)
     try:
         _g["check"](_Remote(_ENTRY))
         _res = {"i": 0, "pass": True}
@@ -228,7 +241,7 @@ else:
     for _i, _t in enumerate(_TESTS):
         try:
             _proxy(_NAMES[_i], _g)
-            exec(compile(_t, "test.py", "exec"), _g)
+            exec(_code(_t), _g)
             _res = {"i": _i, "pass": True}
         except BaseException as _e:
             _res = {"i": _i, "pass": False, "err": type(_e).__name__ + ": " + str(_e)[:200]}

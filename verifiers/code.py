@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import functools
 import json
+import marshal
 import math
 import re
 import secrets
@@ -332,9 +333,15 @@ def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
     total = 1 if plan.kind == "check" else len(plan.asserts)
     names = (list(_names(plan.test)) if plan.kind == "check"
              else [list(_names(t)) for t in plan.asserts])
-    spec = json.dumps({"secret": secret, "mode": plan.kind, "setup": plan.setup,
-                       "test": plan.test, "entry": plan.entry_point,
-                       "tests": list(plan.asserts), "stop": bool(stop), "names": names})
+    sources = [(plan.setup, "setup.py")]
+    sources += ([(plan.test, "test.py")] if plan.kind == "check"
+                else [(t, "test.py") for t in plan.asserts])
+    parts = [_code_blob(text, name) for text, name in sources]
+    head = json.dumps({"secret": secret, "mode": plan.kind, "entry": plan.entry_point,
+                       "stop": bool(stop), "names": names,
+                       "parts": [[kind, len(blob), name] for (kind, blob), (_, name)
+                                 in zip(parts, sources, strict=True)]})
+    spec = b"".join([head.encode(), b"\n", *(blob for _, blob in parts)])
     candidate = f"_SOURCE = {code!r}\n"
     raw = sb.run_raw("", stdin=spec, limits=limits, channel=True, peer=candidate,
                      prelude=ASSERT_PRELUDE, epilogue=TEST_RUNNER,
@@ -368,3 +375,19 @@ def _names(test_code: str) -> tuple[str, ...]:
     except Exception:  # the test process reports the same error when it compiles the code
         return ()
     return tuple(sorted({n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}))
+
+
+@functools.lru_cache(maxsize=4096)
+def _code_blob(text: str, filename: str) -> tuple[str, bytes]:
+    """Trusted setup/test code for the test process, compiled here once per distinct text and
+    sent marshalled ("m"), so no sandboxed test process compiles it; as source ("s") when it
+    does not compile (the test process then raises the same error where it runs it) or is
+    large. The test process reads it from a pipe only the fork server writes."""
+    if not text:
+        return "s", b""
+    if len(text) <= 1 << 16:
+        try:
+            return "m", marshal.dumps(compile(text, filename, "exec", dont_inherit=True))
+        except Exception:
+            pass
+    return "s", text.encode("utf-8", "surrogatepass")
