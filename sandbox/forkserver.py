@@ -325,9 +325,7 @@ class Server:
             os.close(peer_w)
             sock_b.close()
             sock_a.close()
-        for fd in (in_r, out_w, err_w, st_w, *extra.values()):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        _close_all((in_r, out_w, err_w, st_w, *extra.values()))
         return self._supervise(pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r,
                                rundir, req)
 
@@ -405,12 +403,11 @@ class Server:
         wall = time.monotonic() - start
         # The child is a session and group leader: one killpg reaches every descendant that
         # did not setsid away, at once (a fork bomb cannot outrun it); _kill_all does the rest.
-        with contextlib.suppress(OSError):
-            os.killpg(pid, signal.SIGKILL)
-        status = 0
-        rusage = None
-        with contextlib.suppress(ChildProcessError):
-            _, status, rusage = os.wait4(pid, 0)
+        _quiet(os.killpg, pid, signal.SIGKILL)
+        status, rusage = 0, None
+        waited = _quiet(os.wait4, pid, 0)
+        if waited is not None:
+            _, status, rusage = waited
         self._kill_all()
         os.close(pidfd)
         if in_w >= 0:
@@ -449,8 +446,7 @@ class Server:
         of them, setsid'd orphans included; otherwise sweep our (subreaped) children until none
         is left."""
         if self.pid1:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(-1, signal.SIGKILL)
+            _quiet(os.kill, -1, signal.SIGKILL)
             self._reap()
             return
         until = time.monotonic() + 5.0
@@ -527,6 +523,21 @@ def _report_setup_failure(exc: BaseException) -> None:
         pass
 
 
+def _quiet(fn, *args, errors: type[BaseException] = OSError):
+    """fn(*args), or None if it raises `errors`. Used on every run instead of
+    contextlib.suppress, whose Python-level context manager makes each child and the server copy
+    a few more pages per run."""
+    try:
+        return fn(*args)
+    except errors:
+        return None
+
+
+def _close_all(fds) -> None:
+    for fd in fds:
+        _quiet(os.close, fd)
+
+
 def _write_marker(fd: int | None, data: bytes) -> None:
     if fd is not None:
         os.write(fd, data)
@@ -587,14 +598,15 @@ def _run_python(source: bytes, status_fd: int | None, epilogue, stdio, main,
             rc = 1
     except BaseException:
         rc = 1
-        with contextlib.suppress(BaseException):
-            _print_exc()
-    with contextlib.suppress(BaseException):
-        _run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(BaseException):
-            stream.flush()
+        _quiet(_print_exc, errors=BaseException)
+    _quiet(_run_exitfuncs, errors=BaseException)
+    _quiet(_flush, "stdout", errors=BaseException)
+    _quiet(_flush, "stderr", errors=BaseException)
     exit_(rc)
+
+
+def _flush(name: str) -> None:
+    getattr(sys, name).flush()  # the program may have replaced or deleted the stream
 
 
 def _print_exc() -> None:

@@ -93,3 +93,11 @@ def test_prelude_reaches_the_peer_too(sb):
     raw = sb.run_raw("print(tag())", prelude="def tag():\n    return 'p'\n",
                      peer="print(tag() * 2, flush=True)")
     assert raw.execution.stdout.strip() == "p" and raw.peer_output.decode().strip() == "pp"
+
+
+@pytest.mark.parametrize("src, code", [("import sys\nprint('x')\nsys.stdout = None", 0),
+                                       ("import sys\nprint('x')\ndel sys.stdout, sys.stderr", 0),
+                                       ("import sys\nsys.stdout = 5\nsys.exit(3)", 3)])
+def test_replaced_or_deleted_streams_do_not_break_the_exit(sb, src, code):
+    ex = sb.run(src)
+    assert ex.exit_code == code and ex.status == ("ok" if code == 0 else "runtime_error")
