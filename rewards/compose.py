@@ -36,25 +36,41 @@ class Weighted(Reward):
             raise ValueError(f"component names must be unique: {names}")
         self.last_components: dict[str, list[float | None]] = {}
 
-    def details(self, completions, prompts=None, **columns: Any) -> list[Scored]:
+    def _components(self, completions, prompts, columns) -> list[list[Scored]]:
+        """Each component's scored items, in component order; sets `last_components`."""
         calls = [lambda r=r: r.details(completions, prompts, **columns) for r, _ in self.components]
         if len(completions) >= CONCURRENT_FROM:
             # at once: a component waiting on the sandbox or the pool leaves the cores to others
-            scored_by_component = concurrently(*calls)
+            scored = concurrently(*calls)
         else:  # too little work to pay for threads
-            scored_by_component = [call() for call in calls]
-        names = [r.__name__ for r, _ in self.components]
+            scored = [call() for call in calls]
+        self.last_components = {
+            r.__name__: [s.value for s in items]
+            for (r, _), items in zip(self.components, scored, strict=True)
+        }
+        return scored
+
+    def _totals(self) -> list[float | None]:
+        """The weighted sum per item, from `last_components`."""
         weights = [w for _, w in self.components]
-        value_lists = [[s.value for s in scored] for scored in scored_by_component]
-        self.last_components = dict(zip(names, value_lists, strict=True))
-        out = []
-        for i, row in enumerate(zip(*value_lists, strict=True)):
+        totals: list[float | None] = []
+        for row in zip(*self.last_components.values(), strict=True):
             present = [w * v for w, v in zip(weights, row, strict=True) if v is not None]
-            info = {n: scored[i].info for n, scored in zip(names, scored_by_component, strict=True)}
-            components = dict(zip(names, row, strict=True))
-            out.append(
-                Scored(sum(present) if present else None, {"components": components, "info": info})
-            )
+            totals.append(sum(present) if present else None)
+        return totals
+
+    def __call__(self, completions, prompts=None, **columns: Any) -> list[float | None]:
+        self._components(completions, prompts, columns)  # values only: no per-item info to build
+        return self._totals()
+
+    def details(self, completions, prompts=None, **columns: Any) -> list[Scored]:
+        scored = self._components(completions, prompts, columns)
+        names = list(self.last_components)
+        out = []
+        for i, total in enumerate(self._totals()):
+            values = {name: self.last_components[name][i] for name in names}
+            info = {name: items[i].info for name, items in zip(names, scored, strict=True)}
+            out.append(Scored(total, {"components": values, "info": info}))
         return out
 
 

@@ -171,6 +171,13 @@ def test_weighted_sum_components_and_none_policy():
     )
     assert values == [2.5, 2.0, 0.5]
     assert w.last_components == {"accuracy": [1.0, 1.0, None], "think_format": [1.0, 0.0, 1.0]}
+    scored = w.details(
+        [r"<think>t</think> \boxed{2}", r"\boxed{2}", "<think>t</think> x"],
+        solution=["2", "2", None],
+    )
+    assert [s.value for s in scored] == values
+    assert scored[2].info["components"] == {"accuracy": None, "think_format": 1.0}
+    assert scored[0].info["info"]["accuracy"]["reason"] == "equivalent"
     with pytest.raises(ValueError):
         weighted({Accuracy(): 1.0, Accuracy(): 1.0})
 
