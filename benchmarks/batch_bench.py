@@ -2,7 +2,8 @@
 workers, against a sequential per-item loop over the same verifiers on the same inputs.
 
 Rollouts are built from the shared Qwen2.5-Math chains of thought (reasoning in <think>, the boxed
-answer after it), made unique per item so deduplication cannot flatter the core; a share of them
+answer after it), made unique per item, answer sentence included, so deduplication cannot flatter
+the core; a share of them
 target Chinese (scored 0 by the language reward), and a few are small Python programs with
 stdin/stdout tests, run in the sandbox.
 
@@ -44,7 +45,7 @@ def build(n_items: int, n_code: int, seed_offset: int = 0) -> tuple[list[str], l
         answer = boxes[-1][2] if boxes else "?"
         completions.append(
             f"<think>{row['completion']}\n(attempt {i + seed_offset})</think>\n"
-            f"The final answer is $\\boxed{{{answer}}}$."
+            f"Attempt {i + seed_offset}: the final answer is $\\boxed{{{answer}}}$."
         )
         references.append(row["gold"])
         targets.append("zh" if i % 10 == 0 else "en")

@@ -168,7 +168,10 @@ class Accuracy(Reward):
     def _score_math(self, completions, refs, idx: list[int], out: list[Scored]) -> None:
         if not idx:
             return
-        payloads = [(str(refs[i]), completion_text(completions[i])) for i in idx]
+        from r1reward.verifiers.math import verified_part
+
+        # only the part verify reads crosses to the worker (same verdict, a fraction of the bytes)
+        payloads = [(str(refs[i]), verified_part(completion_text(completions[i]))) for i in idx]
         for i, r in zip(idx, self.engine.run("math", payloads, timeout=self.timeout), strict=True):
             out[i] = self._math_scored(r)
 

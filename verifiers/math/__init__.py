@@ -6,6 +6,6 @@ that needs more than double precision.
 
 from .extract import extract_answer
 from .verdict import MathVerdict
-from .verify import DEFAULT_TIMEOUT, verify
+from .verify import DEFAULT_TIMEOUT, verified_part, verify
 
-__all__ = ["DEFAULT_TIMEOUT", "MathVerdict", "extract_answer", "verify"]
+__all__ = ["DEFAULT_TIMEOUT", "MathVerdict", "extract_answer", "verified_part", "verify"]

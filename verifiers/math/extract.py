@@ -192,9 +192,9 @@ def answer_region(completion: str) -> str:
 
 def extract_answer(completion: str, *, boxed: BoxMode = "last") -> str | None:
     """The final answer text of a completion, or None when there is nothing answer-like."""
-    if not completion or not completion.strip():
+    text = answer_region(completion) if completion else ""
+    if not text.strip():  # empty, or nothing before a chat token that ends the turn
         return None
-    text = answer_region(completion)
     found = _boxed_answer(text, boxed)
     if found:
         return found

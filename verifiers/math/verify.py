@@ -17,7 +17,14 @@ import regex
 from .._timebound import Deadline, DeadlineExceeded
 from . import verdict as V
 from .compare import compare
-from .extract import BoxMode, extract_answer, extract_choice, extract_reference, reference_choice
+from .extract import (
+    BoxMode,
+    answer_region,
+    extract_answer,
+    extract_choice,
+    extract_reference,
+    reference_choice,
+)
 from .normalize import normalize
 from .parse import ParseError, parse
 from .verdict import MathVerdict
@@ -43,6 +50,16 @@ def clear_caches() -> None:
     """Forget cached normalisations and parses (for fair benchmarks and memory hygiene)."""
     normalize.cache_clear()
     _parsed.cache_clear()
+
+
+def verified_part(completion: str) -> str:
+    """The part of a completion that `verify` reads (after `</think>` when there is an answer
+    there), so a caller can ship only that to a worker: `verify(gold, verified_part(c))` gives
+    the same verdict as `verify(gold, c)`. Oversized completions stay whole, so the size guard
+    still sees them."""
+    if not isinstance(completion, str) or len(completion) > MAX_COMPLETION_CHARS:
+        return completion
+    return answer_region(completion)
 
 
 def verify(
