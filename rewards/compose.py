@@ -36,41 +36,42 @@ class Weighted(Reward):
             raise ValueError(f"component names must be unique: {names}")
         self.last_components: dict[str, list[float | None]] = {}
 
-    def _components(self, completions, prompts, columns) -> list[list[Scored]]:
-        """Each component's scored items, in component order; sets `last_components`."""
+    def _scored(self, completions, prompts, columns) -> tuple[list[list[Scored]], list[list]]:
+        """Each component's scored items and values, in component order (`last_components` keeps
+        the values for logging; nothing below reads it back, so concurrent calls cannot mix)."""
         calls = [lambda r=r: r.details(completions, prompts, **columns) for r, _ in self.components]
         if len(completions) >= CONCURRENT_FROM:
             # at once: a component waiting on the sandbox or the pool leaves the cores to others
             scored = concurrently(*calls)
         else:  # too little work to pay for threads
             scored = [call() for call in calls]
+        values = [[s.value for s in items] for items in scored]
         self.last_components = {
-            r.__name__: [s.value for s in items]
-            for (r, _), items in zip(self.components, scored, strict=True)
+            r.__name__: v for (r, _), v in zip(self.components, values, strict=True)
         }
-        return scored
+        return scored, values
 
-    def _totals(self) -> list[float | None]:
-        """The weighted sum per item, from `last_components`."""
+    def _totals(self, values: list[list]) -> list[float | None]:
+        """The weighted sum per item; None components contribute nothing."""
         weights = [w for _, w in self.components]
         totals: list[float | None] = []
-        for row in zip(*self.last_components.values(), strict=True):
+        for row in zip(*values, strict=True):
             present = [w * v for w, v in zip(weights, row, strict=True) if v is not None]
             totals.append(sum(present) if present else None)
         return totals
 
     def __call__(self, completions, prompts=None, **columns: Any) -> list[float | None]:
-        self._components(completions, prompts, columns)  # values only: no per-item info to build
-        return self._totals()
+        _, values = self._scored(completions, prompts, columns)  # no per-item info to build
+        return self._totals(values)
 
     def details(self, completions, prompts=None, **columns: Any) -> list[Scored]:
-        scored = self._components(completions, prompts, columns)
-        names = list(self.last_components)
+        scored, values = self._scored(completions, prompts, columns)
+        names = [r.__name__ for r, _ in self.components]
         out = []
-        for i, total in enumerate(self._totals()):
-            values = {name: self.last_components[name][i] for name in names}
+        for i, total in enumerate(self._totals(values)):
+            components = {name: v[i] for name, v in zip(names, values, strict=True)}
             info = {name: items[i].info for name, items in zip(names, scored, strict=True)}
-            out.append(Scored(total, {"components": values, "info": info}))
+            out.append(Scored(total, {"components": components, "info": info}))
         return out
 
 

@@ -192,8 +192,8 @@ class ProcessExecutor:
                         if results[j] is None:
                             results[j] = _safe_job(kind, p, timeout)
                 break
-            for slot in range(len(self._pool)):
-                w = self._pool[slot]
+            for position in range(len(self._pool)):  # _replace swaps a worker in place
+                w = self._pool[position]
                 while queue and len(w.chunks) < IN_FLIGHT:
                     chunk_id, items = chunk = queue.popleft()
                     try:
