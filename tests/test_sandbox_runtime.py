@@ -90,8 +90,9 @@ def test_prelude_is_shared_but_changes_do_not_leak(sb):
 
 
 def test_prelude_reaches_the_peer_too(sb):
-    raw = sb.run_raw("print(tag())", prelude="def tag():\n    return 'p'\n",
-                     peer="print(tag() * 2, flush=True)")
+    # the primary waits for the peer's end of their socket (fd 4) to close: the peer has printed
+    raw = sb.run_raw("import os\nprint(tag())\nwhile os.read(4, 64):\n    pass",
+                     prelude="def tag():\n    return 'p'\n", peer="print(tag() * 2, flush=True)")
     assert raw.execution.stdout.strip() == "p" and raw.peer_output.decode().strip() == "pp"
 
 
