@@ -30,7 +30,9 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection, wait
 from typing import Any, Protocol, TypeVar
 
-from .jobs import INLINE_JOBS, SANDBOX_JOBS, run_job
+from r1reward.verifiers._frozen import fast_constructor
+
+from .jobs import INLINE_JOBS, SANDBOX_JOBS, resolve
 from .worker import SLOT
 
 OK, TIMEOUT, ERROR = "ok", "timeout", "error"
@@ -46,10 +48,11 @@ class ItemResult:
     value: Any = None
     detail: str = ""
 
-    def __reduce__(
-        self,
-    ):  # 5x cheaper to unpickle than the dataclass __setstate__ of a frozen slots class
-        return (ItemResult, (self.status, self.value, self.detail))
+    def __reduce__(self):  # unpickled by the fast constructor: once per item in the parent
+        return (_item, (self.status, self.value, self.detail))
+
+
+_item = fast_constructor(ItemResult, "_item", __name__)
 
 
 class Executor(Protocol):
@@ -63,18 +66,37 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
-def _safe_job(kind: str, payload: Hashable, timeout: float) -> ItemResult:
+def run_jobs(
+    kind: str,
+    payloads: Sequence[Hashable],
+    timeout: float,
+    on_item: Callable[[int], None] | None = None,
+) -> list[ItemResult]:
+    """Each payload through the job, in order; an exception becomes that item's error (a job bug
+    must not take the batch down). The one loop that runs jobs, in the caller or a worker;
+    `on_item(position)` runs before each item (a worker publishes its progress there)."""
     try:
-        return ItemResult(OK, run_job(kind, payload, timeout))
-    except Exception as e:  # a job bug must not take the batch down
-        return ItemResult(ERROR, detail=f"{type(e).__name__}: {e}")
+        job = resolve(kind)
+    except Exception as e:
+        failed = _item(ERROR, None, f"{type(e).__name__}: {e}")
+        return [failed] * len(payloads)
+    out: list[ItemResult] = []
+    append = out.append
+    for position, payload in enumerate(payloads):
+        if on_item is not None:
+            on_item(position)
+        try:
+            append(_item(OK, job(payload, timeout), ""))
+        except Exception as e:
+            append(_item(ERROR, None, f"{type(e).__name__}: {e}"))
+    return out
 
 
 class InlineExecutor:
     """Runs jobs in the calling process, one after another (workers=0, tiny batches, tests)."""
 
     def map(self, kind: str, payloads: Sequence[Hashable], timeout: float) -> list[ItemResult]:
-        return [_safe_job(kind, p, timeout) for p in payloads]
+        return run_jobs(kind, payloads, timeout)
 
     def close(self) -> None:
         pass
@@ -88,7 +110,8 @@ class _Worker:
     process: subprocess.Popen
     conn: Connection
     slot: int
-    # (chunk_id, items) sent and not yet answered, oldest first (answers come in that order)
+    # (chunk_id, indices, payloads) sent and not yet answered, oldest first (answers come in
+    # that order)
     chunks: deque = field(default_factory=deque)
 
 
@@ -187,17 +210,22 @@ class ProcessExecutor:
                     queue.extendleft(reversed(w.chunks))
                     if w.chunks:
                         self._replace(w)
-                for _, items in queue:
-                    for j, p in items:
-                        if results[j] is None:
-                            results[j] = _safe_job(kind, p, timeout)
+                left = [
+                    (j, p)
+                    for _, idx, pls in queue
+                    for j, p in zip(idx, pls, strict=True)
+                    if results[j] is None
+                ]
+                inline = run_jobs(kind, [p for _, p in left], timeout)
+                for (j, _), r in zip(left, inline, strict=True):
+                    results[j] = r
                 break
             for position in range(len(self._pool)):  # _replace swaps a worker in place
                 w = self._pool[position]
                 while queue and len(w.chunks) < IN_FLIGHT:
-                    chunk_id, items = chunk = queue.popleft()
+                    chunk_id, indices, items = chunk = queue.popleft()
                     try:
-                        w.conn.send((chunk_id, kind, items, timeout))
+                        w.conn.send((chunk_id, kind, indices, items, timeout))
                     except OSError:
                         queue.appendleft(chunk)
                         deaths += 1
@@ -215,10 +243,9 @@ class ProcessExecutor:
                     done += self._fail_current(w, results, queue, ERROR, "worker died")
                     self._replace(w)
                     continue
-                for index, item in out:
+                for index, item in zip(w.chunks.popleft()[1], out, strict=True):
                     results[index] = item
                 done += len(out)
-                w.chunks.popleft()
                 if w.chunks:
                     busy[conn] = w
             now = time.monotonic()
@@ -239,7 +266,12 @@ class ProcessExecutor:
     def _fail_current(self, w: _Worker, results, queue, status: str, detail: str) -> int:
         """Record the item the worker was on; requeue the unfinished rest of its chunks."""
         current, _ = self._slot(w)
-        pending = [(j, p) for _, items in w.chunks for j, p in items if results[j] is None]
+        pending = [
+            (j, p)
+            for _, idx, pls in w.chunks
+            for j, p in zip(idx, pls, strict=True)
+            if results[j] is None
+        ]
         if not any(j == current for j, _ in pending):
             current = pending[0][0] if pending else -1
         failed = 0
@@ -248,7 +280,7 @@ class ProcessExecutor:
             failed = 1
         rest = [(j, p) for j, p in pending if j != current]
         if rest:
-            queue.appendleft((rest[0][0], rest))
+            queue.appendleft((rest[0][0], [j for j, _ in rest], [p for _, p in rest]))
         w.chunks.clear()
         return failed
 
@@ -267,17 +299,17 @@ class ProcessExecutor:
 MAX_CHUNK = 256
 
 
-def _chunks(payloads: Sequence[Hashable], workers: int) -> list[tuple[int, list]]:
-    """(first index, [(index, payload), ...]) chunks whose size shrinks with what is left (guided
-    self-scheduling): big chunks keep messages few, small ones at the end keep every worker busy
-    until the batch is done instead of one finishing a long last chunk alone."""
+def _chunks(payloads: Sequence[Hashable], workers: int) -> list[tuple[int, list, list]]:
+    """(chunk id = first index, indices, payloads) chunks whose size shrinks with what is left
+    (guided self-scheduling): big chunks keep messages few, small ones at the end keep every
+    worker busy until the batch is done instead of one finishing a long last chunk alone."""
     n = len(payloads)
     chunks = []
     i = 0
     while i < n:
-        size = max(1, min(MAX_CHUNK, (n - i) // (workers * 4)))
-        chunks.append((i, [(j, payloads[j]) for j in range(i, min(i + size, n))]))
-        i += size
+        end = i + max(1, min(MAX_CHUNK, (n - i) // (workers * 4)))
+        chunks.append((i, list(range(i, min(end, n))), list(payloads[i:end])))
+        i = end
     return chunks
 
 
@@ -373,12 +405,13 @@ class Engine:
             scored = self._inline.map(kind, keys, timeout)
         else:
             scored = self.executor.map(kind, keys, timeout)
-        out = [scored[i] for i in order]
+        out = scored if len(keys) == len(order) else [scored[i] for i in order]
+        failed = [r.status for r in scored if r.status != OK]
         stats = BatchStats(
             items=len(out),
             unique=len(keys),
-            timeouts=sum(r.status == TIMEOUT for r in scored),
-            errors=sum(r.status == ERROR for r in scored),
+            timeouts=failed.count(TIMEOUT),
+            errors=failed.count(ERROR),
             seconds=time.perf_counter() - start,
         )
         with self._stats_lock:

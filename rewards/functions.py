@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import regex
+from r1reward.verifiers._frozen import fast_constructor
 
 from .core import OK, TIMEOUT, Engine, concurrently, default_engine
 from .inputs import (
@@ -38,6 +39,9 @@ class Scored:
 
     value: float | None
     info: dict = field(default_factory=dict)
+
+
+_scored = fast_constructor(Scored, "_scored", __name__)  # per item and component: kept cheap
 
 
 class Reward:
@@ -105,6 +109,11 @@ def _tests_of(reference: Any) -> Any:
 
 
 def _kind(reference: Any, declared: Any) -> str | None:
+    if declared is None and type(reference) is str:  # the common case, in a few string tests
+        s = reference.lstrip()
+        if not s:
+            return None
+        return "math" if s[0] not in "{[" or not looks_like_tests(s) else "code"
     if reference is None or (isinstance(reference, str) and not reference.strip()):
         return None
     if isinstance(declared, str) and any(
@@ -189,15 +198,18 @@ class Accuracy(Reward):
             out[i] = self._code_scored(r)
 
     def _math_scored(self, r) -> Scored:
-        if r.status == TIMEOUT or (r.status == OK and r.value.reason == "timeout"):
-            return Scored(self.timeout_value, {"reason": "timeout", "timed_out": True})
-        if r.status != OK:
-            return Scored(None, {"reason": "error", "detail": r.detail})
-        v = r.value
-        if v.reason == "no_reference":
-            return Scored(None, {"reason": v.reason})
-        info = {"reason": v.reason, "extracted": v.pred, "reference": v.gold, "method": v.method}
-        return Scored(1.0 if v.equivalent else 0.0, info)
+        if r.status == OK:
+            v = r.value
+            reason = v.reason
+            if reason != "timeout" and reason != "no_reference":
+                info = {"reason": reason, "extracted": v.pred, "reference": v.gold}
+                info["method"] = v.method
+                return _scored(1.0 if v.equivalent else 0.0, info)
+            if reason == "no_reference":
+                return _scored(None, {"reason": reason})
+        elif r.status != TIMEOUT:
+            return _scored(None, {"reason": "error", "detail": r.detail})
+        return _scored(self.timeout_value, {"reason": "timeout", "timed_out": True})
 
     def _code_scored(self, r) -> Scored:
         if r.status != OK:
@@ -267,18 +279,24 @@ class ThinkFormat(Reward):
         return tuple(sorted({**dict(self.options), "prefilled_think": prefilled}.items()))
 
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
-        payloads = [
-            (_hashable_completion(c), self._options_for(prompts, i))
-            for i, c in enumerate(completions)
-        ]
+        if prompts is None or not self._prompt_decides:
+            options = self.options
+            payloads = [(_hashable_completion(c), options) for c in completions]
+        else:
+            payloads = [
+                (_hashable_completion(c), self._options_for(prompts, i))
+                for i, c in enumerate(completions)
+            ]
         out = []
+        append = out.append
+        graded = self.graded
         for r in self.engine.run("format", payloads):
             if r.status != OK:
-                out.append(Scored(0.0, {"reason": r.status, "detail": r.detail}))
+                append(_scored(0.0, {"reason": r.status, "detail": r.detail}))
                 continue
             v = r.value
-            value = v.score if self.graded else (1.0 if v.ok else 0.0)
-            out.append(Scored(value, {"problems": list(v.problems)}))
+            value = v.score if graded else (1.0 if v.ok else 0.0)
+            append(_scored(value, {"problems": v.problems}))
         return out
 
 
@@ -337,9 +355,9 @@ class LanguageConsistency(Reward):
         results = self.engine.run("language", payloads)
         for i, payload, r in zip(where, payloads, results, strict=True):
             out[i] = (
-                Scored(r.value, {"target": payload[1]})
+                _scored(r.value, {"target": payload[1]})
                 if r.status == OK
-                else Scored(None, {"reason": r.status})
+                else _scored(None, {"reason": r.status})
             )
         return out
 

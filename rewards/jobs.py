@@ -2,32 +2,53 @@
 
 A job takes one hashable payload and a time bound and returns a small picklable result. Jobs are
 looked up by name in the worker, so nothing but names and plain data crosses a process boundary.
+Each built-in job is made by a factory that imports its verifier once, when the job is first
+resolved in a process: importing `r1reward.rewards` stays light, and no item pays an import.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
+Job = Callable[[Any, float], Any]
 
-def _math(payload: tuple, timeout: float) -> Any:
+
+def _math() -> Job:
     from r1reward.verifiers.math import verify
 
-    gold, answer_text = payload
-    return verify(gold, answer_text, timeout=timeout)
+    def math_job(payload: tuple, timeout: float) -> Any:
+        gold, answer_text = payload
+        return verify(gold, answer_text, timeout=timeout)
+
+    return math_job
 
 
-def _language(payload: tuple, timeout: float) -> Any:
-    """Share of the target language in a completion's chain of thought (its text if none)."""
+def _language() -> Job:
     from r1reward.verifiers.language import target_language_share
     from r1reward.verifiers.think import extract_cot
 
-    completion, target, backend = payload
-    message = _as_message(completion)
-    cot = extract_cot(message)
-    if cot is None:
-        cot = message if isinstance(message, str) else message.get("content") or ""
-    return target_language_share(cot, target, backend=backend)
+    def language_job(payload: tuple, timeout: float) -> Any:
+        """Share of the target language in a completion's chain of thought (its text if none)."""
+        completion, target, backend = payload
+        message = _as_message(completion)
+        cot = extract_cot(message)
+        if cot is None:
+            cot = message if isinstance(message, str) else message.get("content") or ""
+        return target_language_share(cot, target, backend=backend)
+
+    return language_job
+
+
+def _format() -> Job:
+    from r1reward.verifiers.think import check_format
+
+    def format_job(payload: tuple, timeout: float) -> Any:
+        completion, options = payload
+        return check_format(_as_message(completion), **_options(options))
+
+    return format_job
 
 
 def _as_message(completion: Any) -> Any:
@@ -35,36 +56,32 @@ def _as_message(completion: Any) -> Any:
     return dict(completion) if isinstance(completion, tuple) else completion
 
 
-def _format(payload: tuple, timeout: float) -> Any:
-    from r1reward.verifiers.think import check_format
+@lru_cache(maxsize=64)
+def _options(pairs: tuple) -> dict[str, Any]:
+    """Keyword options from their hashable form; a batch has one or two distinct ones."""
+    return dict(pairs)
 
-    completion, options = payload
-    return check_format(_as_message(completion), **dict(options))
 
-
-JOBS: dict[str, Callable[[tuple, float], Any]] = {
-    "math": _math,
-    "language": _language,
-    "format": _format,
-}
+_BUILTIN: dict[str, Callable[[], Job]] = {"math": _math, "language": _language, "format": _format}
+JOBS: dict[str, Job] = {}  # resolved jobs of this process, by name
 # Jobs that run programs go to the sandbox's own warm workers, never to the scoring pool.
 SANDBOX_JOBS = frozenset({"code"})
 # Jobs cheaper than a round trip to a worker process run inline, in the caller.
 INLINE_JOBS = frozenset({"format"})
 
 
-def resolve(kind: str) -> Callable[[tuple, float], Any]:
+def resolve(kind: str) -> Job:
     """A built-in job by name, or any importable `module:function` with the job signature."""
     job = JOBS.get(kind)
     if job is None:
-        if ":" not in kind:
+        if kind in _BUILTIN:
+            job = _BUILTIN[kind]()
+        elif ":" in kind:
+            import importlib
+
+            module, _, name = kind.partition(":")
+            job = getattr(importlib.import_module(module), name)
+        else:
             raise KeyError(f"unknown job kind {kind!r}")
-        import importlib
-
-        module, _, name = kind.partition(":")
-        job = JOBS[kind] = getattr(importlib.import_module(module), name)
+        JOBS[kind] = job
     return job
-
-
-def run_job(kind: str, payload: tuple, timeout: float) -> Any:
-    return resolve(kind)(payload, timeout)

@@ -23,7 +23,7 @@ SLOT = struct.Struct("qd")  # (item index, monotonic start time or 0.0 when idle
 
 
 def main(conn_fd: int, progress_fd: int, slot: int, size: int) -> None:
-    from .core import _safe_job  # imported here: the parent's import of this module stays light
+    from .core import run_jobs  # imported here: the parent's import of this module stays light
 
     # Ctrl-C in a terminal reaches the whole process group: the parent decides, workers just end.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -41,11 +41,12 @@ def main(conn_fd: int, progress_fd: int, slot: int, size: int) -> None:
         msg = inbox.get()
         if msg is None:
             return
-        chunk_id, kind, items, timeout = msg
-        out = []
-        for index, payload in items:
-            SLOT.pack_into(progress, offset, index, time.monotonic())
-            out.append((index, _safe_job(kind, payload, timeout)))
+        chunk_id, kind, indices, payloads, timeout = msg
+
+        def started(position: int, indices: list[int] = indices) -> None:
+            SLOT.pack_into(progress, offset, indices[position], time.monotonic())
+
+        out = run_jobs(kind, payloads, timeout, started)
         SLOT.pack_into(progress, offset, -1, 0.0)
         try:
             conn.send((chunk_id, out))

@@ -113,10 +113,10 @@ def test_chunks_cover_every_item_once_and_shrink_towards_the_end(n):
 
     payloads = [(i,) for i in range(n)]
     chunks = _chunks(payloads, workers=2)
-    flat = [item for _, items in chunks for item in items]
+    flat = [pair for _, idx, items in chunks for pair in zip(idx, items, strict=True)]
     assert flat == list(enumerate(payloads))
-    assert all(first == items[0][0] for first, items in chunks)
-    sizes = [len(items) for _, items in chunks]
+    assert all(first == idx[0] for first, idx, _ in chunks)
+    sizes = [len(items) for _, _, items in chunks]
     assert sizes == sorted(sizes, reverse=True) and sizes[0] <= MAX_CHUNK
     assert sizes[-1] == 1  # the last items go one at a time, so no worker idles on a long tail
 
