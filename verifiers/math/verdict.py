@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .._frozen import fast_constructor
+
 # Reasons a verdict can carry. "equivalent" is the only one that scores.
 EQUIVALENT = "equivalent"
 DIFFERS = "differs"
@@ -30,6 +32,9 @@ class MathVerdict:
 
     def __reduce__(self):  # cheap to send back from a worker process (no dataclass __setstate__)
         return (
-            MathVerdict,
+            _make_verdict,
             (self.equivalent, self.reason, self.gold, self.pred, self.method, self.detail),
         )
+
+
+_make_verdict = fast_constructor(MathVerdict, "_make_verdict", __name__)
