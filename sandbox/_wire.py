@@ -55,8 +55,9 @@ def recv(fd: int) -> tuple[dict, list[bytearray]]:
     if not isinstance(header, dict):
         raise WireError("header is not an object")
     sizes = header.pop("_blobs", [])
-    if not isinstance(sizes, list) or not all(isinstance(s, int) and 0 <= s <= MAX_BLOB
-                                              for s in sizes):
+    if not isinstance(sizes, list) or not all(
+        isinstance(s, int) and 0 <= s <= MAX_BLOB for s in sizes
+    ):
         raise WireError("bad blob sizes")
     return header, [_read_into(fd, s) for s in sizes]
 

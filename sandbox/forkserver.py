@@ -33,8 +33,9 @@ _real_exit = os._exit
 
 
 def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"_r1sandbox_{name}",
-                                                  os.path.join(_HERE, f"{name}.py"))
+    spec = importlib.util.spec_from_file_location(
+        f"_r1sandbox_{name}", os.path.join(_HERE, f"{name}.py")
+    )
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
@@ -110,9 +111,17 @@ class Server:
 
     # ---- once per server ----------------------------------------------------------------------
     def isolate(self) -> None:
-        wanted = {name: flag for name, flag in (
-            ("mount", P.CLONE_NEWNS), ("pid", P.CLONE_NEWPID), ("net", P.CLONE_NEWNET),
-            ("ipc", P.CLONE_NEWIPC), ("uts", P.CLONE_NEWUTS)) if f"{name}ns" not in self.disable}
+        wanted = {
+            name: flag
+            for name, flag in (
+                ("mount", P.CLONE_NEWNS),
+                ("pid", P.CLONE_NEWPID),
+                ("net", P.CLONE_NEWNET),
+                ("ipc", P.CLONE_NEWIPC),
+                ("uts", P.CLONE_NEWUTS),
+            )
+            if f"{name}ns" not in self.disable
+        }
         userns = False
         got: set[str] = set()
         if "userns" not in self.disable:
@@ -160,15 +169,21 @@ class Server:
         os.makedirs(self.rundir, mode=0o700, exist_ok=True)
         self.ruleset = -1
         if self.landlock_abi:
-            rfd = P.landlock_ruleset(self.landlock_abi, self.cfg["read_paths"],
-                                     [self.rundir], ["/dev/null"])
+            rfd = P.landlock_ruleset(
+                self.landlock_abi, self.cfg["read_paths"], [self.rundir], ["/dev/null"]
+            )
             self.ruleset = os.dup2(rfd, RULESET_FD, inheritable=False)  # clear of child slots
             os.close(rfd)
         # Every child's environment, set here once (rundir is fixed): a child that rebuilt
         # os.environ itself would copy ~90 pages of this process's memory.
-        self.env = {"PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8",
-                    "HOME": self.rundir, "TMPDIR": self.rundir, "MALLOC_ARENA_MAX": "2",
-                    "PYTHONHASHSEED": "0"}
+        self.env = {
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": self.rundir,
+            "TMPDIR": self.rundir,
+            "MALLOC_ARENA_MAX": "2",
+            "PYTHONHASHSEED": "0",
+        }
         os.environ.clear()
         os.environ.update(self.env)
         # What every child needs and this server no longer does: no new privileges, no
@@ -219,8 +234,13 @@ class Server:
             self.active["private_tmp"] = False
             self.notes.append(f"cannot mount a private /tmp ({exc.strerror})")
         with contextlib.suppress(OSError):
-            P.mount("tmpfs", "/dev/shm", "tmpfs", P.MS_NOSUID | P.MS_NODEV | P.MS_RDONLY,
-                    "size=1k,mode=0555")
+            P.mount(
+                "tmpfs",
+                "/dev/shm",
+                "tmpfs",
+                P.MS_NOSUID | P.MS_NODEV | P.MS_RDONLY,
+                "size=1k,mode=0555",
+            )
 
     def _hide(self, hidden: str, keep: list[str]) -> None:
         """Cover `hidden` with an empty read-only tmpfs, re-exposing only the `keep` paths below
@@ -303,8 +323,17 @@ class Server:
         pid = os.fork()
         if pid == 0:
             try:
-                self._child(lang, program, rundir, lim, {0: in_r, 1: out_w, 2: err_w, **extra},
-                            st_w, req, epilogue, prelude)
+                self._child(
+                    lang,
+                    program,
+                    rundir,
+                    lim,
+                    {0: in_r, 1: out_w, 2: err_w, **extra},
+                    st_w,
+                    req,
+                    epilogue,
+                    prelude,
+                )
             except BaseException as exc:
                 _report_setup_failure(exc)
             finally:
@@ -315,9 +344,17 @@ class Server:
             if os.fork() == 0:
                 try:
                     null = os.open("/dev/null", os.O_RDONLY)
-                    self._child("python", blobs[2], rundir, lim,
-                                {0: null, 1: peer_w, 2: peer_w, 3: sock_b.fileno()}, None,
-                                {}, peer_epilogue, prelude)
+                    self._child(
+                        "python",
+                        blobs[2],
+                        rundir,
+                        lim,
+                        {0: null, 1: peer_w, 2: peer_w, 3: sock_b.fileno()},
+                        None,
+                        {},
+                        peer_epilogue,
+                        prelude,
+                    )
                 except BaseException as exc:
                     _report_setup_failure(exc)
                 finally:
@@ -326,11 +363,13 @@ class Server:
             sock_b.close()
             sock_a.close()
         _close_all((in_r, out_w, err_w, st_w, *extra.values()))
-        return self._supervise(pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r,
-                               rundir, req)
+        return self._supervise(
+            pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r, rundir, req
+        )
 
-    def _supervise(self, pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r,
-                   rundir, req):
+    def _supervise(
+        self, pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r, rundir, req
+    ):
         cap = int(lim["output_bytes"])
         bufs = {out_r: bytearray(), err_r: bytearray(), st_r: bytearray()}
         caps = {out_r: cap, err_r: min(cap, 1 << 16), st_r: 16}
@@ -432,14 +471,20 @@ class Server:
         header = {
             "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
-            "timed_out": timed_out, "overflow": overflow, "wall_s": wall,
+            "timed_out": timed_out,
+            "overflow": overflow,
+            "wall_s": wall,
             "cpu_s": (rusage.ru_utime + rusage.ru_stime) if rusage else 0.0,
             "maxrss_kb": rusage.ru_maxrss if rusage else 0,
             "marker": bytes(bufs[st_r]).decode("ascii", "replace"),
         }
-        return header, (bytes(bufs[out_r]), bytes(bufs[err_r]),
-                        bytes(bufs[chan_r]) if chan_r is not None else b"",
-                        bytes(bufs[peer_r]) if peer_r is not None else b"", collected)
+        return header, (
+            bytes(bufs[out_r]),
+            bytes(bufs[err_r]),
+            bytes(bufs[chan_r]) if chan_r is not None else b"",
+            bytes(bufs[peer_r]) if peer_r is not None else b"",
+            collected,
+        )
 
     def _kill_all(self) -> None:
         """SIGKILL every process but this one. As PID 1 of the namespace `kill(-1)` reaches all
@@ -475,8 +520,9 @@ class Server:
             if pid == 0:
                 return
 
-    def _child(self, lang, program, rundir, lim, fds, status_fd, req, epilogue=None,
-               prelude=None) -> None:
+    def _child(
+        self, lang, program, rundir, lim, fds, status_fd, req, epilogue=None, prelude=None
+    ) -> None:
         """Runs in the forked child: confine, then become the program. Never returns normally."""
         os.setsid()
         # Place fds at their slots without clobbering a source that sits on another's target
@@ -496,9 +542,13 @@ class Server:
         os.closerange(top, 8 if self.ruleset >= 0 else 9)
         os.closerange(10 if keep_status is not None else 9, 1 << 16)  # control pipe too
         os.chdir(rundir)
-        P.set_rlimits(cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)),
-                      memory_bytes=int(lim["memory_mb"]) << 20, file_bytes=int(lim["file_bytes"]),
-                      open_files=int(lim["open_files"]), processes=int(lim["processes"]) + 4)
+        P.set_rlimits(
+            cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)),
+            memory_bytes=int(lim["memory_mb"]) << 20,
+            file_bytes=int(lim["file_bytes"]),
+            open_files=int(lim["open_files"]),
+            processes=int(lim["processes"]) + 4,
+        )
         if self.ruleset >= 0:
             P.landlock_enforce(8)  # a fresh domain per child: siblings cannot trace or signal
             os.close(8)
@@ -548,12 +598,24 @@ def _stdio() -> tuple[io.TextIOWrapper, io.TextIOWrapper, io.TextIOWrapper]:
     """A program's sys.stdin/stdout/stderr on fds 0-2, built once in the server (which never
     reads or writes them, so every child starts with empty buffers): a child that built its
     own would copy ~90 pages of server memory."""
-    return (io.TextIOWrapper(io.BufferedReader(io.FileIO(0, "r", closefd=False)),
-                             encoding="utf-8", errors="surrogateescape"),
-            io.TextIOWrapper(io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 16),
-                             encoding="utf-8", errors="surrogateescape"),
-            io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
-                             encoding="utf-8", errors="backslashreplace", line_buffering=True))
+    return (
+        io.TextIOWrapper(
+            io.BufferedReader(io.FileIO(0, "r", closefd=False)),
+            encoding="utf-8",
+            errors="surrogateescape",
+        ),
+        io.TextIOWrapper(
+            io.BufferedWriter(io.FileIO(1, "w", closefd=False), 1 << 16),
+            encoding="utf-8",
+            errors="surrogateescape",
+        ),
+        io.TextIOWrapper(
+            io.BufferedWriter(io.FileIO(2, "w", closefd=False)),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+        ),
+    )
 
 
 def _main_module() -> types.ModuleType:
@@ -563,8 +625,9 @@ def _main_module() -> types.ModuleType:
     return main
 
 
-def _run_python(source: bytes, status_fd: int | None, epilogue, stdio, main,
-                prelude: dict | None = None) -> None:
+def _run_python(
+    source: bytes, status_fd: int | None, epilogue, stdio, main, prelude: dict | None = None
+) -> None:
     exit_ = _real_exit
     sys.stdin, sys.stdout, sys.stderr = stdio
     sys.argv = ["solution.py"]
@@ -652,7 +715,7 @@ def _grow_pipe(fd: int, want: int) -> int:
 def _write_all(fd: int, data) -> None:
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def _empty(path: str) -> None:

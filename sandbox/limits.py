@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-STATUSES = ("ok", "runtime_error", "timeout", "memory_limit", "output_limit", "compile_error",
-            "sandbox_error")
+STATUSES = (
+    "ok",
+    "runtime_error",
+    "timeout",
+    "memory_limit",
+    "output_limit",
+    "compile_error",
+    "sandbox_error",
+)
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,15 @@ class Sandbox:
     missing instead of warning once.
     """
 
-    def __init__(self, workers: int = 2, limits: Limits | None = None, *,
-                 disable: tuple[str, ...] | frozenset[str] = (), strict: bool = False,
-                 tmpfs_mb: int = 256) -> None:
+    def __init__(
+        self,
+        workers: int = 2,
+        limits: Limits | None = None,
+        *,
+        disable: tuple[str, ...] | frozenset[str] = (),
+        strict: bool = False,
+        tmpfs_mb: int = 256,
+    ) -> None:
         if not isinstance(workers, int) or workers < 1:
             raise ValueError("workers must be a positive int")
         self.limits = limits or Limits()
@@ -84,10 +90,13 @@ class Sandbox:
             if key in _warned:
                 return
             _warned.add(key)
-        warnings.warn("r1reward sandbox runs with reduced isolation: missing "
-                      + ", ".join(report.missing) + ("; " + "; ".join(report.notes)
-                                                     if report.notes else ""),
-                      RuntimeWarning, stacklevel=3)
+        warnings.warn(
+            "r1reward sandbox runs with reduced isolation: missing "
+            + ", ".join(report.missing)
+            + ("; " + "; ".join(report.notes) if report.notes else ""),
+            RuntimeWarning,
+            stacklevel=3,
+        )
 
     def report(self) -> ProtectionReport:
         assert self._report is not None
@@ -107,15 +116,30 @@ class Sandbox:
         self.close()
 
     # ---- running ------------------------------------------------------------------------------
-    def run(self, source: str, *, language: str = "python", stdin: str | bytes = "",
-            limits: Limits | None = None) -> Execution:
+    def run(
+        self,
+        source: str,
+        *,
+        language: str = "python",
+        stdin: str | bytes = "",
+        limits: Limits | None = None,
+    ) -> Execution:
         """Run `source` with `stdin`; the result's `status` says how it ended."""
         return self.run_raw(source, language=language, stdin=stdin, limits=limits).execution
 
-    def run_raw(self, source: str, *, language: str = "python", stdin: str | bytes = "",
-                limits: Limits | None = None, channel: bool = False,
-                peer: str | None = None, epilogue: str | None = None,
-                peer_epilogue: str | None = None, prelude: str | None = None) -> RawRun:
+    def run_raw(
+        self,
+        source: str,
+        *,
+        language: str = "python",
+        stdin: str | bytes = "",
+        limits: Limits | None = None,
+        channel: bool = False,
+        peer: str | None = None,
+        epilogue: str | None = None,
+        peer_epilogue: str | None = None,
+        prelude: str | None = None,
+    ) -> RawRun:
         """Like `run`, with a private result channel on fd 3 (`channel`) and optionally a second
         sandboxed Python process `peer`, connected by a socket (fd 4 here, fd 3 in the peer).
         `epilogue`/`peer_epilogue` are trusted harness code (never the program's): the server
@@ -134,8 +158,12 @@ class Sandbox:
         elif language in ("cpp", "c++"):
             binary, diag = self._cpp.get_or_compile(source, self._compile)
             if binary is None:
-                return RawRun(Execution("compile_error", None, "", diag, 0.0, 0.0, 0.0,
-                                        "g++ failed"), b"", b"", b"")
+                return RawRun(
+                    Execution("compile_error", None, "", diag, 0.0, 0.0, 0.0, "g++ failed"),
+                    b"",
+                    b"",
+                    b"",
+                )
             header = {"lang": "exec"}
             blobs = (binary, stdin)
         else:
@@ -153,11 +181,22 @@ class Sandbox:
         return self._dispatch(header, blobs, lim)
 
     def _compile(self, source: str) -> tuple[bytes | None, str]:
-        lim = Limits(cpu_s=20, wall_s=30, memory_mb=2048, output_bytes=1 << 16, processes=16,
-                     open_files=256, file_bytes=256 << 20)
-        header = {"lang": "argv", "limits": lim.to_wire(), "files": ["main.cpp"],
-                  "argv": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-o", "a.out",
-                           "main.cpp"], "collect": "a.out"}
+        lim = Limits(
+            cpu_s=20,
+            wall_s=30,
+            memory_mb=2048,
+            output_bytes=1 << 16,
+            processes=16,
+            open_files=256,
+            file_bytes=256 << 20,
+        )
+        header = {
+            "lang": "argv",
+            "limits": lim.to_wire(),
+            "files": ["main.cpp"],
+            "argv": ["/usr/bin/g++", "-std=c++17", "-O2", "-pipe", "-o", "a.out", "main.cpp"],
+            "collect": "a.out",
+        }
         raw = self._dispatch(header, (b"", b"", source.encode("utf-8", "surrogatepass")), lim)
         ex = raw.execution
         if ex.status == "ok" and raw.collected:
@@ -194,8 +233,9 @@ class Sandbox:
                 self._idle.put(worker)
             return _error(detail, lim)
         self._idle.put(worker)
-        return RawRun(_classify(header, reply, out, lim), bytes(out[2]), bytes(out[3]),
-                      bytes(out[4]))
+        return RawRun(
+            _classify(header, reply, out, lim), bytes(out[2]), bytes(out[3]), bytes(out[4])
+        )
 
 
 def _close_workers(workers: list[Worker]) -> None:
@@ -235,8 +275,9 @@ def _classify(header: dict, reply: dict, out: list[bytes], lim: Limits) -> Execu
         status = "ok"
     else:
         status = "runtime_error"
-    return Execution(status, exit_code if sig is None else -sig, stdout, stderr, wall, cpu, mem,
-                     detail)
+    return Execution(
+        status, exit_code if sig is None else -sig, stdout, stderr, wall, cpu, mem, detail
+    )
 
 
 def _out_of_memory(header: dict, exit_code, sig, stderr: str, mem: float, lim: Limits) -> bool:
@@ -247,23 +288,32 @@ def _out_of_memory(header: dict, exit_code, sig, stderr: str, mem: float, lim: L
         return True
     if "std::bad_alloc" in stderr or "Cannot allocate memory" in tail:
         return True
-    return sig in (signal.SIGSEGV, signal.SIGABRT, signal.SIGKILL, signal.SIGBUS) and \
-        mem >= 0.8 * lim.memory_mb
+    return (
+        sig in (signal.SIGSEGV, signal.SIGABRT, signal.SIGKILL, signal.SIGBUS)
+        and mem >= 0.8 * lim.memory_mb
+    )
 
 
 def _make_report(w: Worker) -> ProtectionReport:
     a = w.active
     import os
+
     return ProtectionReport(
-        user_namespace=bool(a.get("user_namespace")), pid_namespace=bool(a.get("pid_namespace")),
+        user_namespace=bool(a.get("user_namespace")),
+        pid_namespace=bool(a.get("pid_namespace")),
         net_namespace=bool(a.get("net_namespace")),
         mount_namespace=bool(a.get("mount_namespace")),
-        ipc_namespace=bool(a.get("ipc_namespace")), fresh_proc=bool(a.get("fresh_proc")),
-        private_tmp=bool(a.get("private_tmp")), landlock_abi=int(a.get("landlock_abi") or 0),
-        seccomp=bool(a.get("seccomp")), cgroup_pids=bool(a.get("cgroup_pids")),
+        ipc_namespace=bool(a.get("ipc_namespace")),
+        fresh_proc=bool(a.get("fresh_proc")),
+        private_tmp=bool(a.get("private_tmp")),
+        landlock_abi=int(a.get("landlock_abi") or 0),
+        seccomp=bool(a.get("seccomp")),
+        cgroup_pids=bool(a.get("cgroup_pids")),
         nproc_limit=os.getuid() != 0,
         dropped_capabilities=bool(a.get("dropped_capabilities")),
-        subreaper=bool(a.get("subreaper")), notes=tuple(w.notes))
+        subreaper=bool(a.get("subreaper")),
+        notes=tuple(w.notes),
+    )
 
 
 __all__ = ["Execution", "Limits", "ProtectionReport", "RawRun", "Sandbox", "replace"]

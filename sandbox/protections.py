@@ -16,10 +16,20 @@ import struct
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
-_libc.prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                        ctypes.c_ulong]
-_libc.mount.argtypes = [ctypes.c_char_p, ctypes.c_char_p, ctypes.c_char_p, ctypes.c_ulong,
-                        ctypes.c_char_p]
+_libc.prctl.argtypes = [
+    ctypes.c_int,
+    ctypes.c_ulong,
+    ctypes.c_ulong,
+    ctypes.c_ulong,
+    ctypes.c_ulong,
+]
+_libc.mount.argtypes = [
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_char_p,
+    ctypes.c_ulong,
+    ctypes.c_char_p,
+]
 
 IS_X86_64 = os.uname().machine in ("x86_64", "AMD64")
 
@@ -54,10 +64,12 @@ def unshare(flags: int) -> None:
     _check(_libc.unshare(ctypes.c_int(flags)), "unshare")
 
 
-def mount(source: str | None, target: str, fstype: str | None, flags: int,
-          data: str | None = None) -> None:
+def mount(
+    source: str | None, target: str, fstype: str | None, flags: int, data: str | None = None
+) -> None:
     def enc(s):
-        return (s.encode() if s is not None else None)
+        return s.encode() if s is not None else None
+
     _check(_libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), f"mount {target}")
 
 
@@ -117,8 +129,9 @@ def effective_capabilities() -> int:
 
 
 # --- rlimits -----------------------------------------------------------------------------------
-def set_rlimits(*, cpu_s: int, memory_bytes: int, file_bytes: int, open_files: int,
-                processes: int | None) -> None:
+def set_rlimits(
+    *, cpu_s: int, memory_bytes: int, file_bytes: int, open_files: int, processes: int | None
+) -> None:
     resource.setrlimit(resource.RLIMIT_CPU, (cpu_s, cpu_s + 1))
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_FSIZE, (file_bytes, file_bytes))
@@ -164,8 +177,12 @@ READ = FS_EXECUTE | FS_READ_FILE | FS_READ_DIR
 
 def landlock_abi() -> int:
     """0 when the kernel lacks Landlock or it is disabled."""
-    ret = _libc.syscall(SYS_landlock_create_ruleset, None, ctypes.c_size_t(0),
-                        ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION))
+    ret = _libc.syscall(
+        SYS_landlock_create_ruleset,
+        None,
+        ctypes.c_size_t(0),
+        ctypes.c_uint32(LANDLOCK_CREATE_RULESET_VERSION),
+    )
     return max(int(ret), 0)
 
 
@@ -180,8 +197,9 @@ def _fs_rights(abi: int) -> int:
     return rights
 
 
-def landlock_ruleset(abi: int, read_paths: list[str], write_paths: list[str],
-                     dev_rw: list[str]) -> int:
+def landlock_ruleset(
+    abi: int, read_paths: list[str], write_paths: list[str], dev_rw: list[str]
+) -> int:
     """Build a ruleset fd that denies every filesystem access except reading `read_paths` and
     full access under `write_paths`, and (ABI 4) all TCP bind/connect, and (ABI 6) signals and
     abstract unix sockets leaving the domain. Paths that do not exist are skipped. Built once
@@ -196,11 +214,18 @@ def landlock_ruleset(abi: int, read_paths: list[str], write_paths: list[str],
     else:
         attr = struct.pack("Q", handled)
     buf = ctypes.create_string_buffer(attr, len(attr))
-    rfd = _check(_libc.syscall(SYS_landlock_create_ruleset, buf, ctypes.c_size_t(len(attr)),
-                               ctypes.c_uint32(0)), "landlock_create_ruleset")
+    rfd = _check(
+        _libc.syscall(
+            SYS_landlock_create_ruleset, buf, ctypes.c_size_t(len(attr)), ctypes.c_uint32(0)
+        ),
+        "landlock_create_ruleset",
+    )
     try:
-        for paths, rights in ((read_paths, READ), (write_paths, handled),
-                              (dev_rw, FS_READ_FILE | FS_WRITE_FILE)):
+        for paths, rights in (
+            (read_paths, READ),
+            (write_paths, handled),
+            (dev_rw, FS_READ_FILE | FS_WRITE_FILE),
+        ):
             for path in paths:
                 try:
                     pfd = os.open(path, os.O_PATH | os.O_CLOEXEC)
@@ -211,9 +236,16 @@ def landlock_ruleset(abi: int, read_paths: list[str], write_paths: list[str],
                     if not os.path.isdir(path):
                         allowed &= _FILE_RIGHTS
                     rule = ctypes.create_string_buffer(struct.pack("=Qi", allowed, pfd), 12)
-                    _check(_libc.syscall(SYS_landlock_add_rule, ctypes.c_int(rfd),
-                                         ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH), rule,
-                                         ctypes.c_uint32(0)), f"landlock_add_rule {path}")
+                    _check(
+                        _libc.syscall(
+                            SYS_landlock_add_rule,
+                            ctypes.c_int(rfd),
+                            ctypes.c_int(LANDLOCK_RULE_PATH_BENEATH),
+                            rule,
+                            ctypes.c_uint32(0),
+                        ),
+                        f"landlock_add_rule {path}",
+                    )
                 finally:
                     os.close(pfd)
     except BaseException:
@@ -225,8 +257,10 @@ def landlock_ruleset(abi: int, read_paths: list[str], write_paths: list[str],
 def landlock_enforce(ruleset_fd: int) -> None:
     """Confine the calling thread (and its future children) to the ruleset. Needs
     no_new_privs."""
-    _check(_libc.syscall(SYS_landlock_restrict_self, ctypes.c_int(ruleset_fd),
-                         ctypes.c_uint32(0)), "landlock_restrict_self")
+    _check(
+        _libc.syscall(SYS_landlock_restrict_self, ctypes.c_int(ruleset_fd), ctypes.c_uint32(0)),
+        "landlock_restrict_self",
+    )
 
 
 # --- seccomp -----------------------------------------------------------------------------------
@@ -243,21 +277,65 @@ _RET_K = 0x06
 # x86_64 numbers of syscalls a judged program never needs and that widen the kernel's attack
 # surface or reach outside the sandbox (tracing, mounts, namespaces, keyrings, bpf, io_uring...).
 _DENY_X86_64 = {
-    "ptrace": 101, "process_vm_readv": 310, "process_vm_writev": 311, "pidfd_getfd": 438,
-    "kcmp": 312, "mount": 165, "umount2": 166, "pivot_root": 155, "chroot": 161,
-    "unshare": 272, "setns": 308, "open_tree": 428, "move_mount": 429, "fsopen": 430,
-    "fsconfig": 431, "fsmount": 432, "fspick": 433, "mount_setattr": 442,
-    "open_by_handle_at": 304, "name_to_handle_at": 303, "kexec_load": 246,
-    "kexec_file_load": 320, "init_module": 175, "finit_module": 313, "delete_module": 176,
-    "bpf": 321, "perf_event_open": 298, "keyctl": 250, "add_key": 248, "request_key": 249,
-    "userfaultfd": 323, "io_uring_setup": 425, "io_uring_enter": 426,
-    "io_uring_register": 427, "reboot": 169, "swapon": 167, "swapoff": 168, "acct": 163,
-    "settimeofday": 164, "clock_settime": 227, "syslog": 103, "iopl": 172, "ioperm": 173,
-    "quotactl": 179, "vhangup": 153, "uselib": 134, "lookup_dcookie": 212,
+    "ptrace": 101,
+    "process_vm_readv": 310,
+    "process_vm_writev": 311,
+    "pidfd_getfd": 438,
+    "kcmp": 312,
+    "mount": 165,
+    "umount2": 166,
+    "pivot_root": 155,
+    "chroot": 161,
+    "unshare": 272,
+    "setns": 308,
+    "open_tree": 428,
+    "move_mount": 429,
+    "fsopen": 430,
+    "fsconfig": 431,
+    "fsmount": 432,
+    "fspick": 433,
+    "mount_setattr": 442,
+    "open_by_handle_at": 304,
+    "name_to_handle_at": 303,
+    "kexec_load": 246,
+    "kexec_file_load": 320,
+    "init_module": 175,
+    "finit_module": 313,
+    "delete_module": 176,
+    "bpf": 321,
+    "perf_event_open": 298,
+    "keyctl": 250,
+    "add_key": 248,
+    "request_key": 249,
+    "userfaultfd": 323,
+    "io_uring_setup": 425,
+    "io_uring_enter": 426,
+    "io_uring_register": 427,
+    "reboot": 169,
+    "swapon": 167,
+    "swapoff": 168,
+    "acct": 163,
+    "settimeofday": 164,
+    "clock_settime": 227,
+    "syslog": 103,
+    "iopl": 172,
+    "ioperm": 173,
+    "quotactl": 179,
+    "vhangup": 153,
+    "uselib": 134,
+    "lookup_dcookie": 212,
 }
 _SYS_socket, _SYS_socketpair, _SYS_clone, _SYS_clone3 = 41, 53, 56, 435
-_NS_FLAGS = (CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | CLONE_NEWIPC | CLONE_NEWUSER
-             | CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWTIME)
+_NS_FLAGS = (
+    CLONE_NEWNS
+    | CLONE_NEWCGROUP
+    | CLONE_NEWUTS
+    | CLONE_NEWIPC
+    | CLONE_NEWUSER
+    | CLONE_NEWPID
+    | CLONE_NEWNET
+    | CLONE_NEWTIME
+)
 AF_UNIX = 1
 
 
@@ -310,5 +388,6 @@ def install_seccomp() -> None:
     filt = ctypes.create_string_buffer(prog, len(prog))
     fprog = struct.pack("HxxxxxxQ", len(prog) // 8, ctypes.addressof(filt))
     fbuf = ctypes.create_string_buffer(fprog, len(fprog))
-    _check(_libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fbuf), 0, 0),
-           "seccomp")
+    _check(
+        _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fbuf), 0, 0), "seccomp"
+    )

@@ -30,8 +30,13 @@ class ProtectionReport:
     @property
     def missing(self) -> tuple[str, ...]:
         names = []
-        for name in ("user_namespace", "pid_namespace", "net_namespace", "mount_namespace",
-                     "seccomp"):
+        for name in (
+            "user_namespace",
+            "pid_namespace",
+            "net_namespace",
+            "mount_namespace",
+            "seccomp",
+        ):
             if not getattr(self, name):
                 names.append(name)
         if not self.landlock_abi:

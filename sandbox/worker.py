@@ -60,19 +60,45 @@ def interpreter_paths() -> list[str]:
     return sorted(os.path.realpath(p) for p in paths if p and os.path.isdir(p))
 
 
-SYSTEM_READ = ["/usr", "/lib", "/lib64", "/lib32", "/bin", "/etc/ld.so.cache",
-               "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime", "/etc/alternatives",
-               "/dev/urandom", "/dev/random", "/dev/zero", "/dev/null"]
+SYSTEM_READ = [
+    "/usr",
+    "/lib",
+    "/lib64",
+    "/lib32",
+    "/bin",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+    "/etc/alternatives",
+    "/dev/urandom",
+    "/dev/random",
+    "/dev/zero",
+    "/dev/null",
+]
 
 
 def server_config(disable: frozenset[str], tmpfs_mb: int, run_root: str) -> dict:
     keep = interpreter_paths()
     hide = ["/root", "/home", os.path.realpath(os.getcwd()), os.path.expanduser("~")]
-    hide = sorted({h for h in hide if h not in ("/", "/usr", "/tmp") and os.path.isdir(h)
-                   and not any(k == h for k in keep)})
-    return {"uid": os.getuid(), "gid": os.getgid(), "disable": sorted(disable),
-            "read_paths": keep + SYSTEM_READ, "keep": keep, "hide": hide,
-            "tmpfs_mb": tmpfs_mb, "run_root": run_root, "site_dirs": site_dirs()}
+    hide = sorted(
+        {
+            h
+            for h in hide
+            if h not in ("/", "/usr", "/tmp") and os.path.isdir(h) and not any(k == h for k in keep)
+        }
+    )
+    return {
+        "uid": os.getuid(),
+        "gid": os.getgid(),
+        "disable": sorted(disable),
+        "read_paths": keep + SYSTEM_READ,
+        "keep": keep,
+        "hide": hide,
+        "tmpfs_mb": tmpfs_mb,
+        "run_root": run_root,
+        "site_dirs": site_dirs(),
+    }
 
 
 def site_dirs() -> list[str]:
@@ -84,8 +110,12 @@ def site_dirs() -> list[str]:
 
 
 class Worker:
-    def __init__(self, disable: frozenset[str] = frozenset(), tmpfs_mb: int = 256,
-                 start_timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        disable: frozenset[str] = frozenset(),
+        tmpfs_mb: int = 256,
+        start_timeout: float = 30.0,
+    ) -> None:
         self._close_lock = threading.Lock()
         self._closed = False
         self._tmp = tempfile.mkdtemp(prefix="r1sandbox-")
@@ -96,15 +126,25 @@ class Worker:
         # start; otherwise each child resolves the functions the server never called (setsid,
         # setrlimit, _exit...) and copies the pages it patches (~70 faults per run_tests).
         # Programs never see it: children get the environment the server sets.
-        env = {"MALLOC_ARENA_MAX": "2", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
-               "LD_BIND_NOW": "1"}
+        env = {
+            "MALLOC_ARENA_MAX": "2",
+            "LANG": "C.UTF-8",
+            "PATH": "/usr/bin:/bin",
+            "LD_BIND_NOW": "1",
+        }
         # -S: no site module, so no .pth file imports modules (certifi, import hooks...) into the
         # server. Less memory to copy per fork, and no threading/random at-fork hooks that every
         # child would run (~100 copy-on-write page faults each).
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", "-B", "-S", _SERVER], stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, close_fds=True,
-            cwd="/", bufsize=0)
+            [sys.executable, "-I", "-B", "-S", _SERVER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            env=env,
+            close_fds=True,
+            cwd="/",
+            bufsize=0,
+        )
         self.pid = self.proc.pid
         self._in = self.proc.stdin.fileno()
         self._out = self.proc.stdout.fileno()

@@ -60,8 +60,15 @@ def test_score_sample_file(scored):
     assert by_id["code-rev-3"]["diagnostics"]["reason"] == "failed"
     # the summary table, for people
     text = proc.stdout
-    for needle in ("accuracy", "think_format", "pass@1", "pass@4", "maj@4", "zero-variance",
-                   "rollouts/s"):
+    for needle in (
+        "accuracy",
+        "think_format",
+        "pass@1",
+        "pass@4",
+        "maj@4",
+        "zero-variance",
+        "rollouts/s",
+    ):
         assert needle in text, text
 
 
@@ -88,8 +95,11 @@ def test_score_stdin_to_stdout_with_aliases():
         {"problem": "2+2?", "solution": "\\boxed{4}", "output": "it is 5"},
         {"input": "3+3?", "label": "6", "generation": "6"},
         {"prompt": "x", "gold": "7", "completion": "7"},
-        {"messages": [{"role": "user", "content": "8?"}],
-         "reward_model": {"ground_truth": "8"}, "completion": "8"},
+        {
+            "messages": [{"role": "user", "content": "8?"}],
+            "reward_model": {"ground_truth": "8"},
+            "completion": "8",
+        },
         {"prompt": "q", "ground_truth": "9", "completions": ["9", "10", "\\boxed{9}"]},
         {"uid": "g", "prompt": "q", "ground_truth": "1", "generations": ["1", "2"]},
         {"prompt": "q", "ground_truth": "3", "responses": ["3"]},
@@ -109,8 +119,12 @@ def test_score_stdin_to_stdout_with_aliases():
 
 
 def test_score_weights_and_options():
-    row = {"prompt": "p", "ground_truth": "2", "target_lang": "en",
-           "completion": "<think>We add one and one, which gives two.</think> \\boxed{2}"}
+    row = {
+        "prompt": "p",
+        "ground_truth": "2",
+        "target_lang": "en",
+        "completion": "<think>We add one and one, which gives two.</think> \\boxed{2}",
+    }
     proc = run(
         "score", "-", "--reward", "accuracy=2", "--reward", "format=0.5",
         "--reward", "language:en=0.1", "--reward", "repetition:2=0.3",
@@ -121,18 +135,36 @@ def test_score_weights_and_options():
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     r = out["rewards"]
-    assert set(r) == {"accuracy", "think_format", "language_consistency", "repetition_penalty",
-                      "reasoning_steps", "cosine_length", "soft_overlong"}
+    assert set(r) == {
+        "accuracy",
+        "think_format",
+        "language_consistency",
+        "repetition_penalty",
+        "reasoning_steps",
+        "cosine_length",
+        "soft_overlong",
+    }
     assert r["accuracy"] == 1.0 and r["think_format"] == 1.0 and r["language_consistency"] == 1.0
-    total = (2 * 1 + 0.5 * 1 + 0.1 * 1 + 0.3 * r["repetition_penalty"] + r["reasoning_steps"]
-             + r["cosine_length"] - r["soft_overlong"])
+    total = (
+        2 * 1
+        + 0.5 * 1
+        + 0.1 * 1
+        + 0.3 * r["repetition_penalty"]
+        + r["reasoning_steps"]
+        + r["cosine_length"]
+        - r["soft_overlong"]
+    )
     assert out["reward"] == pytest.approx(total)
 
 
 def test_code_rewards_and_no_sandbox():
     tests = [{"input": "2\n", "output": "4\n"}, {"input": "5\n", "output": "10\n"}]
     rows = [
-        {"prompt": "double", "test_cases": tests, "completion": "```python\nprint(2*int(input()))\n```"},
+        {
+            "prompt": "double",
+            "test_cases": tests,
+            "completion": "```python\nprint(2*int(input()))\n```",
+        },
         {"prompt": "double", "test_cases": tests, "completion": "```python\nprint(4)\n```"},
         {"prompt": "math", "answer": "3", "completion": "\\boxed{3}"},
     ]
@@ -153,14 +185,31 @@ def test_code_rewards_and_no_sandbox():
 
 
 def test_presets_and_bad_reward_specs():
-    row = json.dumps({"prompt": "p", "ground_truth": "1", "target_lang": "zh",
-                      "completion": "<think>一加零等于一。</think> \\boxed{1}"}) + "\n"
+    row = (
+        json.dumps(
+            {
+                "prompt": "p",
+                "ground_truth": "1",
+                "target_lang": "zh",
+                "completion": "<think>一加零等于一。</think> \\boxed{1}",
+            }
+        )
+        + "\n"
+    )
     proc = run("score", "-", "--preset", "r1", "--no-progress", stdin=row)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["rewards"] == {
-        "accuracy": 1.0, "think_format": 1.0, "language_consistency": 1.0}
-    for bad in (["--reward", "nope=1"], ["--reward", "accuracy=x"], ["--preset", "r2"],
-                ["--reward", "accuracy", "--preset", "r1"], ["--reward", "cosine_length:zz=1"]):
+        "accuracy": 1.0,
+        "think_format": 1.0,
+        "language_consistency": 1.0,
+    }
+    for bad in (
+        ["--reward", "nope=1"],
+        ["--reward", "accuracy=x"],
+        ["--preset", "r2"],
+        ["--reward", "accuracy", "--preset", "r1"],
+        ["--reward", "cosine_length:zz=1"],
+    ):
         proc = run("score", "-", *bad, stdin=row)
         assert proc.returncode == 2, (bad, proc.stderr)
         assert "error" in proc.stderr
@@ -171,7 +220,9 @@ def test_presets_and_bad_reward_specs():
 
 def test_malformed_line_is_an_error_naming_the_line(tmp_path):
     src = tmp_path / "in.jsonl"
-    src.write_text('{"completion": "1", "answer": "1"}\n{not json\n{"completion": "2", "answer": "2"}\n')
+    src.write_text(
+        '{"completion": "1", "answer": "1"}\n{not json\n{"completion": "2", "answer": "2"}\n'
+    )
     out = tmp_path / "out.jsonl"
     proc = run("score", str(src), "-o", str(out))
     assert proc.returncode == 3
@@ -192,8 +243,16 @@ def test_missing_field_names_the_aliases(tmp_path):
         assert alias in proc.stderr
     proc = run("filter", "-", "-o", str(tmp_path / "f.jsonl"), stdin='{"completion": "1"}\n')
     assert proc.returncode == 3
-    for alias in ("ground_truth", "answer", "solution", "label", "gold",
-                  "reward_model.ground_truth", "verification_info", "test_cases"):
+    for alias in (
+        "ground_truth",
+        "answer",
+        "solution",
+        "label",
+        "gold",
+        "reward_model.ground_truth",
+        "verification_info",
+        "test_cases",
+    ):
         assert alias in proc.stderr
     proc = run("score", "-", stdin="[1, 2]\n")
     assert proc.returncode == 3 and "JSON object" in proc.stderr
@@ -276,8 +335,15 @@ def _interrupt(tmp_path: Path, sig: int) -> tuple[int, str, Path]:
     )  # fmt: skip
     assert proc.stdin is not None
     for i in range(600):  # unique items (nothing dedupes), a few batches' worth
-        proc.stdin.write(json.dumps({"ground_truth": f"\\frac{{{i}}}{{7}}",
-                                     "completion": f"so \\boxed{{\\frac{{{i}}}{{7}}}}"}) + "\n")
+        proc.stdin.write(
+            json.dumps(
+                {
+                    "ground_truth": f"\\frac{{{i}}}{{7}}",
+                    "completion": f"so \\boxed{{\\frac{{{i}}}{{7}}}}",
+                }
+            )
+            + "\n"
+        )
     proc.stdin.flush()
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:  # a partial temporary file exists

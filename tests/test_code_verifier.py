@@ -33,14 +33,17 @@ def test_extract_last_python_block():
     assert extract_code("<think>I will print</think>\nprint(4)").strip() == "print(4)"
 
 
-@pytest.mark.parametrize("got,exp,ok", [
-    ("1 2\n3\n", "1 2\n3", True),
-    ("1 2  \r\n3\r\n\n\n", "1 2\n3\n", True),
-    ("1 2\n", "1 2\n3\n", False),  # a prefix of the expected output fails
-    ("1 2\n3\n4\n", "1 2\n3\n", False),  # extra output fails
-    ("", "0", False),
-    ("1  2", "1 2", False),  # inner whitespace is kept
-])
+@pytest.mark.parametrize(
+    "got,exp,ok",
+    [
+        ("1 2\n3\n", "1 2\n3", True),
+        ("1 2  \r\n3\r\n\n\n", "1 2\n3\n", True),
+        ("1 2\n", "1 2\n3\n", False),  # a prefix of the expected output fails
+        ("1 2\n3\n4\n", "1 2\n3\n", False),  # extra output fails
+        ("", "0", False),
+        ("1  2", "1 2", False),  # inner whitespace is kept
+    ],
+)
 def test_outputs_match(got, exp, ok):
     assert outputs_match(got, exp) is ok
 
@@ -86,8 +89,9 @@ def test_stop_at_first_failure(sb):
 def test_runtime_error_and_timeout_outcomes(sb):
     v = _run(sb, "raise SystemExit(3)", [{"input": "", "output": ""}])
     assert v.outcomes[0].status == "runtime_error"
-    v = _run(sb, "while True: pass", [{"input": "", "output": ""}],
-             limits=Limits(cpu_s=1, wall_s=2))
+    v = _run(
+        sb, "while True: pass", [{"input": "", "output": ""}], limits=Limits(cpu_s=1, wall_s=2)
+    )
     assert v.outcomes[0].status == "timeout" and v.score == 0
 
 
@@ -106,10 +110,16 @@ def test_call_based_function_and_solution_class(sb):
 
 
 def test_call_based_exceptions_and_timeouts_are_per_test(sb):
-    code = ("def f(x):\n    if x == 1: raise ValueError\n"
-            "    if x == 2:\n        while True: pass\n    return x")
-    v = _run(sb, code, {"fn_name": "f", "inputs": [[0], [1], [2], [3]], "outputs": [0, 1, 2, 3]},
-             limits=Limits(cpu_s=1, wall_s=2))
+    code = (
+        "def f(x):\n    if x == 1: raise ValueError\n"
+        "    if x == 2:\n        while True: pass\n    return x"
+    )
+    v = _run(
+        sb,
+        code,
+        {"fn_name": "f", "inputs": [[0], [1], [2], [3]], "outputs": [0, 1, 2, 3]},
+        limits=Limits(cpu_s=1, wall_s=2),
+    )
     assert [o.status for o in v.outcomes] == ["passed", "runtime_error", "timeout", "timeout"]
 
 
@@ -119,11 +129,18 @@ def test_call_based_float_tolerance(sb):
     assert _run(sb, "def f(x): return x / 3", tests, float_tol=1e-6).score == 1.0
 
 
-HUMANEVAL = {"test": "def check(candidate):\n    assert candidate([3, 1, 2]) == [1, 2, 3]\n"
-                     "    assert candidate([]) == []\n    assert abs(candidate([0.5])[0]) == 0.5\n",
-             "entry_point": "srt"}
-MBPP = {"test_list": ["assert srt([2, 1]) == [1, 2]", "assert srt([1]) == [1]",
-                      "assert isinstance(srt([]), list)"]}
+HUMANEVAL = {
+    "test": "def check(candidate):\n    assert candidate([3, 1, 2]) == [1, 2, 3]\n"
+    "    assert candidate([]) == []\n    assert abs(candidate([0.5])[0]) == 0.5\n",
+    "entry_point": "srt",
+}
+MBPP = {
+    "test_list": [
+        "assert srt([2, 1]) == [1, 2]",
+        "assert srt([1]) == [1]",
+        "assert isinstance(srt([]), list)",
+    ]
+}
 
 
 def test_humaneval_and_mbpp(sb):
@@ -141,24 +158,37 @@ def test_test_code_compiled_by_the_parent_keeps_its_semantics(sb):
     the parent's module leak in (annotations stay objects), and code that does not compile
     fails where it runs, as before."""
     good = "def srt(xs):\n    return sorted(xs)"
-    tests = {"test": "def h(a: int) -> int:\n    return a\n"
-                     "def check(candidate):\n    assert h.__annotations__['a'] is int\n"
-                     "    assert candidate([2, 1]) == [1, 2]\n", "entry_point": "srt"}
+    tests = {
+        "test": "def h(a: int) -> int:\n    return a\n"
+        "def check(candidate):\n    assert h.__annotations__['a'] is int\n"
+        "    assert candidate([2, 1]) == [1, 2]\n",
+        "entry_point": "srt",
+    }
     assert _run(sb, good, tests).score == 1.0
-    broken = {"test": "def check(candidate):\n    assert candidate([1]) == [1]\n    )\n",
-              "entry_point": "srt"}
+    broken = {
+        "test": "def check(candidate):\n    assert candidate([1]) == [1]\n    )\n",
+        "entry_point": "srt",
+    }
     v = _run(sb, good, broken)
     assert v.score == 0.0 and "SyntaxError" in v.outcomes[0].detail
-    mixed = {"test_list": ["assert srt([2, 1]) == [1, 2]", "assert srt(([1]) == [1]",
-                           "assert srt([]) == []"]}
+    mixed = {
+        "test_list": [
+            "assert srt([2, 1]) == [1, 2]",
+            "assert srt(([1]) == [1]",
+            "assert srt([]) == []",
+        ]
+    }
     v = _run(sb, good, mixed)
     assert [o.passed for o in v.outcomes] == [True, False, True]
     assert "SyntaxError" in v.outcomes[1].detail
 
 
 def test_humaneval_prompt_helpers_are_trusted(sb):
-    tests = {"test": "def check(candidate):\n    assert helper(candidate(2)) == 5\n",
-             "entry_point": "g", "prompt_setup": "def helper(x):\n    return x + 1\n"}
+    tests = {
+        "test": "def check(candidate):\n    assert helper(candidate(2)) == 5\n",
+        "entry_point": "g",
+        "prompt_setup": "def helper(x):\n    return x + 1\n",
+    }
     # The candidate redefines helper to make anything pass; the test process uses the prompt's.
     cheat = "def helper(x):\n    return 5\ndef g(x):\n    return 0"
     assert _run(sb, cheat, tests).score == 0.0
@@ -166,31 +196,33 @@ def test_humaneval_prompt_helpers_are_trusted(sb):
 
 
 # ---- cheats -----------------------------------------------------------------------------------
-ALWAYS_EQ = ("class Any_:\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\n"
-             "    def __getitem__(self, i): return self\n    def __len__(self): return 0\n"
-             "    def __abs__(self): return 0.5\n")
+ALWAYS_EQ = (
+    "class Any_:\n    def __eq__(self, o): return True\n    def __ne__(self, o): return False\n"
+    "    def __getitem__(self, i): return self\n    def __len__(self): return 0\n"
+    "    def __abs__(self): return 0.5\n"
+)
 CHEATS = {
     "eq_always_true": ALWAYS_EQ + "def srt(xs):\n    return Any_()",
     "list_subclass": "class L(list):\n    def __eq__(self, o): return True\n"
-                     "def srt(xs):\n    return L()",
+    "def srt(xs):\n    return L()",
     "int_subclass": "class I(int):\n    def __eq__(self, o): return True\n"
-                    "def srt(xs):\n    return I(0)",
+    "def srt(xs):\n    return I(0)",
     "patch_builtins": "import builtins\nbuiltins.abs = lambda x: 0.5\n"
-                      "builtins.isinstance = lambda *a: True\n"
-                      "builtins.AssertionError = type('E', (BaseException,), {})\n"
-                      "def srt(xs):\n    return None",
+    "builtins.isinstance = lambda *a: True\n"
+    "builtins.AssertionError = type('E', (BaseException,), {})\n"
+    "def srt(xs):\n    return None",
     "sys_exit_at_import": "import sys\nsys.exit(0)\ndef srt(xs):\n    return sorted(xs)",
     "os_exit_at_import": "import os\nos._exit(0)\ndef srt(xs):\n    return xs",
     "os_exit_in_call": "import os\ndef srt(xs):\n    os._exit(0)",
     "atexit_exit": "import atexit, os\natexit.register(lambda: os._exit(0))\n"
-                   "def srt(xs):\n    raise SystemExit(0)",
+    "def srt(xs):\n    raise SystemExit(0)",
     "stack_read": "import sys\ndef srt(xs):\n    f = sys._getframe()\n    while f.f_back:\n"
-                  "        f = f.f_back\n    return f.f_globals.get('expected')",
+    "        f = f.f_back\n    return f.f_globals.get('expected')",
     "forge_channel": "import os\nfor fd in (3, 4, 5, 9):\n    try:\n"
-                     "        os.write(fd, b'{\"i\": 0, \"pass\": true}\\n{\"done\": \"x\"}\\n')\n"
-                     "    except OSError: pass\ndef srt(xs):\n    return None",
+    '        os.write(fd, b\'{"i": 0, "pass": true}\\n{"done": "x"}\\n\')\n'
+    "    except OSError: pass\ndef srt(xs):\n    return None",
     "kill_everyone": "import os, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass\n"
-                     "def srt(xs):\n    return None",
+    "def srt(xs):\n    return None",
     "deep_result": "def srt(xs):\n    r = []\n    for _ in range(100000): r = [r]\n    return r",
 }
 
@@ -206,8 +238,17 @@ def test_cheats_fail_mbpp(sb, name):
     assert _run(sb, CHEATS[name], MBPP).passed == 0
 
 
-@pytest.mark.parametrize("name", ["eq_always_true", "int_subclass", "sys_exit_at_import",
-                                  "os_exit_at_import", "atexit_exit", "deep_result"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "eq_always_true",
+        "int_subclass",
+        "sys_exit_at_import",
+        "os_exit_at_import",
+        "atexit_exit",
+        "deep_result",
+    ],
+)
 def test_cheats_fail_call_based(sb, name):
     tests = {"fn_name": "srt", "inputs": [[[3, 1]], [[2]]], "outputs": [[1, 3], [2]]}
     assert _run(sb, CHEATS[name], tests).passed == 0
@@ -215,12 +256,14 @@ def test_cheats_fail_call_based(sb, name):
 
 def test_expected_outputs_never_reach_the_program(sb):
     marker = "expected-marker-7f3a"
-    snoop = ("import gc, os, sys\n"
-             "seen = [o for o in gc.get_objects() if isinstance(o, str) and 'marker-7f3a' in o]\n"
-             "for fd in range(3, 20):\n"
-             "    try: seen.append(os.read(fd, 1 << 16).decode(errors='replace'))\n"
-             "    except OSError: pass\n"
-             "def f(x):\n    return repr(seen) + sys.stdin.read()\n")
+    snoop = (
+        "import gc, os, sys\n"
+        "seen = [o for o in gc.get_objects() if isinstance(o, str) and 'marker-7f3a' in o]\n"
+        "for fd in range(3, 20):\n"
+        "    try: seen.append(os.read(fd, 1 << 16).decode(errors='replace'))\n"
+        "    except OSError: pass\n"
+        "def f(x):\n    return repr(seen) + sys.stdin.read()\n"
+    )
     v = _run(sb, snoop, {"fn_name": "f", "inputs": [[1]], "outputs": [marker]})
     assert v.passed == 0
     snoop_stdio = snoop + "print(f(0))"
@@ -230,14 +273,18 @@ def test_expected_outputs_never_reach_the_program(sb):
 
 def test_stdio_exit_tricks_fail(sb):
     tests = [{"input": "", "output": "42"}]
-    for code in ("import sys\nsys.exit(0)\nprint(42)", "import os\nos._exit(0)\nprint(42)",
-                 "print(42)\nimport os\nos._exit(1)"):
+    for code in (
+        "import sys\nsys.exit(0)\nprint(42)",
+        "import os\nos._exit(0)\nprint(42)",
+        "print(42)\nimport os\nos._exit(1)",
+    ):
         assert _run(sb, code, tests).passed == 0
 
 
 # ---- robustness -------------------------------------------------------------------------------
-@pytest.mark.parametrize("tests", [None, 42, "not json", [{"in": 1}], {"inputs": [1]},
-                                   {"inputs": [1], "outputs": []}])
+@pytest.mark.parametrize(
+    "tests", [None, 42, "not json", [{"in": 1}], {"inputs": [1]}, {"inputs": [1], "outputs": []}]
+)
 def test_bad_tests_give_a_verdict(sb, tests):
     v = _run(sb, "print(1)", tests)
     assert v.score == 0.0 and v.error
@@ -249,18 +296,25 @@ def test_no_code(sb):
 
 
 def test_cpp_stdio(sb):
-    code = ("```cpp\n#include <iostream>\nint main(){long long n; std::cin >> n;"
-            " std::cout << n * 2 << std::endl;}\n```")
-    v = _run(sb, code, [{"input": "21", "output": "42"}, {"input": "5", "output": "11"}],
-             language="cpp")
+    code = (
+        "```cpp\n#include <iostream>\nint main(){long long n; std::cin >> n;"
+        " std::cout << n * 2 << std::endl;}\n```"
+    )
+    v = _run(
+        sb, code, [{"input": "21", "output": "42"}, {"input": "5", "output": "11"}], language="cpp"
+    )
     assert [o.status for o in v.outcomes] == ["passed", "wrong_answer"]
     v = _run(sb, "```cpp\nint main( {\n```", [{"input": "", "output": ""}], language="cpp")
     assert v.outcomes[0].status == "compile_error"
 
 
 def test_cpp_compiler_cannot_read_host_files(sb):
-    v = _run(sb, '```cpp\n#include "/etc/shadow"\nint main(){}\n```',
-             [{"input": "", "output": ""}], language="cpp")
+    v = _run(
+        sb,
+        '```cpp\n#include "/etc/shadow"\nint main(){}\n```',
+        [{"input": "", "output": ""}],
+        language="cpp",
+    )
     assert v.outcomes[0].status == "compile_error"
     assert "root:" not in v.outcomes[0].detail
 
@@ -287,8 +341,10 @@ def test_without_a_sandbox_argument():
 
 def test_patched_builtins_do_not_reach_the_tests(sb):
     # Correct except for one-element lists, where only a patched abs() would hide the bug.
-    code = ("import builtins\nbuiltins.abs = lambda x: 0.5\n"
-            "def srt(xs):\n    return sorted(xs) if len(xs) != 1 else [-7]")
+    code = (
+        "import builtins\nbuiltins.abs = lambda x: 0.5\n"
+        "def srt(xs):\n    return sorted(xs) if len(xs) != 1 else [-7]"
+    )
     v = _run(sb, code, HUMANEVAL)
     assert v.score == 0.0 and "AssertionError" in v.outcomes[0].detail
 
@@ -297,7 +353,7 @@ def test_patched_builtins_do_not_reach_the_tests(sb):
 # fork server's stack frames it was forked from, every gc-tracked object, and raw heap memory
 # (read safely through write(2), which fails with EFAULT instead of crashing). It runs three
 # times on one worker, so leftovers of earlier runs of the same tests would be found too.
-HUNTER = r'''
+HUNTER = r"""
 import ctypes, gc, os, sys
 _NEEDLE = ("ZQ" + "marker-").encode()
 def _hit(b):
@@ -333,12 +389,14 @@ def _hunt():
     return "nothing"
 def f(x):
     return _hunt()
-'''
+"""
 
 
 def test_test_material_unreachable_from_candidate_memory():
-    tests = {"test": "def check(candidate):\n    assert candidate(1) == 'ZQmarker-31337'\n",
-             "entry_point": "f"}
+    tests = {
+        "test": "def check(candidate):\n    assert candidate(1) == 'ZQmarker-31337'\n",
+        "entry_point": "f",
+    }
     lim = Limits(cpu_s=10, wall_s=15, memory_mb=256)
     with Sandbox(workers=1, limits=lim) as box:
         for _ in range(3):
@@ -353,8 +411,11 @@ def test_hunter_finds_what_is_reachable():
     and the hunter does find a marker placed there."""
     lim = Limits(cpu_s=10, wall_s=15, memory_mb=256)
     with Sandbox(workers=1, limits=lim) as box:
-        raw = box.run_raw("import time\ntime.sleep(3)  # ZQmarker-31337", limits=lim,
-                          peer=HUNTER + "print(f(0), flush=True)\n")
+        raw = box.run_raw(
+            "import time\ntime.sleep(3)  # ZQmarker-31337",
+            limits=lim,
+            peer=HUNTER + "print(f(0), flush=True)\n",
+        )
     assert b"ZQmarker-31337" in raw.peer_output
 
 

@@ -52,7 +52,20 @@ def test_oversized_completion_stays_whole_for_the_size_guard():
 @settings(max_examples=300, deadline=None)
 @given(
     st.lists(
-        st.sampled_from(["<think>", "</think>", "<|im_end|>", "\\boxed{", "}", "4", "(B)", " ", "\n", "answer is "]),
+        st.sampled_from(
+            [
+                "<think>",
+                "</think>",
+                "<|im_end|>",
+                "\\boxed{",
+                "}",
+                "4",
+                "(B)",
+                " ",
+                "\n",
+                "answer is ",
+            ]
+        ),
         max_size=14,
     ),
     st.sampled_from(_GOLDS),

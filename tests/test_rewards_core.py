@@ -79,7 +79,9 @@ def test_zero_workers_scores_in_this_process():
 
     engine = Engine(workers=0, inline_below=0)
     assert isinstance(engine.executor, InlineExecutor)
-    assert {r.value for r in engine.run("tests.core_jobs:pid", [(i,) for i in range(50)])} == {os.getpid()}
+    assert {r.value for r in engine.run("tests.core_jobs:pid", [(i,) for i in range(50)])} == {
+        os.getpid()
+    }
 
 
 def test_concurrently_overlaps_calls_and_keeps_their_order():

@@ -113,7 +113,9 @@ def test_plain_text_prompt_decides_whether_think_was_prefilled():
     fmt = ThinkFormat(engine=INLINE)
     completions = ["reasoning</think> 4", "reasoning</think> 4"]
     assert fmt(completions, prompts=["Question? <think>", "Question?"]) == [1.0, 0.0]
-    assert ThinkFormat(engine=INLINE, prefilled_think=False)(completions, prompts=["Q <think>", "Q"]) == [0.0, 0.0]
+    assert ThinkFormat(engine=INLINE, prefilled_think=False)(
+        completions, prompts=["Q <think>", "Q"]
+    ) == [0.0, 0.0]
 
 
 def test_language_consistency_target_fixed_or_from_column():

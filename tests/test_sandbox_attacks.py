@@ -59,8 +59,11 @@ def contained(sb):
     baseline = _descendants(os.getpid())
 
     def host_state():
-        return {d: sorted(os.listdir(d)) for d in ("/dev/shm", os.getcwd(), os.path.expanduser("~"))
-                if os.path.isdir(d)}
+        return {
+            d: sorted(os.listdir(d))
+            for d in ("/dev/shm", os.getcwd(), os.path.expanduser("~"))
+            if os.path.isdir(d)
+        }
 
     def run(source: str, **kw):
         before = host_state()
@@ -74,8 +77,9 @@ def contained(sb):
 
 
 # ---- files ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("path", ["/etc/shadow", "/etc/passwd", "/root/.bashrc",
-                                  "/proc/1/environ", "/proc/self/environ"])
+@pytest.mark.parametrize(
+    "path", ["/etc/shadow", "/etc/passwd", "/root/.bashrc", "/proc/1/environ", "/proc/self/environ"]
+)
 def test_cannot_read_host_files(contained, path):
     ex = contained(f"print(open({path!r}).read())")
     assert ex.status == "runtime_error"
@@ -101,9 +105,17 @@ def test_cannot_list_directories(contained, path):
     assert ex.status == "runtime_error" and ex.stdout == ""
 
 
-@pytest.mark.parametrize("target", ["/tmp/r1-escape-{m}", "/dev/shm/r1-escape-{m}",
-                                    "/var/tmp/r1-escape-{m}", "{cwd}/r1-escape-{m}",
-                                    "{home}/r1-escape-{m}", "/etc/r1-escape-{m}"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/tmp/r1-escape-{m}",
+        "/dev/shm/r1-escape-{m}",
+        "/var/tmp/r1-escape-{m}",
+        "{cwd}/r1-escape-{m}",
+        "{home}/r1-escape-{m}",
+        "/etc/r1-escape-{m}",
+    ],
+)
 def test_writes_outside_run_dir_fail(contained, target):
     marker = uuid.uuid4().hex
     path = target.format(m=marker, cwd=os.getcwd(), home=os.path.expanduser("~"))
@@ -154,12 +166,16 @@ def test_hostile_leftovers_are_removed_without_following_links(sb):
 
 def test_other_runs_directory_unreachable(sb):
     marker = uuid.uuid4().hex
-    writer = (f"import os, time\nopen('loot', 'w').write({marker!r})\n"
-              "print(os.getcwd(), flush=True)\ntime.sleep(1.5)")
-    seeker = ("import os, glob\n"
-              "hits = [p for p in glob.glob('/tmp/**/loot', recursive=True)]\n"
-              "hits += glob.glob('/tmp/r1sandbox-*/**/loot', recursive=True)\n"
-              "print([open(p).read() for p in hits])")
+    writer = (
+        f"import os, time\nopen('loot', 'w').write({marker!r})\n"
+        "print(os.getcwd(), flush=True)\ntime.sleep(1.5)"
+    )
+    seeker = (
+        "import os, glob\n"
+        "hits = [p for p in glob.glob('/tmp/**/loot', recursive=True)]\n"
+        "hits += glob.glob('/tmp/r1sandbox-*/**/loot', recursive=True)\n"
+        "print([open(p).read() for p in hits])"
+    )
     box: dict = {}
     t = threading.Thread(target=lambda: box.setdefault("w", sb.run(writer)))
     t.start()
@@ -170,16 +186,20 @@ def test_other_runs_directory_unreachable(sb):
 
 
 def test_file_size_limit(contained):
-    ex = contained("open('big', 'wb').write(b'x' * (64 << 20))",
-                   limits=Limits(cpu_s=2, wall_s=3, file_bytes=1 << 20))
+    ex = contained(
+        "open('big', 'wb').write(b'x' * (64 << 20))",
+        limits=Limits(cpu_s=2, wall_s=3, file_bytes=1 << 20),
+    )
     assert ex.status == "runtime_error"
     assert "File too large" in ex.stderr or "Errno 27" in ex.stderr
 
 
 def test_subprocess_inherits_confinement(contained):
-    ex = contained("import subprocess\n"
-                   "r = subprocess.run(['/bin/cat', '/etc/passwd'], capture_output=True)\n"
-                   "print(r.returncode, r.stdout[:20])")
+    ex = contained(
+        "import subprocess\n"
+        "r = subprocess.run(['/bin/cat', '/etc/passwd'], capture_output=True)\n"
+        "print(r.returncode, r.stdout[:20])"
+    )
     assert ex.status == "ok"
     assert ex.stdout.split()[0] != "0"
     assert "root" not in ex.stdout
@@ -204,51 +224,74 @@ def test_cannot_signal_parent(contained):
 
 def test_cannot_kill_fork_server_or_other_runs(sb, contained):
     pids = {w.pid for w in sb._all}
-    ex = contained("import os, signal\n"
-                   "for p in (os.getppid(), 1):\n"
-                   "    try: os.kill(p, signal.SIGKILL)\n"
-                   "    except OSError: pass\n"
-                   "try: os.kill(-1, signal.SIGKILL)\n"
-                   "except OSError: pass\n"
-                   "print('alive')")
+    ex = contained(
+        "import os, signal\n"
+        "for p in (os.getppid(), 1):\n"
+        "    try: os.kill(p, signal.SIGKILL)\n"
+        "    except OSError: pass\n"
+        "try: os.kill(-1, signal.SIGKILL)\n"
+        "except OSError: pass\n"
+        "print('alive')"
+    )
     assert ex.status == "ok" and "alive" in ex.stdout
     assert {w.pid for w in sb._all} == pids
     assert sb.run("print(2)").stdout == "2\n"
 
 
 def test_ptrace_denied(contained):
-    ex = contained("import ctypes, os\n"
-                   "libc = ctypes.CDLL(None, use_errno=True)\n"
-                   "r = libc.ptrace(16, os.getppid(), 0, 0)\n"  # PTRACE_ATTACH
-                   "print(r, ctypes.get_errno())")
+    ex = contained(
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "r = libc.ptrace(16, os.getppid(), 0, 0)\n"  # PTRACE_ATTACH
+        "print(r, ctypes.get_errno())"
+    )
     assert ex.status == "ok"
     assert ex.stdout.split()[0] == "-1"
 
 
-@pytest.mark.parametrize("call", ["os.unshare(os.CLONE_NEWUSER)" if hasattr(os, "unshare")
-                                  else "libc.unshare(0x10000000) == 0 or 1/0",
-                                  "libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0 or 1/0",
-                                  "os.chroot('/')", "libc.setns(0, 0) == 0 or 1/0"])
+@pytest.mark.parametrize(
+    "call",
+    [
+        "os.unshare(os.CLONE_NEWUSER)"
+        if hasattr(os, "unshare")
+        else "libc.unshare(0x10000000) == 0 or 1/0",
+        "libc.mount(b'none', b'/tmp', b'tmpfs', 0, None) == 0 or 1/0",
+        "os.chroot('/')",
+        "libc.setns(0, 0) == 0 or 1/0",
+    ],
+)
 def test_namespace_and_mount_syscalls_denied(contained, call):
-    ex = contained(f"import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n{call}\n"
-                   "print('escaped')")
+    ex = contained(
+        f"import ctypes, os\nlibc = ctypes.CDLL(None, use_errno=True)\n{call}\nprint('escaped')"
+    )
     assert "escaped" not in ex.stdout
     assert ex.status == "runtime_error"
 
 
 def test_no_capabilities(contained):
-    ex = contained("import ctypes\nlibc = ctypes.CDLL(None)\n"
-                   "print(sum(libc.prctl(23, c, 0, 0, 0) == 1 for c in range(41)))")
+    ex = contained(
+        "import ctypes\nlibc = ctypes.CDLL(None)\n"
+        "print(sum(libc.prctl(23, c, 0, 0, 0) == 1 for c in range(41)))"
+    )
     assert ex.status == "ok" and ex.stdout.strip() == "0"  # PR_CAPBSET_READ: bounding set empty
 
 
 # ---- network ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("family,kind", [("AF_INET", "SOCK_STREAM"), ("AF_INET", "SOCK_DGRAM"),
-                                         ("AF_INET6", "SOCK_STREAM"), ("AF_INET", "SOCK_RAW"),
-                                         ("AF_NETLINK", "SOCK_RAW"), ("AF_PACKET", "SOCK_RAW")])
+@pytest.mark.parametrize(
+    "family,kind",
+    [
+        ("AF_INET", "SOCK_STREAM"),
+        ("AF_INET", "SOCK_DGRAM"),
+        ("AF_INET6", "SOCK_STREAM"),
+        ("AF_INET", "SOCK_RAW"),
+        ("AF_NETLINK", "SOCK_RAW"),
+        ("AF_PACKET", "SOCK_RAW"),
+    ],
+)
 def test_no_network_sockets(contained, family, kind):
-    ex = contained(f"import socket\ns = socket.socket(socket.{family}, socket.{kind})\n"
-                   "print('socket made')")
+    ex = contained(
+        f"import socket\ns = socket.socket(socket.{family}, socket.{kind})\nprint('socket made')"
+    )
     assert ex.status == "runtime_error" and "socket made" not in ex.stdout
 
 
@@ -259,8 +302,9 @@ def test_cannot_reach_host_tcp_listener(contained):
     srv.settimeout(0.5)
     port = srv.getsockname()[1]
     try:
-        ex = contained(f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 1)\n"
-                       "print('connected')")
+        ex = contained(
+            f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 1)\nprint('connected')"
+        )
         assert "connected" not in ex.stdout
         with pytest.raises(OSError):
             srv.accept()
@@ -274,8 +318,10 @@ def test_cannot_reach_host_abstract_unix_socket(contained):
     srv.bind(name)
     srv.listen()
     try:
-        ex = contained(f"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({name!r})\n"
-                       "print('connected')")
+        ex = contained(
+            f"import socket\ns = socket.socket(socket.AF_UNIX)\ns.connect({name!r})\n"
+            "print('connected')"
+        )
         assert ex.status == "runtime_error" and "connected" not in ex.stdout
     finally:
         srv.close()
@@ -293,42 +339,51 @@ def test_sleep_loop_caught_by_wall_limit(contained):
 
 
 def test_memory_bomb(contained):
-    ex = contained("x = []\nwhile True: x.append(bytearray(1 << 24))",
-                   limits=Limits(memory_mb=128, wall_s=5))
+    ex = contained(
+        "x = []\nwhile True: x.append(bytearray(1 << 24))", limits=Limits(memory_mb=128, wall_s=5)
+    )
     assert ex.status == "memory_limit"
 
 
 def test_threads_work_under_memory_cap(contained):
-    ex = contained("import threading\nout = []\n"
-                   "ts = [threading.Thread(target=out.append, args=(i,)) for i in range(16)]\n"
-                   "[t.start() for t in ts]; [t.join() for t in ts]\nprint(len(out))",
-                   limits=Limits(memory_mb=128, processes=32))
+    ex = contained(
+        "import threading\nout = []\n"
+        "ts = [threading.Thread(target=out.append, args=(i,)) for i in range(16)]\n"
+        "[t.start() for t in ts]; [t.join() for t in ts]\nprint(len(out))",
+        limits=Limits(memory_mb=128, processes=32),
+    )
     assert ex.status == "ok" and ex.stdout.strip() == "16"
 
 
 def test_fork_bomb_contained(contained):
     start = time.monotonic()
-    ex = contained("import os\nwhile True:\n    try: os.fork()\n    except OSError: pass",
-                   limits=Limits(cpu_s=2, wall_s=2, processes=16))
+    ex = contained(
+        "import os\nwhile True:\n    try: os.fork()\n    except OSError: pass",
+        limits=Limits(cpu_s=2, wall_s=2, processes=16),
+    )
     assert ex.status in ("timeout", "runtime_error")
     assert time.monotonic() - start < 8
 
 
 def test_setsid_orphans_are_killed(contained):
-    ex = contained("import os, time\n"
-                   "if os.fork() == 0:\n"
-                   "    os.setsid()\n"
-                   "    if os.fork() == 0:\n"
-                   "        os.close(1); os.close(2)\n"
-                   "        while True: time.sleep(1)\n"
-                   "    os._exit(0)\n"
-                   "print('parent done')")
+    ex = contained(
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        os.close(1); os.close(2)\n"
+        "        while True: time.sleep(1)\n"
+        "    os._exit(0)\n"
+        "print('parent done')"
+    )
     assert ex.status == "ok" and ex.wall_s < 2
 
 
 def test_output_flood_killed(contained):
-    ex = contained("import sys\nwhile True: sys.stdout.write('x' * 4096)",
-                   limits=Limits(output_bytes=1 << 16, wall_s=5))
+    ex = contained(
+        "import sys\nwhile True: sys.stdout.write('x' * 4096)",
+        limits=Limits(output_bytes=1 << 16, wall_s=5),
+    )
     assert ex.status == "output_limit"
     assert len(ex.stdout) <= 1 << 16
 
@@ -422,11 +477,15 @@ def test_garbage_collected_sandbox_leaves_no_process():
 
 
 # ---- C++ --------------------------------------------------------------------------------------
-CPP_SHADOW = ('#include <cstdio>\nint main(){FILE*f=fopen("/etc/shadow","r");'
-              'if(!f){puts("denied");return 1;}puts("read");}')
-CPP_BOMB = '#include <unistd.h>\nint main(){for(;;)fork();}'
-CPP_NET = ('#include <sys/socket.h>\n#include <cstdio>\nint main(){'
-           'int s=socket(AF_INET,SOCK_STREAM,0);printf("%d\\n",s);return s<0;}')
+CPP_SHADOW = (
+    '#include <cstdio>\nint main(){FILE*f=fopen("/etc/shadow","r");'
+    'if(!f){puts("denied");return 1;}puts("read");}'
+)
+CPP_BOMB = "#include <unistd.h>\nint main(){for(;;)fork();}"
+CPP_NET = (
+    "#include <sys/socket.h>\n#include <cstdio>\nint main(){"
+    'int s=socket(AF_INET,SOCK_STREAM,0);printf("%d\\n",s);return s<0;}'
+)
 
 
 def test_cpp_binary_is_confined(contained):
@@ -439,7 +498,7 @@ def test_cpp_binary_is_confined(contained):
 
 
 def test_cpp_binaries_cached_by_source(sb):
-    src = "#include <cstdio>\nint main(){puts(\"cached\");}"
+    src = '#include <cstdio>\nint main(){puts("cached");}'
     calls = []
     real = sb._compile
     sb._compile = lambda s: calls.append(s) or real(s)
@@ -453,22 +512,26 @@ def test_cpp_binaries_cached_by_source(sb):
 
 # ---- fork-server traps ------------------------------------------------------------------------
 def test_no_inherited_descriptors(contained):
-    ex = contained("import os\nopen_fds = []\nfor fd in range(3, 1024):\n"
-                   "    try:\n        os.fstat(fd)\n        open_fds.append(fd)\n"
-                   "    except OSError: pass\nprint(open_fds)")
+    ex = contained(
+        "import os\nopen_fds = []\nfor fd in range(3, 1024):\n"
+        "    try:\n        os.fstat(fd)\n        open_fds.append(fd)\n"
+        "    except OSError: pass\nprint(open_fds)"
+    )
     assert ex.status == "ok" and ex.stdout.strip() == "[]"
 
 
 def test_child_that_returns_into_the_server_loop_is_harmless(sb, contained):
     pids = {w.pid for w in sb._all}
-    ex = contained("import os, sys\n"
-                   "f = sys._getframe()\n"
-                   "while f is not None:\n"
-                   "    if '_real_exit' in f.f_globals:\n"
-                   "        f.f_globals['_real_exit'] = lambda *a: None\n"
-                   "    f = f.f_back\n"
-                   "os._exit = lambda *a: None\n"
-                   "raise SystemExit(0)")
+    ex = contained(
+        "import os, sys\n"
+        "f = sys._getframe()\n"
+        "while f is not None:\n"
+        "    if '_real_exit' in f.f_globals:\n"
+        "        f.f_globals['_real_exit'] = lambda *a: None\n"
+        "    f = f.f_back\n"
+        "os._exit = lambda *a: None\n"
+        "raise SystemExit(0)"
+    )
     assert ex.status in ("ok", "runtime_error", "sandbox_error")
     assert {w.pid for w in sb._all} == pids  # the server itself was not affected
     for i in range(3):
@@ -477,23 +540,32 @@ def test_child_that_returns_into_the_server_loop_is_harmless(sb, contained):
 
 def test_output_complete_when_program_exits_at_once(contained):
     for _ in range(5):
-        ex = contained("import os, sys\nsys.stdout.write('y' * 60000 + 'END')\nsys.stdout.flush()\n"
-                       "os._exit(0)")
+        ex = contained(
+            "import os, sys\nsys.stdout.write('y' * 60000 + 'END')\nsys.stdout.flush()\nos._exit(0)"
+        )
         assert ex.status == "ok" and len(ex.stdout) == 60003 and ex.stdout.endswith("END")
 
 
 def test_symlinks_in_run_dir_lead_nowhere(contained):
-    ex = contained("import os\nos.symlink('/etc/shadow', 'a.out')\nos.symlink('/root', 'r')\n"
-                   "print(open('a.out').read()[:4])")
+    ex = contained(
+        "import os\nos.symlink('/etc/shadow', 'a.out')\nos.symlink('/root', 'r')\n"
+        "print(open('a.out').read()[:4])"
+    )
     assert ex.status == "runtime_error" and ex.stdout == ""
     assert os.path.isdir("/root")  # cleanup removed the link, not its target
 
 
 def test_compiler_output_link_is_not_followed(sb):
     # g++ cannot be made to plant a link, so drive the collect step directly.
-    raw = sb._dispatch({"lang": "python", "limits": FAST.to_wire(), "collect": "a.out"},
-                       (b"import os\nos.symlink('/etc/passwd', 'a.out')", b""), FAST)
+    raw = sb._dispatch(
+        {"lang": "python", "limits": FAST.to_wire(), "collect": "a.out"},
+        (b"import os\nos.symlink('/etc/passwd', 'a.out')", b""),
+        FAST,
+    )
     assert raw.execution.status == "ok" and raw.collected == b""
-    raw = sb._dispatch({"lang": "python", "limits": FAST.to_wire(), "collect": "a.out"},
-                       (b"open('a.out', 'wb').write(b'ELF')", b""), FAST)
+    raw = sb._dispatch(
+        {"lang": "python", "limits": FAST.to_wire(), "collect": "a.out"},
+        (b"open('a.out', 'wb').write(b'ELF')", b""),
+        FAST,
+    )
     assert raw.collected == b"ELF"  # a regular file is collected

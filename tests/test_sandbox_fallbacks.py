@@ -81,8 +81,10 @@ def test_no_network(box):
 def test_orphans_and_fork_bombs_cleaned_up(box):
     _, sb = box
     before = _kids()
-    ex = sb.run("import os, time\nif os.fork() == 0:\n    os.setsid()\n"
-                "    while True: time.sleep(1)\nprint('x')")
+    ex = sb.run(
+        "import os, time\nif os.fork() == 0:\n    os.setsid()\n"
+        "    while True: time.sleep(1)\nprint('x')"
+    )
     assert ex.status == "ok"
     ex = sb.run("import os\nwhile True:\n    try: os.fork()\n    except OSError: pass")
     assert ex.status in ("timeout", "runtime_error")

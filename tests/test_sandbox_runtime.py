@@ -22,8 +22,9 @@ def test_installed_packages_importable(sb):
     assert ex.stdout.strip() == "4.0"
 
 
-@pytest.mark.parametrize("call, code", [("exit()", 0), ("quit()", 0), ("exit(3)", 3),
-                                        ("import sys; sys.exit(4)", 4)])
+@pytest.mark.parametrize(
+    "call, code", [("exit()", 0), ("quit()", 0), ("exit(3)", 3), ("import sys; sys.exit(4)", 4)]
+)
 def test_site_builtins_exit(sb, call, code):
     ex = sb.run(f"print('a', flush=True)\n{call}\nprint('b')")
     assert ex.exit_code == code and ex.stdout == "a\n"
@@ -58,9 +59,11 @@ def test_random_differs_between_runs(sb):
 
 
 def test_threads_work(sb):
-    src = ("import threading\nout = []\nts = [threading.Thread(target=out.append, args=(i,))"
-           " for i in range(4)]\n[t.start() for t in ts]\n[t.join() for t in ts]\n"
-           "print(sorted(out))")
+    src = (
+        "import threading\nout = []\nts = [threading.Thread(target=out.append, args=(i,))"
+        " for i in range(4)]\n[t.start() for t in ts]\n[t.join() for t in ts]\n"
+        "print(sorted(out))"
+    )
     ex = sb.run(src)
     assert ex.status == "ok", ex.stderr
     assert ex.stdout.strip() == "[0, 1, 2, 3]"
@@ -73,8 +76,9 @@ def test_uncaught_exception_is_reported(sb):
 
 
 def test_stdout_and_stdin_roundtrip(sb):
-    ex = sb.run("import sys\ndata = sys.stdin.read()\nsys.stdout.write(data[::-1])",
-                stdin="héllo\n")
+    ex = sb.run(
+        "import sys\ndata = sys.stdin.read()\nsys.stdout.write(data[::-1])", stdin="héllo\n"
+    )
     assert ex.stdout == "\nolléh"
 
 
@@ -82,8 +86,10 @@ def test_prelude_is_shared_but_changes_do_not_leak(sb):
     """A prelude (trusted definitions the fork server executes once) starts every run with the
     same namespace; what one run does to it is gone for the next run."""
     prelude = "COUNT = [0]\ndef bump():\n    COUNT[0] += 1\n    return COUNT[0]\n"
-    first = sb.run_raw("print(bump(), bump())\nbump.__code__ = (lambda: -1).__code__\n"
-                       "globals()['COUNT'] = None", prelude=prelude)
+    first = sb.run_raw(
+        "print(bump(), bump())\nbump.__code__ = (lambda: -1).__code__\nglobals()['COUNT'] = None",
+        prelude=prelude,
+    )
     assert first.execution.stdout.split() == ["1", "2"]
     second = sb.run_raw("print(bump())", prelude=prelude)
     assert second.execution.stdout.strip() == "1"
@@ -91,14 +97,22 @@ def test_prelude_is_shared_but_changes_do_not_leak(sb):
 
 def test_prelude_reaches_the_peer_too(sb):
     # the primary waits for the peer's end of their socket (fd 4) to close: the peer has printed
-    raw = sb.run_raw("import os\nprint(tag())\nwhile os.read(4, 64):\n    pass",
-                     prelude="def tag():\n    return 'p'\n", peer="print(tag() * 2, flush=True)")
+    raw = sb.run_raw(
+        "import os\nprint(tag())\nwhile os.read(4, 64):\n    pass",
+        prelude="def tag():\n    return 'p'\n",
+        peer="print(tag() * 2, flush=True)",
+    )
     assert raw.execution.stdout.strip() == "p" and raw.peer_output.decode().strip() == "pp"
 
 
-@pytest.mark.parametrize("src, code", [("import sys\nprint('x')\nsys.stdout = None", 0),
-                                       ("import sys\nprint('x')\ndel sys.stdout, sys.stderr", 0),
-                                       ("import sys\nsys.stdout = 5\nsys.exit(3)", 3)])
+@pytest.mark.parametrize(
+    "src, code",
+    [
+        ("import sys\nprint('x')\nsys.stdout = None", 0),
+        ("import sys\nprint('x')\ndel sys.stdout, sys.stderr", 0),
+        ("import sys\nsys.stdout = 5\nsys.exit(3)", 3),
+    ],
+)
 def test_replaced_or_deleted_streams_do_not_break_the_exit(sb, src, code):
     ex = sb.run(src)
     assert ex.exit_code == code and ex.status == ("ok" if code == 0 else "runtime_error")

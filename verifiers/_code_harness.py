@@ -8,7 +8,7 @@ parent decodes with the same code, so what it compares was built by itself.
 
 from __future__ import annotations
 
-CODEC = r'''
+CODEC = r"""
 def _enc(x, _d=0):
     if _d > 200:
         raise ValueError("value nested too deeply")
@@ -59,11 +59,13 @@ def _dec(x, _d=0):
         if tag == "c" and type(v) is list and len(v) == 2:
             return complex(float(v[0]), float(v[1]))
     raise ValueError("not an encoded plain value")
-'''
+"""
 
 # Call-based: the candidate and this loop share a process, which is fine: results go to the
 # parent, which alone knows the expected outputs. Missing results (exit tricks) are failures.
-CALL_HARNESS = CODEC + r'''
+CALL_HARNESS = (
+    CODEC
+    + r"""
 import json as _json, os as _os, sys as _sys
 _chan = _os.fdopen(3, "w", encoding="utf-8")
 _spec = _json.loads(_sys.stdin.readline())
@@ -87,11 +89,12 @@ for _i, _args in enumerate(_spec["inputs"]):
         _r = {"i": _i, "err": type(_e).__name__ + ": " + str(_e)[:200]}
     _chan.write(_json.dumps(_r) + "\n")
     _chan.flush()
-'''
+"""
+)
 
 # Newline-framed JSON messages between the test process and the candidate, on a raw socket fd:
 # os.read/os.write only, so neither process builds socket or buffered file objects per run.
-LINE_IO = r'''
+LINE_IO = r"""
 import os as _os
 
 
@@ -119,12 +122,15 @@ class _Lines:
         view = memoryview(data)
         while view:
             view = view[_os.write(self.fd, view):]
-'''
+"""
 
 # Definitions both assert-style processes use, executed once by the fork server (trusted
 # harness code: no I/O, no test data), so that neither child builds them per run. Functions
 # here read `_io` (and `_results`), which the process's own code sets.
-ASSERT_PRELUDE = CODEC + LINE_IO + r'''
+ASSERT_PRELUDE = (
+    CODEC
+    + LINE_IO
+    + r"""
 import builtins as _builtins, json as _json, marshal as _marshal
 
 
@@ -167,11 +173,12 @@ def _code(part):  # the parent sends test code compiled (marshal) or, failing th
     if kind == "m":
         return _marshal.loads(blob)
     return compile(blob.decode("utf-8", "surrogatepass"), name, "exec")
-'''
+"""
+)
 
 # Assert-style, candidate side (the peer process): serve calls from the test process. A request
 # is [name, args] or [name, args, kwargs], encoded with the codec. Runs after ASSERT_PRELUDE.
-CANDIDATE_SERVER = r'''
+CANDIDATE_SERVER = r"""
 _io = _Lines(3)
 _g = {"__name__": "__candidate__", "__builtins__": __builtins__}
 _load_error = None
@@ -196,14 +203,14 @@ while True:
     except BaseException as _e:
         _out = {"err": type(_e).__name__, "msg": str(_e)[:200]}
     _io.write((_json.dumps(_out) + "\n").encode())
-'''
+"""
 
 # Assert-style, test side (the primary process): trusted test code with proxies for every
 # name it takes from the candidate (the trusted parent lists the names the test code uses; those
 # that neither the setup nor builtins define become proxies). Tests and secret arrive on stdin,
 # which the fork server wipes before it forks the candidate. The verdict and the secret go to
 # fd 3, which the candidate's process never holds. Runs after ASSERT_PRELUDE.
-TEST_RUNNER = r'''
+TEST_RUNNER = r"""
 _parts = []
 while True:  # tests and secret come through a pipe: never in the fork server's memory
     _b = _os.read(0, 1 << 16)
@@ -249,7 +256,7 @@ else:
         if _STOP and not _res["pass"]:
             break
 _emit({"done": _SECRET})
-'''
+"""
 
 
 def plain_codec() -> tuple:

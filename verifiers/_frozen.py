@@ -51,7 +51,11 @@ def fast_constructor(cls: type[T], name: str, module: str) -> Callable[..., T]:
     )
     twin = type(f"_{cls.__name__}Building", (), {"__slots__": tuple(slots)})
     namespace: dict[str, Any] = {
-        "_new": object.__new__, "_Twin": twin, "_cls": cls, "_missing": _MISSING, **defaults
+        "_new": object.__new__,
+        "_Twin": twin,
+        "_cls": cls,
+        "_missing": _MISSING,
+        **defaults,
     }
     exec(source, namespace)  # source built from the dataclass's own field names
     build = namespace["build"]

@@ -73,8 +73,9 @@ def extract_code(text: str, language: str = "python") -> str | None:
     return text if text.strip() else None
 
 
-def outputs_match(got: str, expected: str, *, exact: bool = False,
-                  float_tol: float | None = None) -> bool:
+def outputs_match(
+    got: str, expected: str, *, exact: bool = False, float_tol: float | None = None
+) -> bool:
     """Line-wise comparison after normalising line endings and trailing whitespace. A prefix
     of the expected output fails, and so does extra output. `float_tol` compares numeric tokens
     with that absolute/relative tolerance; `exact` compares the strings as they are."""
@@ -133,14 +134,21 @@ def _plan(tests: Any) -> _Plan:
     if isinstance(tests, (list, tuple)):
         if not all(isinstance(t, dict) and "input" in t and "output" in t for t in tests):
             raise ValueError("a list of tests must hold {'input', 'output'} dicts")
-        return _Plan("stdio", tuple(_text(t["input"]) for t in tests),
-                     tuple(_text(t["output"]) for t in tests))
+        return _Plan(
+            "stdio",
+            tuple(_text(t["input"]) for t in tests),
+            tuple(_text(t["output"]) for t in tests),
+        )
     if not isinstance(tests, dict):
         raise ValueError(f"unsupported tests of type {type(tests).__name__}")
     if "test" in tests and "entry_point" in tests:  # HumanEval
         setup = tests.get("prompt_setup", tests.get("prompt")) or ""
-        return _Plan("check", test=str(tests["test"]), entry_point=str(tests["entry_point"]),
-                     setup=str(setup))
+        return _Plan(
+            "check",
+            test=str(tests["test"]),
+            entry_point=str(tests["entry_point"]),
+            setup=str(setup),
+        )
     if "test_list" in tests:  # MBPP
         setup = "\n".join([*tests.get("test_imports", []), tests.get("test_setup_code", "")])
         return _Plan("asserts", asserts=tuple(map(str, tests["test_list"])), setup=setup)
@@ -152,8 +160,10 @@ def _plan(tests: Any) -> _Plan:
             args = tuple(a if isinstance(a, list) else [a] for a in ins)
             return _Plan("call", args, tuple(outs), fn_name=str(tests["fn_name"]))
         return _Plan("stdio", tuple(map(_text, ins)), tuple(map(_text, outs)))
-    raise ValueError("unrecognised tests: expected stdio pairs, inputs/outputs, fn_name, "
-                     "HumanEval test+entry_point or MBPP test_list")
+    raise ValueError(
+        "unrecognised tests: expected stdio pairs, inputs/outputs, fn_name, "
+        "HumanEval test+entry_point or MBPP test_list"
+    )
 
 
 def _text(x: Any) -> str:
@@ -163,11 +173,19 @@ def _text(x: Any) -> str:
 
 
 # ---- running ----------------------------------------------------------------------------------
-def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
-              limits: Limits | None = None, sandbox: Sandbox | None = None,
-              stop_on_first_failure: bool = False, credit: str = "partial",
-              exact: bool = False, float_tol: float | None = None,
-              max_total_s: float = 60.0) -> CodeVerdict:
+def run_tests(
+    code_or_completion: str,
+    tests: Any,
+    *,
+    language: str = "python",
+    limits: Limits | None = None,
+    sandbox: Sandbox | None = None,
+    stop_on_first_failure: bool = False,
+    credit: str = "partial",
+    exact: bool = False,
+    float_tol: float | None = None,
+    max_total_s: float = 60.0,
+) -> CodeVerdict:
     """Run the completion's program against `tests`; never raises for bad input.
 
     `tests` (a dict/list, or its JSON text) is one of: stdin/stdout pairs
@@ -188,19 +206,37 @@ def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
         plan = _plan(tests)
     except (ValueError, TypeError, KeyError) as exc:
         return _verdict([], 0, code, credit, f"bad tests: {exc}")
-    total = {"stdio": len(plan.inputs), "call": len(plan.inputs), "check": 1,
-             "asserts": len(plan.asserts)}[plan.kind]
+    total = {
+        "stdio": len(plan.inputs),
+        "call": len(plan.inputs),
+        "check": 1,
+        "asserts": len(plan.asserts),
+    }[plan.kind]
     if code is None:
-        return _verdict([TestOutcome(i, False, "not_run", "no code found") for i in range(total)],
-                        total, None, credit, "no code found")
+        return _verdict(
+            [TestOutcome(i, False, "not_run", "no code found") for i in range(total)],
+            total,
+            None,
+            credit,
+            "no code found",
+        )
     if plan.kind != "stdio" and language != "python":
         return _verdict([], total, code, credit, f"{plan.kind} tests need python")
     own = sandbox is None
     sb = sandbox or Sandbox(workers=1, limits=limits or Limits())
     try:
         if plan.kind == "stdio":
-            outcomes = _run_stdio(sb, code, plan, language, limits, stop_on_first_failure,
-                                  exact, float_tol, time.monotonic() + max_total_s)
+            outcomes = _run_stdio(
+                sb,
+                code,
+                plan,
+                language,
+                limits,
+                stop_on_first_failure,
+                exact,
+                float_tol,
+                time.monotonic() + max_total_s,
+            )
         elif plan.kind == "call":
             outcomes = _run_call(sb, code, plan, limits, stop_on_first_failure, float_tol)
         else:
@@ -211,8 +247,9 @@ def run_tests(code_or_completion: str, tests: Any, *, language: str = "python",
     return _verdict(outcomes, total, code, credit)
 
 
-def _verdict(outcomes: list[TestOutcome], total: int, code: str | None, credit: str,
-             error: str = "") -> CodeVerdict:
+def _verdict(
+    outcomes: list[TestOutcome], total: int, code: str | None, credit: str, error: str = ""
+) -> CodeVerdict:
     passed = sum(o.passed for o in outcomes)
     frac = passed / total if total else 0.0
     score = frac if credit == "partial" else float(total > 0 and passed == total)
@@ -223,30 +260,38 @@ def _fail_status(status: str) -> str:
     return "wrong_answer" if status == "ok" else status
 
 
-def _run_stdio(sb, code, plan, language, limits, stop, exact, float_tol,
-               deadline) -> list[TestOutcome]:
+def _run_stdio(
+    sb, code, plan, language, limits, stop, exact, float_tol, deadline
+) -> list[TestOutcome]:
     outcomes = []
     for i, (inp, exp) in enumerate(zip(plan.inputs, plan.outputs, strict=True)):
         if time.monotonic() > deadline:
             return _pad(outcomes, len(plan.inputs), "not_run", "max_total_s exceeded")
         ex = sb.run(code, language=language, stdin=inp, limits=limits)
         ok = ex.status == "ok" and outputs_match(ex.stdout, exp, exact=exact, float_tol=float_tol)
-        outcomes.append(TestOutcome(i, ok, "passed" if ok else _fail_status(ex.status),
-                                    ex.detail or ex.stderr[-300:]))
+        outcomes.append(
+            TestOutcome(
+                i, ok, "passed" if ok else _fail_status(ex.status), ex.detail or ex.stderr[-300:]
+            )
+        )
         if ex.status == "compile_error":
-            outcomes += [TestOutcome(j, False, "compile_error")
-                         for j in range(i + 1, len(plan.inputs))]
+            outcomes += [
+                TestOutcome(j, False, "compile_error") for j in range(i + 1, len(plan.inputs))
+            ]
             break
         if stop and not ok:
             break
     return _pad(outcomes, len(plan.inputs))
 
 
-def _pad(outcomes: list[TestOutcome], total: int, status: str = "not_run",
-         detail: str = "") -> list[TestOutcome]:
+def _pad(
+    outcomes: list[TestOutcome], total: int, status: str = "not_run", detail: str = ""
+) -> list[TestOutcome]:
     seen = {o.index for o in outcomes}
-    return sorted(outcomes + [TestOutcome(i, False, status, detail)
-                              for i in range(total) if i not in seen], key=lambda o: o.index)
+    return sorted(
+        outcomes + [TestOutcome(i, False, status, detail) for i in range(total) if i not in seen],
+        key=lambda o: o.index,
+    )
 
 
 def _records(channel: bytes) -> list[dict]:
@@ -263,8 +308,13 @@ def _records(channel: bytes) -> list[dict]:
 
 def _run_call(sb, code, plan, limits, stop, float_tol) -> list[TestOutcome]:
     try:
-        spec = json.dumps({"source": code, "fn_name": plan.fn_name,
-                           "inputs": [_enc(list(a)) for a in plan.inputs]})
+        spec = json.dumps(
+            {
+                "source": code,
+                "fn_name": plan.fn_name,
+                "inputs": [_enc(list(a)) for a in plan.inputs],
+            }
+        )
     except (TypeError, ValueError) as exc:
         return _pad([], len(plan.inputs), "sandbox_error", f"inputs not plain data: {exc}")
     raw = sb.run_raw("", stdin=spec + "\n", limits=limits, channel=True, epilogue=CALL_HARNESS)
@@ -272,8 +322,7 @@ def _run_call(sb, code, plan, limits, stop, float_tol) -> list[TestOutcome]:
     results: dict[int, dict] = {}
     for rec in _records(raw.channel):
         if "load_error" in rec:
-            status = "compile_error" if "SyntaxError" in str(rec["load_error"]) else \
-                "runtime_error"
+            status = "compile_error" if "SyntaxError" in str(rec["load_error"]) else "runtime_error"
             return _pad([], len(plan.inputs), status, str(rec["load_error"]))
         if isinstance(rec.get("i"), int) and rec["i"] not in results:
             results[rec["i"]] = rec
@@ -281,8 +330,14 @@ def _run_call(sb, code, plan, limits, stop, float_tol) -> list[TestOutcome]:
     for i, exp in enumerate(plan.outputs):
         rec = results.get(i)
         if rec is None:
-            outcomes.append(TestOutcome(i, False, _fail_status(ex.status) if ex.status != "ok"
-                                        else "runtime_error", ex.detail or "no result"))
+            outcomes.append(
+                TestOutcome(
+                    i,
+                    False,
+                    _fail_status(ex.status) if ex.status != "ok" else "runtime_error",
+                    ex.detail or "no result",
+                )
+            )
         elif "ok" in rec:
             try:
                 got = _dec(rec["ok"])
@@ -315,8 +370,13 @@ def _listify(x: Any) -> Any:
 
 
 def _equal(a: Any, b: Any, tol: float | None) -> bool:
-    if tol is not None and type(a) in (int, float) and type(b) in (int, float) \
-            and not isinstance(a, bool) and not isinstance(b, bool):
+    if (
+        tol is not None
+        and type(a) in (int, float)
+        and type(b) in (int, float)
+        and not isinstance(a, bool)
+        and not isinstance(b, bool)
+    ):
         return math.isclose(a, b, rel_tol=tol, abs_tol=tol)
     if isinstance(a, list) and isinstance(b, list):
         return len(a) == len(b) and all(_equal(x, y, tol) for x, y in zip(a, b, strict=True))
@@ -331,24 +391,42 @@ def _equal(a: Any, b: Any, tol: float | None) -> bool:
 def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
     secret = secrets.token_hex(16)
     total = 1 if plan.kind == "check" else len(plan.asserts)
-    names = (list(_names(plan.test)) if plan.kind == "check"
-             else [list(_names(t)) for t in plan.asserts])
+    names = (
+        list(_names(plan.test)) if plan.kind == "check" else [list(_names(t)) for t in plan.asserts]
+    )
     sources = [(plan.setup, "setup.py")]
-    sources += ([(plan.test, "test.py")] if plan.kind == "check"
-                else [(t, "test.py") for t in plan.asserts])
+    sources += (
+        [(plan.test, "test.py")] if plan.kind == "check" else [(t, "test.py") for t in plan.asserts]
+    )
     parts = [_code_blob(text, name) for text, name in sources]
-    head = json.dumps({"secret": secret, "mode": plan.kind, "entry": plan.entry_point,
-                       "stop": bool(stop), "names": names,
-                       "parts": [[kind, len(blob), name] for (kind, blob), (_, name)
-                                 in zip(parts, sources, strict=True)]})
+    head = json.dumps(
+        {
+            "secret": secret,
+            "mode": plan.kind,
+            "entry": plan.entry_point,
+            "stop": bool(stop),
+            "names": names,
+            "parts": [
+                [kind, len(blob), name]
+                for (kind, blob), (_, name) in zip(parts, sources, strict=True)
+            ],
+        }
+    )
     spec = b"".join([head.encode(), b"\n", *(blob for _, blob in parts)])
     candidate = f"_SOURCE = {code!r}\n"
-    raw = sb.run_raw("", stdin=spec, limits=limits, channel=True, peer=candidate,
-                     prelude=ASSERT_PRELUDE, epilogue=TEST_RUNNER,
-                     peer_epilogue=CANDIDATE_SERVER)
+    raw = sb.run_raw(
+        "",
+        stdin=spec,
+        limits=limits,
+        channel=True,
+        peer=candidate,
+        prelude=ASSERT_PRELUDE,
+        epilogue=TEST_RUNNER,
+        peer_epilogue=CANDIDATE_SERVER,
+    )
     ex = raw.execution
     recs = _records(raw.channel)
-    finished = (ex.status == "ok" and bool(recs) and recs[-1].get("done") == secret)
+    finished = ex.status == "ok" and bool(recs) and recs[-1].get("done") == secret
     outcomes = []
     if not finished:  # the run did not complete: nothing counts as passed
         status = _fail_status(ex.status) if ex.status != "ok" else "runtime_error"
@@ -360,8 +438,9 @@ def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
             continue
         seen.add(i)
         ok = rec.get("pass") is True
-        outcomes.append(TestOutcome(i, ok, "passed" if ok else "wrong_answer",
-                                    str(rec.get("err", ""))[:300]))
+        outcomes.append(
+            TestOutcome(i, ok, "passed" if ok else "wrong_answer", str(rec.get("err", ""))[:300])
+        )
     return _pad(outcomes, total)
 
 
