@@ -74,8 +74,11 @@ def run_jobs(
 ) -> list[ItemResult]:
     """Each payload through the job, in order; an exception becomes that item's error (a job bug
     must not take the batch down). The one loop that runs jobs, in the caller or a worker;
-    `on_item(position)` runs before each item (a worker publishes its progress there)."""
+    `on_item(position)` runs before each item (a worker publishes its progress there); the job is
+    resolved after the first call, so a hanging import overruns the first item's time bound."""
     try:
+        if on_item is not None and payloads:
+            on_item(0)
         job = resolve(kind)
     except Exception as e:
         failed = _item(ERROR, None, f"{type(e).__name__}: {e}")
@@ -83,9 +86,9 @@ def run_jobs(
     out: list[ItemResult] = []
     append = out.append
     for position, payload in enumerate(payloads):
-        if on_item is not None:
-            on_item(position)
         try:
+            if on_item is not None:
+                on_item(position)
             append(_item(OK, job(payload, timeout), ""))
         except Exception as e:
             append(_item(ERROR, None, f"{type(e).__name__}: {e}"))
@@ -237,12 +240,14 @@ class ProcessExecutor:
             for conn in wait(list(busy), timeout=0.05):
                 w = busy.pop(conn)
                 try:
-                    _, out = conn.recv()
+                    chunk_id, out = conn.recv()
                 except (EOFError, OSError):  # died mid-chunk
                     deaths += 1
                     done += self._fail_current(w, results, queue, ERROR, "worker died")
                     self._replace(w)
                     continue
+                if chunk_id != w.chunks[0][0]:  # answers come in the order chunks were sent
+                    raise RuntimeError(f"worker answered chunk {chunk_id}, not {w.chunks[0][0]}")
                 for index, item in zip(w.chunks.popleft()[1], out, strict=True):
                     results[index] = item
                 done += len(out)
@@ -250,7 +255,7 @@ class ProcessExecutor:
                     busy[conn] = w
             now = time.monotonic()
             for w in busy.values():
-                _, started = self._slot(w)
+                current, started = self._slot(w)
                 dead = w.process.poll() is not None
                 if dead or (started and now - started > limit):
                     deaths += dead
@@ -259,13 +264,17 @@ class ProcessExecutor:
                         if dead
                         else (TIMEOUT, f"no result within {limit:g}s")
                     )
-                    done += self._fail_current(w, results, queue, status, detail)
+                    done += self._fail_current(w, results, queue, status, detail, current)
                     self._replace(w)
         return results  # type: ignore[return-value]
 
-    def _fail_current(self, w: _Worker, results, queue, status: str, detail: str) -> int:
-        """Record the item the worker was on; requeue the unfinished rest of its chunks."""
-        current, _ = self._slot(w)
+    def _fail_current(
+        self, w: _Worker, results, queue, status: str, detail: str, current: int | None = None
+    ) -> int:
+        """Record the item the worker was on (`current`, as the watchdog read it, or the slot's
+        item now); requeue the unfinished rest of its chunks."""
+        if current is None:
+            current, _ = self._slot(w)
         pending = [
             (j, p)
             for _, idx, pls in w.chunks
@@ -405,7 +414,7 @@ class Engine:
             scored = self._inline.map(kind, keys, timeout)
         else:
             scored = self.executor.map(kind, keys, timeout)
-        out = scored if len(keys) == len(order) else [scored[i] for i in order]
+        out = list(scored) if len(keys) == len(order) else [scored[i] for i in order]
         failed = [r.status for r in scored if r.status != OK]
         stats = BatchStats(
             items=len(out),

@@ -296,7 +296,7 @@ class ThinkFormat(Reward):
                 continue
             v = r.value
             value = v.score if graded else (1.0 if v.ok else 0.0)
-            append(_scored(value, {"problems": v.problems}))
+            append(_scored(value, {"problems": list(v.problems)}))
         return out
 
 

@@ -62,8 +62,12 @@ def _options(pairs: tuple) -> dict[str, Any]:
     return dict(pairs)
 
 
-_BUILTIN: dict[str, Callable[[], Job]] = {"math": _math, "language": _language, "format": _format}
-JOBS: dict[str, Job] = {}  # resolved jobs of this process, by name
+BUILTIN_JOBS: dict[str, Callable[[], Job]] = {
+    "math": _math,
+    "language": _language,
+    "format": _format,
+}
+_RESOLVED: dict[str, Job] = {}  # the jobs this process has resolved, by name
 # Jobs that run programs go to the sandbox's own warm workers, never to the scoring pool.
 SANDBOX_JOBS = frozenset({"code"})
 # Jobs cheaper than a round trip to a worker process run inline, in the caller.
@@ -72,10 +76,10 @@ INLINE_JOBS = frozenset({"format"})
 
 def resolve(kind: str) -> Job:
     """A built-in job by name, or any importable `module:function` with the job signature."""
-    job = JOBS.get(kind)
+    job = _RESOLVED.get(kind)
     if job is None:
-        if kind in _BUILTIN:
-            job = _BUILTIN[kind]()
+        if kind in BUILTIN_JOBS:
+            job = BUILTIN_JOBS[kind]()
         elif ":" in kind:
             import importlib
 
@@ -83,5 +87,5 @@ def resolve(kind: str) -> Job:
             job = getattr(importlib.import_module(module), name)
         else:
             raise KeyError(f"unknown job kind {kind!r}")
-        JOBS[kind] = job
+        _RESOLVED[kind] = job
     return job

@@ -36,6 +36,30 @@ def test_hanging_item_times_out_without_stalling_the_batch(engine):
     assert engine.last_stats.timeouts == 1
 
 
+def test_two_hanging_items_in_one_chunk_time_out_alone(engine):
+    # the second hang sits in the requeued rest of the first one's chunk (gaps in its indices)
+    payloads = [(str(i),) for i in range(40)]
+    payloads[3] = payloads[9] = ("hang",)
+    payloads[9] = ("hang", 2)  # a distinct payload, so dedup keeps both
+    results = engine.run("tests.core_jobs:hang", payloads, timeout=0.2)
+    assert [i for i, r in enumerate(results) if r.status == TIMEOUT] == [3, 9]
+    assert all(r.value == p[0] for r, p in zip(results, payloads, strict=True) if r.status == OK)
+    assert engine.last_stats.timeouts == 2
+
+
+def test_a_job_whose_import_hangs_times_out_instead_of_stalling(engine):
+    start = time.monotonic()
+    results = engine.run("tests.core_jobs_hanging_import:echo", [(1,), (2,)], timeout=0.2)
+    assert [r.status for r in results] == [TIMEOUT, TIMEOUT]
+    assert time.monotonic() - start < 10
+
+
+def test_an_unknown_job_errors_every_item_in_order(engine):
+    results = engine.run("tests.core_jobs:no_such_job", [(i,) for i in range(50)])
+    assert [r.status for r in results] == [ERROR] * 50
+    assert "no_such_job" in results[0].detail
+
+
 def test_crashing_item_errors_alone_and_worker_is_replaced(engine):
     before = engine.executor.replaced
     payloads = [("x",), ("crash",), ("y",)] + [(str(i),) for i in range(100)]

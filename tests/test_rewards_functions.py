@@ -260,3 +260,38 @@ def test_weighted_runs_its_components_at_once_on_large_batches():
     assert values == [2.0] * 16
     seq = weighted({Accuracy(engine=INLINE): 1.0, LanguageConsistency("en", engine=INLINE): 1.0})
     assert seq(completions, solution=[str(i) for i in range(16)]) == values
+
+
+@pytest.mark.parametrize(
+    ("reference", "declared", "kind"),
+    [
+        (None, None, None),
+        ("", None, None),
+        ("  \n", None, None),
+        ("42", None, "math"),
+        ("  \\frac{1}{2}", None, "math"),
+        ("[1, 2)", None, "math"),  # an interval, not JSON
+        ("[1, 2]", None, "math"),  # JSON, but not tests
+        ('{"a": 1}', None, "math"),
+        ('  [{"input": "1", "output": "2"}]', None, "code"),
+        ('{"inputs": ["1"], "outputs": ["2"]}', None, "code"),
+        ('{"test": "assert f()", "entry_point": "f"}', None, "code"),
+        ({"fn_name": "f", "inputs": [], "outputs": []}, None, "code"),
+        ([{"input": "1", "output": "2"}], None, "code"),
+        ({"a": 1}, None, "math"),
+        ("42", "apps", "code"),
+        ("42", "openai/gsm8k", "math"),
+        ("", "apps", None),
+    ],
+)
+def test_dispatch_kind_from_the_reference_shape_or_the_declared_source(reference, declared, kind):
+    from r1reward.rewards.functions import _kind
+
+    assert _kind(reference, declared) == kind
+
+
+def test_think_format_details_list_the_problems():
+    from r1reward.rewards.functions import ThinkFormat
+
+    (scored,) = ThinkFormat().details(["<think>\n\n</think>\n4"])
+    assert scored.value == 0.0 and scored.info["problems"] == ["empty_think"]

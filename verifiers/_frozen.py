@@ -29,6 +29,14 @@ def fast_constructor(cls: type[T], name: str, module: str) -> Callable[..., T]:
     slots = getattr(cls, "__slots__", None)
     if slots is None or tuple(slots) != tuple(f.name for f in fields):
         raise TypeError(f"{cls.__name__} must be a slots dataclass whose fields are its slots")
+    if hasattr(cls, "__post_init__") or any(f.kw_only for f in fields):
+        raise TypeError(f"{cls.__name__}: __post_init__ and keyword-only fields are not supported")
+    names = {f.name for f in fields}
+    if names & {"_new", "_Twin", "_cls", "_missing"}:
+        raise TypeError(f"{cls.__name__}: a field name clashes with the generated code's globals")
+    obj = "_obj"
+    while obj in names:  # the generated local must not shadow a field
+        obj += "_"
     defaults: dict[str, Any] = {}
     params: list[str] = []
     body: list[str] = []
@@ -42,12 +50,12 @@ def fast_constructor(cls: type[T], name: str, module: str) -> Callable[..., T]:
             body.append(f"    if {f.name} is _missing:\n        {f.name} = _f_{f.name}()\n")
         else:
             params.append(f.name)
-    body += [f"    o.{f.name} = {f.name}\n" for f in fields]
+    body += [f"    {obj}.{f.name} = {f.name}\n" for f in fields]
     source = (
         f"def build({', '.join(params)}):\n"
-        f"    o = _new(_Twin)\n{''.join(body)}"
-        "    o.__class__ = _cls\n"
-        "    return o\n"
+        f"    {obj} = _new(_Twin)\n{''.join(body)}"
+        f"    {obj}.__class__ = _cls\n"
+        f"    return {obj}\n"
     )
     twin = type(f"_{cls.__name__}Building", (), {"__slots__": tuple(slots)})
     namespace: dict[str, Any] = {
