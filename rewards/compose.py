@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from operator import mul
 from typing import Any
 
 from .core import concurrently
@@ -55,9 +56,13 @@ class Weighted(Reward):
         """The weighted sum per item; None components contribute nothing."""
         weights = [w for _, w in self.components]
         totals: list[float | None] = []
+        append = totals.append
         for row in zip(*values, strict=True):
-            present = [w * v for w, v in zip(weights, row, strict=True) if v is not None]
-            totals.append(sum(present) if present else None)
+            if None in row:
+                present = [w * v for w, v in zip(weights, row, strict=True) if v is not None]
+                append(sum(present) if present else None)
+            else:  # the usual row: same sum, same order, without a list per item
+                append(sum(map(mul, weights, row)))
         return totals
 
     def __call__(self, completions, prompts=None, **columns: Any) -> list[float | None]:

@@ -180,6 +180,9 @@ def test_weighted_sum_components_and_none_policy():
     assert [s.value for s in scored] == values
     assert scored[2].info["components"] == {"accuracy": None, "think_format": 1.0}
     assert scored[0].info["info"]["accuracy"]["reason"] == "equivalent"
+    # every component not applicable: the sum is not applicable either (never 0.0)
+    none_only = weighted({Accuracy(engine=INLINE): 1.0, LanguageConsistency(engine=INLINE): 1.0})
+    assert none_only(["x", r"\boxed{2}"], solution=[None, "2"]) == [None, 1.0]
     with pytest.raises(ValueError):
         weighted({Accuracy(): 1.0, Accuracy(): 1.0})
 

@@ -179,7 +179,9 @@ def _reads_as_math(text: str) -> bool:
 
 def answer_region(completion: str) -> str:
     """The part of a completion where the final answer lives: after `</think>` when present."""
-    chat_token = _CHAT_TOKEN.search(completion)
+    # every chat token starts with "<|": a memchr-speed test spares the regex scan (~7 us on a
+    # 3 KB completion, paid in the trainer for each math item) when there is none
+    chat_token = _CHAT_TOKEN.search(completion) if "<|" in completion else None
     if chat_token:  # a model that ran on into the next turn: what follows is not its answer
         completion = completion[: chat_token.start()]
     cut = completion.rfind("</think>")
