@@ -190,6 +190,8 @@ def speed(n: int = 50_000, repeat: int = 5) -> list[str]:
         ("edge-case matrix (short)", texts),
         ("well-formed cases of the matrix", well_formed),
         ("2 KB chain of thought", [long_cot] * (n // 5)),
+        # a completion the length limit cut off inside its thinking (common in RL)
+        ("2 KB chain of thought, cut off", [long_cot[: long_cot.index("\n</think>")]] * (n // 5)),
     ):
         for fname, fn in (
             ("r1reward check_format, one call each", _each(lambda t: check_format(t))),

@@ -7,7 +7,7 @@ is tokenised once into tags (ignoring tags inside fenced code blocks) and checke
 rules, each reported as a problem code. Linear time: tags are found by a memchr scan for `<`
 (str.find of one character) with a prefix test at each hit, or one str.find loop per tag when
 the text has many other `<`. The usual shapes (`<think>..</think>` with or without one
-`<answer>..</answer>`, no other `<`, no fence character) are judged by a fast path that never
+`<answer>..</answer>`, no other `<`, no fenced block) are judged by a fast path that never
 builds the tag list; tests/test_think_fastpath.py holds it to the general rules.
 
 Rules (see `check_format`):
@@ -125,21 +125,21 @@ def _fences(text: str) -> list[tuple[int, int]]:
     opening: tuple[str, int, int] | None = None  # (char, length, start)
     line_start = scanned = 0
     for m in _FENCE_RUN.finditer(text):
-        nl = text.rfind("\n", scanned, m.start())  # only scan what is new: linear overall
-        scanned = m.start()
+        start, end = m.span()
+        nl = text.rfind("\n", scanned, start)  # only scan what is new: linear overall
+        scanned = start
         if nl != -1:
             line_start = nl + 1
-        indent = text[line_start : m.start()]
-        if len(indent) > 3 or indent.strip(" "):
+        if start - line_start > 3 or (start > line_start and text[line_start:start].strip(" ")):
             continue  # not at a line start: inline backticks
-        run = m.group()
+        char = text[start]
         if opening is None:
-            opening = (run[0], len(run), line_start)
+            opening = (char, end - start, line_start)
             continue
-        line_end = text.find("\n", m.end())
-        rest = text[m.end() : line_end if line_end != -1 else len(text)]
-        if run[0] == opening[0] and len(run) >= opening[1] and not rest.strip():
-            spans.append((opening[2], m.end()))
+        line_end = text.find("\n", end)
+        rest = text[end:line_end] if line_end != -1 else text[end:]
+        if char == opening[0] and end - start >= opening[1] and not rest.strip():
+            spans.append((opening[2], end))
             opening = None
     return spans
 
@@ -194,6 +194,13 @@ def _scan_default(text: str) -> list[_Tag] | None:
     return tags
 
 
+def _no_fence(text: str) -> bool:
+    """No run of three backticks or tildes, so no fenced block can hide a tag (inline code and a
+    `~` in math are common). `in` with one character is a memchr; the three-character test is a
+    slower search, made only when the character occurs."""
+    return ("`" not in text or "```" not in text) and ("~" not in text or "~~~" not in text)
+
+
 def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_Tag]:
     """Tags outside fenced code blocks, in order of position."""
     tags: list[_Tag] | None = None
@@ -203,8 +210,7 @@ def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_T
         tags = _find_tags(text, think, answer)
     if not tags:
         return tags
-    # `in` with one character is a memchr; the three-character test is a slower search
-    if ("`" in text and "```" in text) or ("~" in text and "~~~" in text):
+    if not _no_fence(text):
         spans = _fences(text)
         if spans:
             tags = _outside(tags, spans)
@@ -262,22 +268,25 @@ def check_format(
             and len(text) <= max_chars
         ):
             # Fast path: the only `<` are the tags of `<think>..</think>` with or without one
-            # `<answer>..</answer>` after, and no fence character; memchr scans only.
+            # `<answer>..</answer>` after, and no fence run; memchr scans only. A find that
+            # fails gives -1, where startswith of a tag is False: no separate test for -1.
             find, startswith = text.find, text.startswith
             s0 = find("<")
-            if s0 != -1 and startswith("<think>", s0):
+            if startswith("<think>", s0):
                 s1 = find("<", s0 + 7)
-                if s1 != -1 and startswith("</think>", s1):
+                if startswith("</think>", s1):
                     s2 = find("<", s1 + 8)
                     ans: tuple[int, int] | None = None
-                    if s2 != -1 and startswith("<answer>", s2):
+                    if startswith("<answer>", s2):
                         s3 = find("<", s2 + 8)
-                        if s3 != -1 and startswith("</answer>", s3) and find("<", s3 + 9) == -1:
+                        if startswith("</answer>", s3) and find("<", s3 + 9) == -1:
                             ans = (s2, s3)
-                    if (s2 == -1 or ans is not None) and "`" not in text and "~" not in text:
+                    if (s2 == -1 or ans is not None) and _no_fence(text):
                         return _judge_common(
                             text, s0, s1, ans, answer_tags, strict, allow_empty_think
                         )
+                elif s1 == -1 and _no_fence(text):
+                    return _judge_unclosed(text, s0, answer_tags)
     else:
         text, field, error = _message_parts(completion)
         if text is None:
@@ -310,15 +319,27 @@ def _judge_common(
     pre-filled; "auto" reads both as not pre-filled): `<think>` at s0, `</think>` at s1 and no
     other tag, or also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the
     same order, same score; tests/test_think_fastpath.py checks it against `_judge_tags`."""
+    reasoning = text[s0 + 7 : s1].strip()
+    e1 = s1 + 8
+    if (reasoning or allow_empty_think) and not (s0 and text[:s0].strip()):
+        # well-formed, the usual outcome: settled before any problem bookkeeping
+        if ans is None:
+            if answer_tags == "optional":
+                answer = text[e1:].strip()
+                if answer:
+                    return _verdict(True, (), reasoning, answer, 1.0, "tags")
+        elif answer_tags != "forbidden":
+            s2, s3 = ans
+            answer = text[s2 + 8 : s3].strip()
+            if answer and not (strict and (text[e1:s2].strip() or text[s3 + 9 :].strip())):
+                return _verdict(True, (), reasoning, answer, 1.0, "tags")
     problems: list[str] = []
     credit_open = True
     if s0 and text[:s0].strip():
         problems.append(TEXT_BEFORE_THINK)
         credit_open = False
-    reasoning = text[s0 + 7 : s1].strip()
     if not reasoning and not allow_empty_think:
         problems.append(EMPTY_THINK)
-    e1 = s1 + 8
     # as `_judge_answer`, for no answer tags after `</think>` or exactly one well-ordered pair
     if ans is None or answer_tags == "forbidden":
         answer: str | None = text[e1:].strip()
@@ -349,6 +370,19 @@ def _judge_common(
         score = min((credit_open + True + 2 * credit) / 4, 0.75)
         return _verdict(False, tuple(problems), reasoning, answer, score, "tags")
     return _verdict(True, (), reasoning, answer, (credit_open + True + 2 * credit) / 4, "tags")
+
+
+def _judge_unclosed(text: str, s0: int, answer_tags: AnswerTags) -> FormatVerdict:
+    """`_judge_tags` for a completion cut off inside its thinking (the length limit hit, common in
+    RL): `<think>` at s0 and no other tag, not pre-filled. Checked like `_judge_common`."""
+    if s0 and text[:s0].strip():
+        problems: tuple[str, ...] = (TEXT_BEFORE_THINK, UNCLOSED_THINK)
+        score = 0.0
+    else:
+        problems, score = (UNCLOSED_THINK,), 0.25  # credit for the opening tag only
+    if answer_tags == "required":
+        problems += (MISSING_ANSWER_TAGS,)
+    return _verdict(False, (*problems, EMPTY_ANSWER), text[s0 + 7 :].strip(), None, score, "tags")
 
 
 def _judge_tags(
