@@ -186,16 +186,23 @@ def speed(n: int = 50_000, repeat: int = 5) -> list[str]:
         + "\n</think>\n<answer>\n4\n</answer>"
     )
     rows = []
-    for label, batch in (
-        ("edge-case matrix (short)", texts),
-        ("well-formed cases of the matrix", well_formed),
-        ("2 KB chain of thought", [long_cot] * (n // 5)),
+    auto = {"prefilled_think": "auto"}  # the reward's default: the completion tells
+    for label, batch, opts in (
+        ("edge-case matrix (short)", texts, {}),
+        ("well-formed cases of the matrix", well_formed, {}),
+        ("2 KB chain of thought", [long_cot] * (n // 5), {}),
         # a completion the length limit cut off inside its thinking (common in RL)
-        ("2 KB chain of thought, cut off", [long_cot[: long_cot.index("\n</think>")]] * (n // 5)),
+        (
+            "2 KB chain of thought, cut off",
+            [long_cot[: long_cot.index("\n</think>")]] * (n // 5),
+            {},
+        ),
+        # R1-distill / Qwen3: the chat template pre-filled `<think>`
+        ("2 KB chain of thought, `<think>` pre-filled", [long_cot[7:]] * (n // 5), auto),
     ):
         for fname, fn in (
-            ("r1reward check_format, one call each", _each(lambda t: check_format(t))),
-            ("r1reward format_scores, batched", format_scores),
+            ("r1reward check_format, one call each", _each(lambda t, o=opts: check_format(t, **o))),
+            ("r1reward format_scores, batched", lambda b, o=opts: format_scores(b, **o)),
             ("TRL think_format_reward regex", _each(trl_think_format)),
             ("open-r1 format_reward regex", _each(openr1_format)),
             ("open-r1 tag_count_reward", _each(openr1_tag_count)),

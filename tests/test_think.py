@@ -199,6 +199,17 @@ def test_bad_options_raise():
         check_format("x", answer_tags="sometimes")
     with pytest.raises(ValueError):
         check_format("x", prefilled_think="maybe")
+    with pytest.raises(ValueError):
+        check_format("x", prefilled_think=2)
+
+
+def test_prefilled_flag_given_as_an_int_reads_as_the_bool():
+    for text in ("<think>r</think>a", "r</think>a", "<think>r"):
+        for flag in (0, 1):
+            assert check_format(text, prefilled_think=flag) == check_format(
+                text, prefilled_think=bool(flag)
+            )
+    assert not check_format("<think>r</think>a", prefilled_think=1)  # nested: the prompt opened
 
 
 # ---------------------------------------------------------------- conversational inputs

@@ -24,6 +24,9 @@ def _texts(seed: int, n: int) -> list[str]:
                         out.append(f"{pre}<think>{body}</think>{mid}{ans}{post}")
                         out.append(f"{pre}<think>{body}</think>{mid}<answer>{ans}</answer>{post}")
             out.append(f"{pre}<think>{body}{mid}")  # cut off inside the thinking
+            for ans in ("", "\n", "4"):  # the prompt opened the thinking (R1-distill, Qwen3)
+                out.append(f"{pre}{body}</think>{mid}{ans}")
+                out.append(f"{pre}{body}</think>{mid}<answer>{ans}</answer>")
     for _ in range(n):
         out.append("".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 12))))
     return out
@@ -47,11 +50,13 @@ def test_check_format_judges_as_the_general_rules_judge(seed):
             ["think"],
             ["think", "/think"],
             ["think", "/think", "answer", "/answer"],
+            ["/think"],
+            ["/think", "answer", "/answer"],
         )
         for mode in think.ANSWER_MODES:
             for strict in (False, True):
                 for allow_empty in (False, True):
-                    for prefilled in (False, "auto"):
+                    for prefilled in (False, "auto", True):
                         opts = dict(answer_tags=mode, strict=strict, allow_empty_think=allow_empty)
                         fast = think.check_format(text, prefilled_think=prefilled, **opts)
                         slow = think._judge_tags(text, tags, prefilled, mode, strict, allow_empty)

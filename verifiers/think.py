@@ -94,6 +94,7 @@ _verdict = fast_constructor(FormatVerdict, "_verdict", __name__)  # a third of a
 
 
 _KINDS = ("think", "/think", "answer", "/answer")
+PREFILLED = -7  # `_judge_common`'s s0 when the prompt opened the thinking (s0 + 7 == 0)
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
 _FENCE_RUN = re.compile(r"`{3,}|~{3,}")  # starts with a literal: the engine skips ahead fast
@@ -257,36 +258,42 @@ def check_format(
     completions: they get a verdict with problems; bad *options* raise ValueError."""
     if answer_tags not in ANSWER_MODES:
         raise ValueError(f"answer_tags must be one of {ANSWER_MODES}, not {answer_tags!r}")
-    if prefilled_think not in (True, False, "auto"):
-        raise ValueError(f"prefilled_think must be True, False or 'auto', not {prefilled_think!r}")
+    if prefilled_think is not False and prefilled_think is not True and prefilled_think != "auto":
+        if prefilled_think not in (True, False):
+            raise ValueError(
+                f"prefilled_think must be True, False or 'auto', not {prefilled_think!r}"
+            )
+        prefilled_think = bool(prefilled_think)  # 1, 0, numpy bools: the paths below test identity
     if type(completion) is str:  # the common case, without the message-parsing calls
         text, field = completion, None
         if (
             think_tags is _DEFAULT_THINK
             and answer_tag_names is _DEFAULT_ANSWER
-            and prefilled_think is not True
-            and len(text) <= max_chars
+            and (len(text) <= max_chars)
         ):
-            # Fast path: the only `<` are the tags of `<think>..</think>` with or without one
-            # `<answer>..</answer>` after, and no fence run; memchr scans only. A find that
-            # fails gives -1, where startswith of a tag is False: no separate test for -1.
+            # Fast path: the only `<` are the tags of `<think>..</think>` (or of a `</think>` that
+            # closes a pre-filled opening) with or without one `<answer>..</answer>` after, and no
+            # fence run; memchr scans only. A find that fails gives -1, where startswith of a tag
+            # is False: no separate test for -1.
             find, startswith = text.find, text.startswith
             s0 = find("<")
-            if startswith("<think>", s0):
+            if prefilled_think is not True and startswith("<think>", s0):
                 s1 = find("<", s0 + 7)
-                if startswith("</think>", s1):
-                    s2 = find("<", s1 + 8)
-                    ans: tuple[int, int] | None = None
-                    if startswith("<answer>", s2):
-                        s3 = find("<", s2 + 8)
-                        if startswith("</answer>", s3) and find("<", s3 + 9) == -1:
-                            ans = (s2, s3)
-                    if (s2 == -1 or ans is not None) and _no_fence(text):
-                        return _judge_common(
-                            text, s0, s1, ans, answer_tags, strict, allow_empty_think
-                        )
-                elif s1 == -1 and _no_fence(text):
-                    return _judge_unclosed(text, s0, answer_tags)
+            elif prefilled_think is not False and startswith("</think>", s0):
+                s1, s0 = s0, PREFILLED
+            else:
+                s1 = -2
+            if startswith("</think>", s1):
+                s2 = find("<", s1 + 8)
+                ans: tuple[int, int] | None = None
+                if startswith("<answer>", s2):
+                    s3 = find("<", s2 + 8)
+                    if startswith("</answer>", s3) and find("<", s3 + 9) == -1:
+                        ans = (s2, s3)
+                if (s2 == -1 or ans is not None) and _no_fence(text):
+                    return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
+            elif s1 == -1 and _no_fence(text):
+                return _judge_unclosed(text, s0, answer_tags)
     else:
         text, field, error = _message_parts(completion)
         if text is None:
@@ -315,27 +322,28 @@ def _judge_common(
     strict: bool,
     allow_empty_think: bool,
 ) -> FormatVerdict:
-    """`_judge_tags` for the two shapes nearly every completion has (default tags, not
-    pre-filled; "auto" reads both as not pre-filled): `<think>` at s0, `</think>` at s1 and no
-    other tag, or also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the
-    same order, same score; tests/test_think_fastpath.py checks it against `_judge_tags`."""
-    reasoning = text[s0 + 7 : s1].strip()
+    """`_judge_tags` for the shapes nearly every completion has (default tags): `<think>` at s0
+    (or s0 == PREFILLED: the prompt opened the thinking), `</think>` at s1 and no other tag, or
+    also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the same order, same
+    score; tests/test_think_fastpath.py checks it against `_judge_tags`."""
+    reasoning = text[s0 + 7 : s1].strip()  # from the start of the text when pre-filled
     e1 = s1 + 8
-    if (reasoning or allow_empty_think) and not (s0 and text[:s0].strip()):
+    source = "tags" if s0 >= 0 else "prefilled"
+    if (reasoning or allow_empty_think) and not (s0 > 0 and text[:s0].strip()):
         # well-formed, the usual outcome: settled before any problem bookkeeping
         if ans is None:
             if answer_tags == "optional":
                 answer = text[e1:].strip()
                 if answer:
-                    return _verdict(True, (), reasoning, answer, 1.0, "tags")
+                    return _verdict(True, (), reasoning, answer, 1.0, source)
         elif answer_tags != "forbidden":
             s2, s3 = ans
             answer = text[s2 + 8 : s3].strip()
             if answer and not (strict and (text[e1:s2].strip() or text[s3 + 9 :].strip())):
-                return _verdict(True, (), reasoning, answer, 1.0, "tags")
+                return _verdict(True, (), reasoning, answer, 1.0, source)
     problems: list[str] = []
     credit_open = True
-    if s0 and text[:s0].strip():
+    if s0 > 0 and text[:s0].strip():
         problems.append(TEXT_BEFORE_THINK)
         credit_open = False
     if not reasoning and not allow_empty_think:
@@ -368,8 +376,8 @@ def _judge_common(
             credit = max(0.0, 1.0 + penalty)
     if problems:
         score = min((credit_open + True + 2 * credit) / 4, 0.75)
-        return _verdict(False, tuple(problems), reasoning, answer, score, "tags")
-    return _verdict(True, (), reasoning, answer, (credit_open + True + 2 * credit) / 4, "tags")
+        return _verdict(False, tuple(problems), reasoning, answer, score, source)
+    return _verdict(True, (), reasoning, answer, (credit_open + True + 2 * credit) / 4, source)
 
 
 def _judge_unclosed(text: str, s0: int, answer_tags: AnswerTags) -> FormatVerdict:
