@@ -64,7 +64,12 @@ import typing  # noqa: E402,F401  (HumanEval and LeetCode-style prompts: from ty
 from atexit import _run_exitfuncs  # noqa: E402
 
 # Control pipe and Landlock ruleset live on fds clear of the children's 0-9.
-CTL_IN, CTL_OUT, RULESET_FD = 100, 101, 102
+CTL_IN, CTL_OUT, RULESET_FD, NULL_FD = 100, 101, 102, 103
+# The children's fd slots. The server keeps 0-9 filled (with /dev/null between runs), so every
+# fd it opens lands at 10 or above, and places a child's pipe ends on their slots itself before
+# forking: the child then only closes what it must not keep (a Python-level fd shuffle in each
+# child cost ~45 copy-on-write page faults and ~170 us). Slot 8 holds the Landlock ruleset.
+SLOTS, RULESET_SLOT, STATUS_SLOT = 10, 8, 9
 
 
 class Server:
@@ -80,6 +85,7 @@ class Server:
         self._preludes: dict[str, dict] = {}
         self.stdio = _stdio()
         self.main_module = _main_module()
+        self.null = NULL_FD  # /dev/null, what the child slots hold between runs
 
     def _compile_trusted(self, source: str | None) -> types.CodeType | None:
         """Trusted harness code from the parent (never the program): compiled once here, so
@@ -174,6 +180,7 @@ class Server:
             )
             self.ruleset = os.dup2(rfd, RULESET_FD, inheritable=False)  # clear of child slots
             os.close(rfd)
+            os.dup2(self.ruleset, RULESET_SLOT, inheritable=False)
         # Every child's environment, set here once (rundir is fixed): a child that rebuilt
         # os.environ itself would copy ~90 pages of this process's memory.
         self.env = {
@@ -275,6 +282,7 @@ class Server:
         try:
             return self._run(req, blobs, rundir)
         finally:
+            self._clear_slots()
             self._kill_all()
             _empty(rundir)
             W.wipe(*blobs)  # no later child may find this run's input in our memory
@@ -296,6 +304,7 @@ class Server:
                 with open(os.path.join(rundir, os.path.basename(name)), "wb") as f:
                     f.write(data)
         peer = req.get("peer") is not None
+        peer_bind = req.get("peer_bind")
         in_r, in_w = os.pipe()
         if peer and stdin:
             # The primary's stdin may carry test material: hand it to the kernel pipe whole and
@@ -319,41 +328,32 @@ class Server:
             sock_a, sock_b = socket.socketpair()
             extra[4] = sock_a.fileno()
             peer_r, peer_w = os.pipe()
+        fds = {0: in_r, 1: out_w, 2: err_w, **extra, STATUS_SLOT: st_w}
+        _place(fds)
         start = time.monotonic()
         pid = os.fork()
         if pid == 0:
             try:
-                self._child(
-                    lang,
-                    program,
-                    rundir,
-                    lim,
-                    {0: in_r, 1: out_w, 2: err_w, **extra},
-                    st_w,
-                    req,
-                    epilogue,
-                    prelude,
-                )
+                self._child(lang, rundir, lim, max(extra, default=2) + 1, True, req)
+                _run_python(program, STATUS_SLOT, epilogue, self.stdio, self.main_module, prelude)
             except BaseException as exc:
                 _report_setup_failure(exc)
             finally:
                 _real_exit(121)
         if peer:
             # Forked right after the primary: every page this process writes between two forks
-            # is copied again, so nothing runs in between.
+            # is copied again, so only the fd placement runs in between. Slot 0 is /dev/null
+            # again; slot 9 (the primary's status pipe) too, so the peer never holds it.
+            _place({0: self.null, 1: peer_w, 2: peer_w, 3: sock_b.fileno(), STATUS_SLOT: self.null})
             if os.fork() == 0:
                 try:
-                    null = os.open("/dev/null", os.O_RDONLY)
-                    self._child(
-                        "python",
-                        blobs[2],
-                        rundir,
-                        lim,
-                        {0: null, 1: peer_w, 2: peer_w, 3: sock_b.fileno()},
-                        None,
-                        {},
-                        peer_epilogue,
-                        prelude,
+                    self._child("python", rundir, lim, 4, False, {})
+                    # With peer_bind the peer's text is data for its epilogue, bound to that
+                    # global, instead of a program to compile.
+                    bind = (str(peer_bind), blobs[2]) if peer_bind else None
+                    source = b"" if peer_bind else blobs[2]
+                    _run_python(
+                        source, None, peer_epilogue, self.stdio, self.main_module, prelude, bind
                     )
                 except BaseException as exc:
                     _report_setup_failure(exc)
@@ -362,6 +362,7 @@ class Server:
             os.close(peer_w)
             sock_b.close()
             sock_a.close()
+        self._clear_slots()  # the server keeps no child end open, so EOF works
         _close_all((in_r, out_w, err_w, st_w, *extra.values()))
         return self._supervise(
             pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r, rundir, req
@@ -520,27 +521,16 @@ class Server:
             if pid == 0:
                 return
 
-    def _child(
-        self, lang, program, rundir, lim, fds, status_fd, req, epilogue=None, prelude=None
-    ) -> None:
-        """Runs in the forked child: confine, then become the program. Never returns normally."""
+    def _clear_slots(self) -> None:
+        _place({slot: self.null for slot in range(SLOTS) if slot != RULESET_SLOT})
+
+    def _child(self, lang, rundir, lim, top: int, status: bool, req) -> None:
+        """Runs in the forked child: confine; exec for native programs, else return to run
+        Python. The server placed this child's fds on slots 0..top-1 (and 9 for the status
+        pipe when `status`); everything else is closed here, the control pipe included."""
         os.setsid()
-        # Place fds at their slots without clobbering a source that sits on another's target
-        # (dup2 leaves the targets inheritable).
-        moved = {target: fcntl.fcntl(src, fcntl.F_DUPFD, 200) for target, src in fds.items()}
-        keep_status = None
-        if status_fd is not None:
-            keep_status = fcntl.fcntl(status_fd, fcntl.F_DUPFD, 200)
-        for target, src in moved.items():
-            os.dup2(src, target)
-        if keep_status is not None:
-            os.dup2(keep_status, 9)
-            keep_status = 9
-        if self.ruleset >= 0:
-            os.dup2(self.ruleset, 8, inheritable=False)
-        top = max(fds) + 1
-        os.closerange(top, 8 if self.ruleset >= 0 else 9)
-        os.closerange(10 if keep_status is not None else 9, 1 << 16)  # control pipe too
+        os.closerange(top, RULESET_SLOT)
+        os.closerange(STATUS_SLOT + 1 if status else STATUS_SLOT, 1 << 16)
         os.chdir(rundir)
         P.set_rlimits(
             cpu_s=max(1, int(float(lim["cpu_s"]) + 0.999)),
@@ -550,16 +540,16 @@ class Server:
             processes=int(lim["processes"]) + 4,
         )
         if self.ruleset >= 0:
-            P.landlock_enforce(8)  # a fresh domain per child: siblings cannot trace or signal
-            os.close(8)
+            # A fresh domain per child: siblings cannot trace or signal each other.
+            P.landlock_enforce(RULESET_SLOT)
+        os.close(RULESET_SLOT)
         if lang == "exec":
-            _write_marker(keep_status, b"R")
+            _write_marker(STATUS_SLOT, b"R")
             os.execve("./prog", ["./prog"], self.env)
         if lang == "argv":
-            _write_marker(keep_status, b"R")
+            _write_marker(STATUS_SLOT, b"R")
             argv = req["argv"]
             os.execve(argv[0], argv, self.env)
-        _run_python(program, keep_status, epilogue, self.stdio, self.main_module, prelude)
 
 
 def _report_setup_failure(exc: BaseException) -> None:
@@ -581,6 +571,13 @@ def _quiet(fn, *args, errors: type[BaseException] = OSError):
         return fn(*args)
     except errors:
         return None
+
+
+def _place(fds: dict[int, int]) -> None:
+    """dup2 each source onto its slot (0-9). Sources are all >= SLOTS, so no placement can
+    clobber another's source; dup2 leaves the slot inheritable, which exec'd programs need."""
+    for slot, src in fds.items():
+        os.dup2(src, slot)
 
 
 def _close_all(fds) -> None:
@@ -626,7 +623,13 @@ def _main_module() -> types.ModuleType:
 
 
 def _run_python(
-    source: bytes, status_fd: int | None, epilogue, stdio, main, prelude: dict | None = None
+    source: bytes,
+    status_fd: int | None,
+    epilogue,
+    stdio,
+    main,
+    prelude: dict | None = None,
+    bind: tuple[str, bytes] | None = None,
 ) -> None:
     exit_ = _real_exit
     sys.stdin, sys.stdout, sys.stderr = stdio
@@ -635,6 +638,8 @@ def _run_python(
     # With a prelude, program and epilogue run in (this process's copy of) its namespace: the
     # prelude's functions see the globals the epilogue sets.
     env = prelude if prelude is not None else main.__dict__
+    if bind is not None:  # this process's copy of the namespace: the server's is untouched
+        env[bind[0]] = bind[1]
     try:
         # An empty program (the test process of run_tests is all epilogue) is not compiled:
         # the compiler's first use in a child copies ~30 pages.
@@ -801,9 +806,10 @@ def main() -> None:
     os.dup2(0, CTL_IN)
     os.dup2(1, CTL_OUT)
     null = os.open("/dev/null", os.O_RDWR)
-    os.dup2(null, 0)
-    os.dup2(null, 1)
+    os.dup2(null, NULL_FD, inheritable=False)
     os.close(null)
+    for slot in range(SLOTS):  # keep 0-9 taken: whatever the server opens lands above them
+        os.dup2(NULL_FD, slot)
     for fd in (CTL_IN, CTL_OUT):
         os.set_inheritable(fd, False)
     cfg, _ = W.recv(CTL_IN)

@@ -139,6 +139,7 @@ class Sandbox:
         epilogue: str | None = None,
         peer_epilogue: str | None = None,
         prelude: str | None = None,
+        peer_bind: str | None = None,
     ) -> RawRun:
         """Like `run`, with a private result channel on fd 3 (`channel`) and optionally a second
         sandboxed Python process `peer`, connected by a socket (fd 4 here, fd 3 in the peer).
@@ -146,7 +147,9 @@ class Sandbox:
         compiles them once and runs them after `source`/`peer` in the same namespace.
         `prelude` is trusted harness definitions (functions and classes, no I/O, no test
         data): the server executes it once, and every process of the run starts with a copy of
-        its namespace as globals instead of building the definitions itself."""
+        its namespace as globals instead of building the definitions itself. `peer_bind` names
+        a global that receives `peer`'s UTF-8 bytes instead of compiling them as the peer's
+        program (its epilogue compiles them itself: one compile, not two)."""
         lim = limits or self.limits
         if not isinstance(source, str):
             return _error("source must be a str", lim)
@@ -178,6 +181,8 @@ class Sandbox:
         if peer is not None:
             header["peer"] = True
             blobs = (*blobs, peer.encode("utf-8", "surrogatepass"))
+            if peer_bind:
+                header["peer_bind"] = str(peer_bind)
         return self._dispatch(header, blobs, lim)
 
     def _compile(self, source: str) -> tuple[bytes | None, str]:

@@ -105,6 +105,50 @@ def test_prelude_reaches_the_peer_too(sb):
     assert raw.execution.stdout.strip() == "p" and raw.peer_output.decode().strip() == "pp"
 
 
+_LIST_FDS = (
+    "import os\n"
+    "def fds():\n"
+    "    found = []\n"
+    "    for fd in range(1024):\n"
+    "        try:\n"
+    "            os.fstat(fd)\n"
+    "            found.append(fd)\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "    return found\n"
+)
+
+
+def test_primary_and_peer_hold_only_their_own_descriptors(sb):
+    """The server places each child's pipe ends on its slots before forking: the primary keeps
+    0-2, its channel (3) and socket (4); the peer only 0-2 and its socket (3), never the
+    primary's stdin, channel, socket end or status pipe, and its stdin is empty."""
+    raw = sb.run_raw(
+        _LIST_FDS + "print(fds(), flush=True)\nwhile os.read(4, 64):\n    pass",
+        stdin="for the primary only",
+        channel=True,
+        peer=_LIST_FDS + "print(fds(), repr(os.read(0, 64)), flush=True)",
+    )
+    assert raw.execution.status == "ok", raw.execution
+    assert raw.execution.stdout.strip() == "[0, 1, 2, 3, 4]"
+    assert raw.peer_output.decode().strip() == "[0, 1, 2, 3] b''"
+    # and a plain run afterwards sees no descriptor left over from the peer run
+    assert sb.run(_LIST_FDS + "print(fds())").stdout.strip() == "[0, 1, 2]"
+
+
+def test_peer_bind_gives_the_peer_its_text_as_data(sb):
+    """With peer_bind the peer's text is not compiled as a program (no syntax error here): its
+    epilogue gets the UTF-8 bytes under that name."""
+    raw = sb.run_raw(
+        "import os\nwhile os.read(4, 64):\n    pass",
+        peer="not python (( é",
+        peer_bind="TEXT",
+        peer_epilogue="print(bytes(TEXT).decode('utf-8'), flush=True)",
+    )
+    assert raw.execution.status == "ok", raw.execution
+    assert raw.peer_output.decode().strip() == "not python (( é"
+
+
 @pytest.mark.parametrize(
     "src, code",
     [

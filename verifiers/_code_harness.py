@@ -177,7 +177,8 @@ def _code(part):  # the parent sends test code compiled (marshal) or, failing th
 )
 
 # Assert-style, candidate side (the peer process): serve calls from the test process. A request
-# is [name, args] or [name, args, kwargs], encoded with the codec. Runs after ASSERT_PRELUDE.
+# is [name, args] or [name, args, kwargs], encoded with the codec. Runs after ASSERT_PRELUDE;
+# `_SOURCE` is the candidate's UTF-8 text, bound by the fork server (run_raw's peer_bind).
 CANDIDATE_SERVER = r"""
 _io = _Lines(3)
 _g = {"__name__": "__candidate__", "__builtins__": __builtins__}

@@ -413,13 +413,13 @@ def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
         }
     )
     spec = b"".join([head.encode(), b"\n", *(blob for _, blob in parts)])
-    candidate = f"_SOURCE = {code!r}\n"
     raw = sb.run_raw(
         "",
         stdin=spec,
         limits=limits,
         channel=True,
-        peer=candidate,
+        peer=code,
+        peer_bind="_SOURCE",
         prelude=ASSERT_PRELUDE,
         epilogue=TEST_RUNNER,
         peer_epilogue=CANDIDATE_SERVER,
