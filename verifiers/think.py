@@ -266,11 +266,8 @@ def check_format(
         prefilled_think = bool(prefilled_think)  # 1, 0, numpy bools: the paths below test identity
     if type(completion) is str:  # the common case, without the message-parsing calls
         text, field = completion, None
-        if (
-            think_tags is _DEFAULT_THINK
-            and answer_tag_names is _DEFAULT_ANSWER
-            and (len(text) <= max_chars)
-        ):
+        default_tags = think_tags is _DEFAULT_THINK and answer_tag_names is _DEFAULT_ANSWER
+        if default_tags and len(text) <= max_chars:
             # Fast path: the only `<` are the tags of `<think>..</think>` (or of a `</think>` that
             # closes a pre-filled opening) with or without one `<answer>..</answer>` after, and no
             # fence run; memchr scans only. A find that fails gives -1, where startswith of a tag
