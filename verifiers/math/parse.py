@@ -69,6 +69,38 @@ _UNIT_WORDS = {
     "am",
 }
 _SEPARATOR_WORDS = {"and", "or", "et", "und", "и", "和", "或"}
+# Text after a number is read as its unit ("18 students", "10 cm"), but a hedge, a bound, a
+# doubt, a negation or a number word changes what the answer says ("2 or more", "10 at least",
+# "2 is wrong", "5 million"): such text makes the answer unparseable, never a unit to drop.
+_NOT_UNIT_WORDS = frozenset({
+    "or", "and", "nor", "either", "neither", "but", "else", "otherwise", "unless", "except", "if",
+    "plus", "minus", "vs", "versus", "to", "through", "till", "until", "between", "from", "more",
+    "less", "fewer", "least", "most", "greater", "smaller", "larger", "bigger", "higher", "lower",
+    "than", "over", "under", "above", "below", "up", "about", "around", "approx", "approximately",
+    "roughly", "nearly", "almost", "circa", "maybe", "perhaps", "possibly", "probably", "likely",
+    "guess", "unsure", "uncertain", "unknown", "not", "no", "non", "never", "none", "nothing",
+    "isnt", "cannot", "wrong", "incorrect", "false", "invalid", "impossible", "undefined", "is",
+    "are", "was", "were", "be", "equals", "equal", "ou", "oder", "o", "ó", "или", "ili", "zero",
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+    "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+    "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
+    "thousand", "million", "billion", "trillion", "half",
+})  # fmt: skip
+_NOT_UNIT_CJK = regex.compile(
+    "或|不|非|约|約|左右|以上|以下|至少|至多|最多|最少|还是|可能|也许|错|程度|または|ない"
+)
+_UNIT_EXPONENT = regex.compile(r"\^\s*\{?\s*-?\d+\s*\}?")
+_WORD_RE = regex.compile(r"[^\W\d_]+")
+
+
+def _reads_as_unit(text: str) -> bool:
+    """Whether text after a number is a unit: no digit (but `m^2`), no `?`, no hedge word."""
+    bare = _UNIT_EXPONENT.sub("", text)
+    if regex.search(r"[\d?？]", bare) or _NOT_UNIT_CJK.search(bare):
+        return False
+    return not any(w in _NOT_UNIT_WORDS for w in _WORD_RE.findall(bare.casefold()))
+
+
 _SIMPLE = {
     "pi": ("CONST", "pi"), "infty": ("CONST", "inf"), "reals": ("REALS", None),
     "emptyset": ("EMPTY", None),
@@ -183,20 +215,18 @@ def tokenize(s: str) -> list[tuple[str, object]]:
             m = _LETTERS_RE.match(s, i)
             word, i0, i = m.group(), i, m.end()
             spaced = i0 == 0 or s[i0 - 1] in " \t"
-            if word in FUNCTIONS:
+            unit = (  # `10 cm`, `10 min`: a unit word after a number, not a function call
+                spaced
+                and word in _UNIT_WORDS
+                and tokens
+                and tokens[-1][0] in ("NUM", ")", "°")
+                and not s[i:].lstrip().startswith(("(", "{"))
+            )
+            if word in FUNCTIONS and not unit:
                 tokens.append(("FUNC", word))
             elif word in _PLAIN_WORDS:  # plain-text math: pi/2, sqrt(3), -1 + exp(16)
                 tokens.append(_PLAIN_WORDS[word])
-            elif (
-                word in _SEPARATOR_WORDS
-                or len(word) >= 3
-                or (
-                    spaced
-                    and word in _UNIT_WORDS
-                    and tokens
-                    and tokens[-1][0] in ("NUM", "RPAREN", "DEG")
-                )
-            ):
+            elif word in _SEPARATOR_WORDS or len(word) >= 3 or unit:
                 tokens.append(("TEXT", word))
             else:
                 tokens.extend(_letter_token(ch) for ch in word)
@@ -389,7 +419,10 @@ class _Parser:
                     if self.peek() == "^":  # cm^2, units squared
                         self.i += 1
                         self.argument()
-                return ("units", _product(factors), " ".join(words))
+                text = " ".join(words)
+                if not _reads_as_unit(text):
+                    raise ParseError(f"text after a number that is not a unit: {text!r}")
+                return ("units", _product(factors), text)
             else:
                 return _product(factors)
 
