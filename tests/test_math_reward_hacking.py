@@ -32,8 +32,40 @@ UNIT_LEGIT = [
     ("10", r"\boxed{10 sec}"),
 ]
 
-HACKS = UNIT_HACKS
-LEGITIMATE = UNIT_LEGIT
+# Multiple choice: one letter, not a list of them.
+CHOICE_HACKS = [
+    ("B", r"\boxed{B, A}"),
+    ("B", r"\boxed{B, C, D}"),
+    ("B", r"\boxed{BCD}"),
+    ("B", r"\boxed{B or C}"),
+    ("B", r"\boxed{B \text{ or } C}"),
+    ("B", r"\boxed{B/C}"),
+    ("B", r"\boxed{\text{Both A and B}}"),
+    ("B", r"\boxed{\text{not B}}"),
+    ("B", r"\boxed{B} or \boxed{C}"),
+    ("B", r"\boxed{B} and \boxed{C}"),
+    ("B", "The answer is (B) or (C)."),
+    ("B", "The answer is B, C."),
+    ("C", "The answer is (B) or (C)."),
+    ("A", "A, B, C, or D"),
+    ("A", "(A) or (B)"),
+    ("B", "I would pick A or B"),
+]
+CHOICE_LEGIT = [
+    ("B", r"\boxed{B}"),
+    ("B", r"\boxed{\textbf{(B)}}"),
+    ("B", r"\boxed{\text{Option B}}"),
+    ("B", r"\boxed{B: 12}"),
+    ("B", r"\boxed{\text{(B) } 2\sqrt{3}}"),
+    ("D", r"\boxed{(D) Alina}"),
+    ("B", "The answer is (B)."),
+    ("C", "Among the options A, B, C, D, the answer is C."),
+    ("D", "D. it can't be A or B"),
+    ("B", "It's not A, so I pick B"),
+]
+
+HACKS = UNIT_HACKS + CHOICE_HACKS
+LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT
 
 
 @pytest.mark.parametrize(("gold", "completion"), HACKS)

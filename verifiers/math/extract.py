@@ -66,6 +66,12 @@ _HAS_DIGIT_OR_CMD = regex.compile(r"\d|\\[A-Za-z]")
 # A multiple-choice letter answer, alone or followed by its text: "C", "(C)", "C. Cecile".
 CHOICE_RE = regex.compile(r"^\s*\(?([A-J])\)?(?=$|[\s.:)。、，,]|\P{Latin})")
 _STANDALONE_CHOICE = regex.compile(r"(?<![\p{L}\d])\(?([A-J])\)?(?![\p{L}\d])")
+# Letters listed as alternatives ("B or C", "(A), (B)", "B/C"): a hedge, never one choice.
+_CHOICE_LIST = regex.compile(
+    r"(?<![\p{L}\d])\(?[A-J]\)?\s*(?:[,/&;、，]|(?<![\p{L}])(?:or|and|und|oder|ou|et|или|и|或者|或|和)"
+    r"(?![\p{L}]))\s*\(?[A-J]\)?(?![\p{L}\d])"
+)
+_CHOICE_PREFIX = regex.compile(r"^\s*(?:(?:option|choice|answer)\s*[:：]?\s*)?", regex.IGNORECASE)
 
 
 def match_brace(text: str, open_at: int) -> int:
@@ -252,20 +258,38 @@ def reference_choice(reference: str) -> str | None:
     return m.group(1)
 
 
+def _listed(text: str, m: regex.Match) -> bool:
+    """Whether the letter `m` found is one of several listed as alternatives."""
+    return any(
+        lm.start() <= m.start() < lm.end() for lm in _CHOICE_LIST.finditer(text, overlapped=True)
+    )
+
+
+def _boxed_choice(boxed: str) -> str | None:
+    """The letter of a boxed choice: `B`, `(B)`, `\\text{(B) 12}`, `Option B`; one letter only,
+    so `B, C`, `BCD`, `B \\text{ or } C` and `\\text{not B}` choose nothing."""
+    content = _TEXT_WRAPPER.sub(r"\1", boxed).strip().strip("$")
+    content = content[_CHOICE_PREFIX.match(content).end() :]
+    m = CHOICE_RE.match(content)
+    if m is None:
+        return None
+    others = {o.group(1) for o in _STANDALONE_CHOICE.finditer(content, m.end())}
+    return m.group(1) if others <= {m.group(1)} else None
+
+
 def extract_choice(completion: str) -> str | None:
-    """The chosen letter of a multiple-choice completion."""
+    """The chosen letter of a multiple-choice completion; None when it lists several letters."""
     text = answer_region(completion)
     boxed = _boxed_answer(text, "last")
     if boxed:
-        m = regex.search(r"\(?([A-J])\)?", _TEXT_WRAPPER.sub(r"\1", boxed))
-        return m.group(1) if m else None
+        return _boxed_choice(boxed)
     segment = _anchored_segment(text)
     if segment:
         m = _STANDALONE_CHOICE.search(segment)
         if m:
-            return m.group(1)
+            return None if _listed(segment, m) else m.group(1)
     m = CHOICE_RE.match(text)
     if m:
-        return m.group(1)
-    found = _STANDALONE_CHOICE.findall(text)
-    return found[-1] if found else None
+        return None if _listed(text, m) else m.group(1)
+    found = list(_STANDALONE_CHOICE.finditer(text))
+    return None if not found or _listed(text, found[-1]) else found[-1].group(1)
