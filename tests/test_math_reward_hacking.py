@@ -64,8 +64,26 @@ CHOICE_LEGIT = [
     ("B", "It's not A, so I pick B"),
 ]
 
-HACKS = UNIT_HACKS + CHOICE_HACKS
-LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT
+# Percent: when both sides say percent, their numbers must agree.
+PCT_HACKS = [
+    (r"50\%", r"\boxed{0.5\%}"),
+    (r"28\%", r"\boxed{0.28\%}"),
+    (r"50\%", r"\boxed{5000\%}"),
+    (r"30^\circ", r"\boxed{\frac{\pi}{6}^\circ}"),
+]
+PCT_LEGIT = [
+    (r"50\%", r"\boxed{50\%}"),
+    (r"50\%", r"\boxed{50.0\%}"),
+    (r"50\%", r"\boxed{0.5}"),
+    (r"50\%", r"\boxed{50}"),
+    ("28", r"\boxed{28\%}"),
+    ("0.28", r"\boxed{28\%}"),
+    (r"30^\circ", r"\boxed{30^\circ}"),
+    (r"30^\circ", r"\boxed{\frac{\pi}{6}}"),
+]
+
+HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS
+LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT
 
 
 @pytest.mark.parametrize(("gold", "completion"), HACKS)

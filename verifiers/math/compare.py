@@ -363,6 +363,8 @@ def _alternatives(node):
 
 
 def compare_scalar(a, b, dl: Deadline) -> Outcome:
+    if a[0] == b[0] and a[0] in ("pct", "deg"):  # both say percent (degrees): same unit, compare
+        return _scalar(a[1], b[1], dl)  # the numbers (`50\%` is not `0.5\%` read as 0.5)
     result = None
     for x in _alternatives(a):
         for y in _alternatives(b):
