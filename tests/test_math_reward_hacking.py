@@ -82,8 +82,56 @@ PCT_LEGIT = [
     (r"30^\circ", r"\boxed{\frac{\pi}{6}}"),
 ]
 
-HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS
-LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT
+# Rounding: a decimal answer must be the value rounded (or truncated) to its own last digit; a
+# decimal inside a rational formula is exact.
+ROUND_HACKS = [
+    ("100", r"\boxed{100.1}"),
+    ("100", r"\boxed{99.99}"),
+    ("1000", r"\boxed{999.9}"),
+    ("1000", r"\boxed{1001.}"),
+    ("2024", r"\boxed{2023.9}"),
+    ("12345", r"\boxed{12345.1}"),
+    ("1.5", r"\boxed{1.5001}"),
+    ("3.1416", r"\boxed{3.1415}"),
+    ("1.000", r"\boxed{1.001}"),
+    (r"\pi", r"\boxed{3.1417}"),
+    (r"\pi", r"\boxed{3.14159265358979323999}"),
+    (r"\frac13", r"\boxed{0.3332}"),
+    (r"\frac13", r"\boxed{0.3335}"),
+    (r"\frac13", r"\boxed{0.33343333333}"),
+    (r"\sqrt2", r"\boxed{1.4145}"),
+    (r"\frac13", r"\boxed{33.35\%}"),
+    (r"6.022 \times 10^{23}", r"\boxed{6.024 \times 10^{23}}"),
+    (r"\frac13", r"\boxed{\frac{1}{3.001}}"),
+    (r"\frac13", r"\boxed{1.000/3.001}"),
+]
+ROUND_LEGIT = [
+    (r"\pi", r"\boxed{3.1416}"),
+    (r"\pi", r"\boxed{3.1415}"),
+    (r"\pi", r"\boxed{3.142}"),
+    (r"\pi", r"\boxed{-(-3.1416)}"),
+    (r"\pi", r"\boxed{3.14159265358979323846}"),
+    (r"-\sqrt2", r"\boxed{-1.414}"),
+    (r"\frac13", r"\boxed{0.3333}"),
+    (r"\frac13", r"\boxed{0.3334}"),
+    (r"\frac13", r"\boxed{0.33333333333333333333333}"),
+    (r"\frac13", r"\boxed{33.33\%}"),
+    (r"\frac13", r"\boxed{1000.0/3000}"),
+    ("100", r"\boxed{100.0}"),
+    ("0.3333", r"\boxed{0.33333}"),
+    ("0.33333", r"\boxed{0.3333}"),
+    ("3.1416", r"\boxed{\pi}"),
+    ("0.7071", r"\boxed{\frac{\sqrt2}{2}}"),
+    (r"6.02214076 \times 10^{23}", r"\boxed{6.022 \times 10^{23}}"),
+    (r"\frac{1}{7}", r"\boxed{1.429 \times 10^{-1}}"),
+    (r"\frac{\pi}{2}", r"\boxed{0.5\pi}"),
+    ("x + 1", r"\boxed{x + 1.0}"),
+    (r"x + \sqrt2 i", r"\boxed{x + 1.414i}"),
+    ("(0.3333, 1]", r"\boxed{(\frac13, 1]}"),
+]
+
+HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS + ROUND_HACKS
+LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT + ROUND_LEGIT
 
 
 @pytest.mark.parametrize(("gold", "completion"), HACKS)

@@ -2,8 +2,11 @@
 
 Policies (documented in the README):
 - Exact when both sides are exact: rationals compare as fractions, so tiny values never collapse.
-- Rounding: a decimal with k >= 4 significant digits matches a value within one unit of its k-th
-  digit (relative error below 10^(1-k)): `1.414` matches `\\sqrt2`, `0.333` does not match `1/3`.
+- Rounding: a decimal answer with k >= 4 significant digits matches a value strictly within one
+  unit of its k-th digit (the value rounded or truncated to k digits): `1.414` matches `\\sqrt2`,
+  `0.333` does not match `1/3`, `100.1` does not match `100`. Decimals inside a rational formula
+  are exact (`1/3.001` is not `1/3`); an irrational or symbolic formula with decimals in it is
+  compared to a relative 10^(1-k) (`x + 1.414i` matches `x + \\sqrt2 i`).
 - Percent: `28\\%` matches `28` and `0.28`. Degrees: `30^\\circ` matches `30` and `\\pi/6`.
 - Sets and bare lists are order-free, tuples, points and vectors are ordered, intervals compare
   their ends and brackets. A "find all" answer counts only when complete: every reference element
@@ -381,29 +384,91 @@ def _try_exact(node, dl: Deadline):
         return None
 
 
+def _rounded(node) -> tuple[Fraction, Fraction] | None:
+    """(value, unit of its last digit) of a decimal answer with >= 4 significant digits:
+    `3.1416`, `-1.414`, `33.33\\%`, `6.022 \\times 10^{23}`; None for anything else (a
+    formula with decimals in it is compared as a formula)."""
+    kind = node[0]
+    if kind == "num":
+        k = node[2]
+        if k is None or k < 4 or node[1] == 0:
+            return None
+        v = abs(node[1])
+        e = len(str(v.numerator // v.denominator)) - 1 if v >= 1 else -1
+        while e < 0 and v < Fraction(1, 10**-e):  # leading digit of a value below 1
+            e -= 1
+        return node[1], Fraction(10) ** (e - k + 1)
+    if kind in ("neg", "pct"):
+        r = _rounded(node[1])
+        if r is None:
+            return None
+        return (-r[0], r[1]) if kind == "neg" else (r[0] / 100, r[1] / 100)
+    if kind == "mul" and len(node[1]) == 2:  # scientific notation: d.ddd * 10^n
+        lit, scale = node[1]
+        if scale[0] == "pow" and scale[1] == ("num", Fraction(10), None):
+            n = scale[2][1] if scale[2][0] == "neg" else scale[2]
+            if n[0] == "num" and n[2] is None and n[1].denominator == 1 and n[1] < 400:
+                r = _rounded(lit)
+                if r is not None:
+                    f = Fraction(10) ** int(-n[1] if scale[2][0] == "neg" else n[1])
+                    return r[0] * f, r[1] * f
+    return None
+
+
+def _compare_rounded(a, b, dl: Deadline) -> Outcome | None:
+    """A decimal with k >= 4 significant digits matches a value it rounds or truncates to: the
+    value lies strictly within one unit of the decimal's last digit. The coarser decimal is the
+    rounding when both sides are decimals. None when neither side is such a decimal."""
+    ra, rb = _rounded(a), _rounded(b)
+    if ra is None and rb is None:
+        return None
+    if ra is None or (rb is not None and rb[1] > ra[1]):
+        (x, unit), other = rb, a
+    else:
+        (x, unit), other = ra, b
+    if free_symbols(other):
+        return None
+    v = _try_exact(other, dl)
+    if v is not None:
+        same = abs(x - v) < unit
+        return Outcome(same, "number", "within one unit of the last digit" if same else "")
+    mp = unit < abs(x) * Fraction(1, 10**12)  # finer than a double can tell
+    backend = mp_backend() if mp else FLOAT
+    try:
+        value = numeric(other, {}, backend, dl)
+    except (EvalError, ArithmeticError, ValueError):
+        return Outcome(False, "numeric", "could not evaluate", inconclusive=True)
+    if not mp and not _finite(value):
+        return Outcome(False, "numeric", "values differ")
+    tol = max(unit, abs(x) * Fraction(1, 10**45))  # 50-digit arithmetic resolves no further
+    if mp:
+        same = abs(value - backend.number(x)) < backend.number(tol).real
+    else:
+        same = abs(value - float(x)) < float(tol)
+    return Outcome(same, "numeric", "" if same else "values differ")
+
+
 def _min_digits(a, b) -> int | None:
     digits = [d for d in (decimal_digits(a), decimal_digits(b)) if d is not None]
     return min(digits) if digits else None
 
 
 def _tolerance(k: int | None) -> float:
-    """Relative tolerance: tight for exact sides, one unit of the k-th digit for decimals."""
+    """Relative tolerance of an irrational or symbolic formula with decimals in it (`x + 1.414i`
+    for `x + \\sqrt2 i`): 10^(1-k) for its least precise decimal; tight without decimals."""
     return max(10.0 ** (1 - k), 1e-12) if k is not None and k >= 4 else _TIGHT
 
 
 def _scalar(a, b, dl: Deadline) -> Outcome:
-    k = _min_digits(a, b)
+    rounded = _compare_rounded(a, b, dl)
+    if rounded is not None:
+        return rounded
     ea, eb = _try_exact(a, dl), _try_exact(b, dl)
-    if ea is not None and eb is not None:
+    if ea is not None and eb is not None:  # a rational formula is exact, decimals in it too
         if ea == eb:
             return Outcome(True, "number")
-        if (
-            k is not None
-            and k >= 4
-            and abs(ea - eb) <= Fraction(1, 10 ** (k - 1)) * max(abs(ea), abs(eb))
-        ):
-            return Outcome(True, "number", f"equal after rounding to {k} significant digits")
         return Outcome(False, "number", "values differ")
+    k = _min_digits(a, b)
     tol = _tolerance(k)
     symbols = sorted(free_symbols(a) | free_symbols(b))
     method = "symbolic" if symbols else "numeric"
