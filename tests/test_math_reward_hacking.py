@@ -130,8 +130,33 @@ ROUND_LEGIT = [
     ("(0.3333, 1]", r"\boxed{(\frac13, 1]}"),
 ]
 
-HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS + ROUND_HACKS
-LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT + ROUND_LEGIT
+# Ratios are proportional by a non-zero factor; values of named unknowns keep their names.
+STRUCT_HACKS = [
+    ("1:2", r"\boxed{0:0}"),
+    ("1:2:3", r"\boxed{0:0:0}"),
+    ("0:1", r"\boxed{0:0}"),
+    ("1:2:3", r"\boxed{2:4:7}"),
+    ("a=2, b=3", r"\boxed{a = 3, b = 2}"),
+    ("a=2, b=3", r"\boxed{b = 2, a = 3}"),
+    ("a=2, b=3", r"\boxed{3, 2}"),
+]
+STRUCT_LEGIT = [
+    ("1:2", r"\boxed{2:4}"),
+    ("1:2:3", r"\boxed{2:4:6}"),
+    ("0:1", r"\boxed{0:5}"),
+    ("1:0", r"\boxed{3:0}"),
+    ("1:2", r"\boxed{-1:-2}"),
+    ("1:2", r"\boxed{0.5}"),
+    ("a=2, b=3", r"\boxed{b = 3, a = 2}"),
+    ("a=2, b=3", r"\boxed{2, 3}"),
+    ("a=2, b=3", r"\boxed{(2, 3)}"),
+    ("a=2, b=3", r"\boxed{x = 2, y = 3}"),
+    (r"x = 2, x = -3", r"\boxed{x = -3, x = 2}"),
+    (r"x = 2, x = -3", r"\boxed{-3, 2}"),
+]
+
+HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS + ROUND_HACKS + STRUCT_HACKS
+LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT + ROUND_LEGIT + STRUCT_LEGIT
 
 
 @pytest.mark.parametrize(("gold", "completion"), HACKS)

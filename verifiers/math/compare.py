@@ -155,8 +155,24 @@ def _relation_interval(node):
 # ---- comparison ------------------------------------------------------------------------------
 
 
+def _assignment(node) -> dict | None:
+    """`a = 2, b = 3`: values given to distinct names, {name: value} in order; else None."""
+    if node[0] != "list" or not all(
+        i[0] == "eq" and len(i[1]) == 2 and _is_label(i[1][0]) for i in node[1]
+    ):
+        return None
+    values = {i[1][0]: i[1][1] for i in node[1]}
+    return values if len(values) == len(node[1]) else None
+
+
 def compare(gold, pred, dl: Deadline) -> Outcome:
     dl.check()
+    named = _assignment(gold)
+    if named is not None:  # values of named unknowns are ordered by name, not a set
+        by_name = _assignment(pred)
+        if by_name is not None and by_name.keys() == named.keys():
+            pred = ("seq", tuple(by_name[n] for n in named), "(", ")")
+        gold = ("seq", tuple(named.values()), "(", ")")
     g, p = _unwrap(gold), _unwrap(pred)
     if g[0] == "eq" and p[0] != "eq":
         g = _unwrap(_answer_side(g))
@@ -245,8 +261,14 @@ def _compare_ratios(g, p, dl: Deadline) -> Outcome:
         return compare_scalar(("div", ratio[0], ratio[1]), value, dl)
     if len(gp) != len(pp):
         return Outcome(False, "ratio", "shapes differ")
-    for a, b in zip(gp[1:], pp[1:], strict=True):
-        if not compare_scalar(("mul", (a, pp[0])), ("mul", (b, gp[0])), dl).equal:
+    # proportional by a non-zero factor, through a part that is non-zero on both sides (a cross-
+    # product test through a zero part would make `0:0` proportional to everything)
+    zero = ("num", Fraction(0), None)
+    pivot = next((i for i, a in enumerate(gp) if not compare_scalar(a, zero, dl).equal), None)
+    if pivot is None or compare_scalar(pp[pivot], zero, dl).equal:
+        return Outcome(False, "ratio", "ratios differ")
+    for a, b in zip(gp, pp, strict=True):
+        if not compare_scalar(("mul", (a, pp[pivot])), ("mul", (b, gp[pivot])), dl).equal:
             return Outcome(False, "ratio", "ratios differ")
     return Outcome(True, "ratio")
 
