@@ -155,8 +155,28 @@ STRUCT_LEGIT = [
     (r"x = 2, x = -3", r"\boxed{-3, 2}"),
 ]
 
-HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS + ROUND_HACKS + STRUCT_HACKS
-LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT + ROUND_LEGIT + STRUCT_LEGIT
+# Answers that name alternatives are lists, whichever comes first; empty references match nothing.
+EXTRACT_HACKS = [
+    ("2", "The answer is $2$ or $3$."),
+    ("2", "Answer: $2$ (or $3$)"),
+    ("2", "Final answer: 2 or maybe 3"),
+    ("3", "Final answer: 2 or maybe 3"),
+    (r"\boxed{}", r"\boxed{}"),
+    (r"\text{}", r"\boxed{\text{}}"),
+    ("$$", r"\boxed{$$}"),
+]
+EXTRACT_LEGIT = [
+    ("2", "The answer is $2$."),
+    ("2, 3", "The answer is $2$ or $3$."),
+    ("x = 2, y = 3", "The answer is $x = 2$ and $y = 3$."),
+    ("5", "The answer is $5$, since $2 + 3 = 5$."),
+    ("2", r"\boxed{\boxed{2}}"),
+    ("2i", r"\boxed{\sqrt{-4}}"),
+    ("-2i", r"\boxed{-\sqrt{-4}}"),
+]
+
+HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS + ROUND_HACKS + STRUCT_HACKS + EXTRACT_HACKS
+LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT + ROUND_LEGIT + STRUCT_LEGIT + EXTRACT_LEGIT
 
 
 @pytest.mark.parametrize(("gold", "completion"), HACKS)

@@ -316,8 +316,8 @@ def numeric(node, env: dict, B, dl: Deadline, *, radians_from_degrees: bool = Fa
         for f in node[1]:
             out = out * ev(f, env, B, dl, radians_from_degrees=radians_from_degrees)
         return out
-    if kind == "neg":
-        return -ev(node[1], env, B, dl, radians_from_degrees=radians_from_degrees)
+    if kind == "neg":  # 0 - x, not -x: -(4+0j) is (-4-0j), whose square root is -2i, not 2i
+        return 0 - ev(node[1], env, B, dl, radians_from_degrees=radians_from_degrees)
     if kind == "div":
         num = ev(node[1], env, B, dl, radians_from_degrees=radians_from_degrees)
         den = ev(node[2], env, B, dl, radians_from_degrees=radians_from_degrees)

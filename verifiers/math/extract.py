@@ -18,6 +18,10 @@ import regex
 BoxMode = Literal["last", "first", "all"]
 
 _BOX = regex.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
+_SPAN_JOIN_GAP = regex.compile(
+    r"^(?:[\s.,;&()]|\\[()\[\]]|and|or|\\text\{\s*(?:and|or)\s*\}|\\q?quad|\\,)*$"
+)
+_DISJUNCTION = regex.compile(r"(?<![\p{L}])(?:or|oder|ou|или)(?![\p{L}])|或", regex.IGNORECASE)
 _BOX_JOIN_GAP = regex.compile(
     r"^(?:[\s$.,;&]|\\[()\[\]]|and|or|\\text\{\s*(?:and|or)\s*\}|\\q?quad|\\,)*$"
 )
@@ -119,8 +123,21 @@ def find_boxes(text: str) -> list[tuple[int, int, str]]:
             pos = max(j, m.end())
 
 
+def _unnest(box: tuple[int, int, str]) -> tuple[int, int, str]:
+    """`\\boxed{\\boxed{2}}` is `2`; at most three levels, since each is a scan of the box."""
+    for _ in range(3):
+        if not box[2].startswith(("\\boxed", "\\fbox")):
+            break
+        inner = find_boxes(box[2])
+        if len(inner) != 1 or inner[0][0] != 0 or inner[0][1] != len(box[2]):
+            break
+        box = (box[0], box[1], inner[0][2])
+    return box
+
+
 def _boxed_answer(text: str, mode: BoxMode) -> str | None:
     boxes = find_boxes(text)
+    boxes = [_unnest(b) for b in boxes if b[2]]
     boxes = [b for b in boxes if b[2]]
     if not boxes:
         return None
@@ -157,6 +174,8 @@ def _anchored_segment(text: str) -> str | None:
 
 
 def _answer_in_segment(segment: str) -> str | None:
+    """The answer after an anchor. Alternatives it names ("$2$ or $3$", "2 or maybe 3") are all
+    returned, as a list, so a hedge is never read as its first option."""
     copulas = list(_COPULA.finditer(segment))
     if copulas and not _MATH_DELIMITED.fullmatch(segment.strip()):
         tail = segment[copulas[-1].end() :]
@@ -165,12 +184,23 @@ def _answer_in_segment(segment: str) -> str | None:
     m = _MATH_DELIMITED.search(segment)
     if m:
         span = next(g for g in m.groups() if g is not None).strip()
-        return span if _reads_as_math(span) else (_first_math_run(span) or span)
+        spans = [span if _reads_as_math(span) else (_first_math_run(span) or span)]
+        for nxt in _MATH_DELIMITED.finditer(segment, m.end()):
+            if not _SPAN_JOIN_GAP.match(segment[m.end() : nxt.start()]):
+                break
+            spans.append(next(g for g in nxt.groups() if g is not None).strip())
+            m = nxt
+        return ", ".join(spans)
     m = _BOLD.search(segment)
     if m:
         segment = m.group(1)
     if _reads_as_math(segment):
         return segment.strip().rstrip(".").strip(" $") or None
+    if _DISJUNCTION.search(segment):
+        runs = [r for r in (x.group().strip(" \t.,:;") for x in _MATH_RUN.finditer(segment)) if r]
+        runs = [r for r in runs if _HAS_DIGIT_OR_CMD.search(r)]
+        if len(runs) > 1:
+            return ", ".join(runs)
     return _first_math_run(segment)
 
 

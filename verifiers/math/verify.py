@@ -31,6 +31,7 @@ from .verdict import MathVerdict
 
 DEFAULT_TIMEOUT = 1.0
 _SPACE = regex.compile(r" (?![\d.])|(?<![\d.]) ")  # spaces that do not separate two numbers
+_BLANK = regex.compile(r"(?:\\[A-Za-z]+\s*\{\s*\}|[{}\s])*")  # empty groups, no content
 MAX_COMPLETION_CHARS = 2_000_000
 MAX_ANSWER_CHARS = 1_000
 
@@ -113,6 +114,11 @@ def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
             False, V.TOO_LARGE, gold_answer, pred_answer, detail="answer over 1000 characters"
         )
     g_norm, p_norm = normalize(gold_answer), normalize(pred_answer)
+    # `\\boxed{}`, `\\text{}`, `$$`: an empty reference matches nothing, not even an empty answer
+    if _BLANK.fullmatch(g_norm):
+        return MathVerdict(False, V.NO_REFERENCE, gold_answer, detail="the reference is empty")
+    if _BLANK.fullmatch(p_norm):
+        return MathVerdict(False, V.NO_ANSWER, gold_answer, pred_answer, detail="empty answer")
     if g_norm == p_norm or _SPACE.sub("", g_norm) == _SPACE.sub("", p_norm):
         return MathVerdict(True, V.EQUIVALENT, gold_answer, pred_answer, "string")
     dl.check()
