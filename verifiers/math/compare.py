@@ -7,7 +7,8 @@ Policies (documented in the README):
   `0.333` does not match `1/3`, `100.1` does not match `100`. Decimals inside a rational formula
   are exact (`1/3.001` is not `1/3`); an irrational or symbolic formula with decimals in it is
   compared to a relative 10^(1-k) (`x + 1.414i` matches `x + \\sqrt2 i`).
-- Percent: `28\\%` matches `28` and `0.28`. Degrees: `30^\\circ` matches `30` and `\\pi/6`.
+- Percent: `28\\%` matches `28` and `0.28`; when both sides carry `%` (or degrees) their numbers
+  are compared (`0.5\\%` is not `50\\%`). Degrees: `30^\\circ` matches `30` and `\\pi/6`.
 - Sets and bare lists are order-free, tuples, points and vectors are ordered, intervals compare
   their ends and brackets. A "find all" answer counts only when complete: every reference element
   matched once and no element left over.

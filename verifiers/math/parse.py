@@ -91,12 +91,13 @@ _NOT_UNIT_CJK = regex.compile(
 )
 _UNIT_EXPONENT = regex.compile(r"\^\s*\{?\s*-?\d+\s*\}?")
 _WORD_RE = regex.compile(r"[^\W\d_]+")
+_DIGIT_OR_DOUBT = regex.compile(r"[\d?？]")
 
 
 def _reads_as_unit(text: str) -> bool:
     """Whether text after a number is a unit: no digit (but `m^2`), no `?`, no hedge word."""
     bare = _UNIT_EXPONENT.sub("", text)
-    if regex.search(r"[\d?？]", bare) or _NOT_UNIT_CJK.search(bare):
+    if _DIGIT_OR_DOUBT.search(bare) or _NOT_UNIT_CJK.search(bare):
         return False
     return not any(w in _NOT_UNIT_WORDS for w in _WORD_RE.findall(bare.casefold()))
 
