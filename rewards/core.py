@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import gc
 import mmap
 import os
 import socket
@@ -370,6 +371,33 @@ def concurrently(*calls: Callable[[], _T]) -> list[_T]:
         futures = [threads.submit(call) for call in calls[1:]]
         first = calls[0]()
         return [first, *(f.result() for f in futures)]
+
+
+_gc_lock = threading.Lock()
+_gc_depth = 0  # batches being scored now, in any thread
+_gc_was_enabled = False
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """The cyclic garbage collector off while batches are scored (nested and concurrent batches
+    share one pause; the outermost end restores it). A batch allocates tens of thousands of
+    short-lived containers (payloads, results, per-item info) and makes no cycles; the
+    collections they would trigger walk the trainer's whole heap, which holds a model and its
+    data, for nothing. Measured in the batch benchmark: a quarter of the trainer's CPU."""
+    global _gc_depth, _gc_was_enabled
+    with _gc_lock:
+        if _gc_depth == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_depth += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_depth -= 1
+            if _gc_depth == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 class Engine:

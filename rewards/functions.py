@@ -11,6 +11,7 @@ each scores its whole batch through the batched core (`Engine`), never a loop of
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -20,7 +21,7 @@ from typing import Any
 import regex
 from r1reward.verifiers._frozen import fast_constructor
 
-from .core import OK, TIMEOUT, Engine, concurrently, default_engine
+from .core import OK, TIMEOUT, Engine, concurrently, default_engine, gc_paused
 from .inputs import (
     REFERENCE_ALIASES,
     column,
@@ -44,10 +45,36 @@ class Scored:
 _scored = fast_constructor(Scored, "_scored", __name__)  # per item and component: kept cheap
 
 
+ENTRY_POINTS = ("__call__", "details")
+
+
+def _scoring_batch(method: Callable) -> Callable:
+    """A reward entry point that scores its batch with the garbage collector paused."""
+    if getattr(method, "_scores_batch", False):
+        return method
+
+    @functools.wraps(method)
+    def entry(*args: Any, **kw: Any) -> Any:
+        with gc_paused():
+            return method(*args, **kw)
+
+    entry._scores_batch = True  # type: ignore[attr-defined]
+    return entry
+
+
 class Reward:
-    """Base: subclasses implement `details`; calling the reward returns the values."""
+    """Base: subclasses implement `details`; calling the reward returns the values.
+
+    Every class's own `__call__` and `details` (a user's subclass too) are entry points that
+    score a batch with the garbage collector paused (see `core.gc_paused`)."""
 
     name = "reward"
+
+    def __init_subclass__(cls, **kw: Any) -> None:
+        super().__init_subclass__(**kw)
+        for name in ENTRY_POINTS:
+            if name in cls.__dict__:
+                setattr(cls, name, _scoring_batch(cls.__dict__[name]))
 
     def __init__(self, *, name: str | None = None, engine: Engine | None = None) -> None:
         self.__name__ = name or self.name
@@ -62,6 +89,7 @@ class Reward:
         state["_engine"] = None  # engines hold processes; a copy uses its process's default
         return state
 
+    @_scoring_batch
     def __call__(
         self, completions: Sequence[Any], prompts: Sequence[Any] | None = None, **columns: Any
     ) -> list[float | None]:

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import gc
+import threading
 import time
 
 import pytest
-from r1reward.rewards.core import ERROR, OK, TIMEOUT, Engine, InlineExecutor, ProcessExecutor
+from r1reward.rewards.core import (
+    ERROR,
+    OK,
+    TIMEOUT,
+    Engine,
+    InlineExecutor,
+    ProcessExecutor,
+    gc_paused,
+)
 
 
 @pytest.fixture(scope="module")
@@ -177,3 +187,71 @@ def test_interrupted_batch_leaves_no_stale_answers_for_the_next(monkeypatch):
         assert [r.value for r in again] == list(range(300))
     finally:
         executor.close()
+
+
+# ---- the garbage-collector pause ----------------------------------------------------------------
+
+
+@pytest.fixture
+def gc_enabled():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    if not was:
+        gc.disable()
+
+
+def test_gc_paused_restores_the_collector_after_nesting_and_errors(gc_enabled):
+    with gc_paused():
+        assert not gc.isenabled()
+        with gc_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the outer batch is still running
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), gc_paused():
+        raise RuntimeError("a job bug")
+    assert gc.isenabled()
+
+
+def test_gc_paused_leaves_a_collector_the_caller_disabled_off(gc_enabled):
+    gc.disable()
+    with gc_paused():
+        pass
+    assert not gc.isenabled()
+
+
+def test_gc_stays_paused_until_the_last_concurrent_batch_ends(gc_enabled):
+    first_in, second_out, seen = threading.Event(), threading.Event(), []
+
+    def first():
+        with gc_paused():
+            first_in.set()
+            second_out.wait(5)
+            seen.append(gc.isenabled())  # the other thread's batch ended: still ours
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    first_in.wait(5)
+    with gc_paused():
+        pass
+    second_out.set()
+    thread.join(5)
+    assert seen == [False]
+    assert gc.isenabled()
+
+
+def test_every_reward_entry_point_scores_with_the_collector_paused(gc_enabled):
+    from r1reward.rewards.compose import Weighted
+    from r1reward.rewards.functions import Reward, Scored
+
+    class Probe(Reward):  # a user's own reward: its entry points are wrapped too
+        name = "probe"
+
+        def details(self, completions, prompts=None, **columns):
+            return [Scored(0.0 if gc.isenabled() else 1.0) for _ in completions]
+
+    probe = Probe()
+    assert probe(["a", "b"]) == [1.0, 1.0]
+    assert [s.value for s in probe.details(["a"])] == [1.0]
+    assert Weighted({probe: 2.0})(["a"]) == [2.0]
+    assert gc.isenabled()
