@@ -287,6 +287,66 @@ def test_partial_credit_is_monotone_in_correct_tags():
     assert s_none < s_think < s_all == 1.0
 
 
+def test_skipping_the_reasoning_scores_at_most_half():
+    # empty thinking used to score 0.75 (the cap for malformed), above real reasoning without
+    # an answer (0.5): the think tags around no reasoning now earn nothing
+    assert format_score("<think>\n</think>\n.") == 0.5  # empty think, a good answer
+    tagged = "<think>\n\n</think>\n<answer>\n4\n</answer>"
+    assert format_score(tagged, answer_tags="required") == 0.5
+    assert format_score("<think></think><answer></answer>") == 0.25  # the empty shell
+    shell = "<think>\n\n</think>\n<answer>\n\n</answer>"
+    assert format_score(shell, answer_tags="required") == 0.25
+    assert format_score("<think></think>") == 0.0
+    assert format_score("\n</think>\n4", prefilled_think=True) == 0.5
+    assert format_score({"reasoning_content": " ", "content": "4"}) == 0.5
+    assert format_score({"reasoning_content": "\n", "content": "<answer></answer>"}) == 0.25
+    # unchanged: reasoning without an answer, a cut-off think block, empty thinking allowed
+    assert format_score("<think>r</think>") == 0.5
+    assert format_score("<think>r") == 0.25
+    assert format_score("<think></think>4", allow_empty_think=True) == 1.0
+    assert format_score("<think></think><answer></answer>", allow_empty_think=True) == 0.75
+
+
+@pytest.mark.parametrize(
+    ("empty", "real", "opts"),
+    [
+        ("<think></think><answer></answer>", "<think>r</think><answer></answer>", {}),
+        ("<think>\n</think>\n.", "<think>\nr\n</think>\n.", {}),
+        ("<think> </think>4", "<think>r</think>4", {"answer_tags": "required"}),
+        ("<think>\n</think>\n<answer>4</answer>", "<think>r</think>\n<answer>4</answer>", {}),
+        (
+            "<think></think>x<answer>4</answer>",
+            "<think>r</think>x<answer>4</answer>",
+            {"strict": True},
+        ),
+        ("x<think> </think>4", "x<think>r</think>4", {}),
+        ("\n</think>\n4", "r\n</think>\n4", {"prefilled_think": True}),
+        (" </think><answer></answer>", "r</think><answer></answer>", {"prefilled_think": "auto"}),
+        ("```\n<think>\n```\n<think></think>4", "```\n<think>\n```\n<think>r</think>4", {}),
+        (
+            "<think></think><answer>4</answer></answer>",
+            "<think>r</think><answer>4</answer></answer>",
+            {},
+        ),
+        ("</think>4", "r</think>4", {"prefilled_think": False}),  # a lone closing, not pre-filled
+        (
+            {"reasoning_content": " ", "content": "4"},
+            {"reasoning_content": "r", "content": "4"},
+            {},
+        ),
+        (
+            {"reasoning_content": "\t", "content": "<answer>4</answer>"},
+            {"reasoning_content": "r", "content": "<answer>4</answer>"},
+            {"answer_tags": "required"},
+        ),
+    ],
+)
+def test_empty_thinking_scores_below_reasoning_with_the_same_answer(empty, real, opts):
+    v = check_format(empty, **opts)
+    assert think.EMPTY_THINK in v.problems
+    assert v.score <= 0.5 and v.score < format_score(real, **opts)
+
+
 def test_format_scores_batch():
     assert format_scores(["<think>r</think>a", "x"]) == [1.0, 0.0]
 

@@ -11,6 +11,7 @@ _TOKENS = [
     *("<think>", "</think>", "<answer>", "</answer>", "\n", " ", "\t", "x", "ab"),
     *("```", "~~~", "\n```\n", "`", "~", "<", "<<", "</", "<thi", "<answer"),
 ]
+_ANSWER = "<answer>4</answer>"
 
 
 def _texts(seed: int, n: int) -> list[str]:
@@ -27,6 +28,12 @@ def _texts(seed: int, n: int) -> list[str]:
             for ans in ("", "\n", "4"):  # the prompt opened the thinking (R1-distill, Qwen3)
                 out.append(f"{pre}{body}</think>{mid}{ans}")
                 out.append(f"{pre}{body}</think>{mid}<answer>{ans}</answer>")
+    for body in (" ", "\t", " \n\t\n "):  # empty thinking of every blank, every answer part
+        for pre in ("", "\n", "x"):
+            for rest in ("", " ", "4", "<answer></answer>", "<answer>\n</answer>", _ANSWER):
+                for post in ("", "\n", "p"):
+                    out.append(f"{pre}<think>{body}</think>{rest}{post}")
+                    out.append(f"{pre}{body}</think>{rest}{post}")  # pre-filled
     for _ in range(n):
         out.append("".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 12))))
     return out
@@ -61,6 +68,8 @@ def test_check_format_judges_as_the_general_rules_judge(seed):
                         fast = think.check_format(text, prefilled_think=prefilled, **opts)
                         slow = think._judge_tags(text, tags, prefilled, mode, strict, allow_empty)
                         assert fast == slow, (text, opts, prefilled)
+                        if think.EMPTY_THINK in fast.problems:  # skipping the reasoning
+                            assert fast.score <= 0.5, (text, opts, prefilled)
                         assert type(fast.score) is type(slow.score)
     assert common > 400
 

@@ -1,6 +1,6 @@
 """Properties of the think-format checker (hypothesis): verdicts are consistent, scores stay in
 range, the fast paths judge as the general rules do, whitespace and fenced tags change nothing,
-and repeating a tag never pays."""
+repeating a tag never pays, and empty thinking pays at most half, less than reasoning would."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[Heal
 TAGS = ["<think>", "</think>", "<answer>", "</answer>"]
 # Pieces of completions: tags, near-tags, fences and inline code, blanks and words.
 NEAR_TAGS = ["<", "</", "<thi", "<answer", "```", "\n```\n", "~~~", "`", "~"]
-PIECES = st.sampled_from([*TAGS, *NEAR_TAGS, "\n", " ", "\t", "x", "reason", "42", "中文", "$x<1$"])
+WORDS_ETC = ["\n", " ", "\t", "x", "reason", "42", "中文", "$x<1$"]
+PIECES = st.sampled_from([*TAGS, *NEAR_TAGS, *WORDS_ETC])
 COMPLETIONS = st.lists(PIECES, max_size=14).map("".join)
 OPTIONS = st.fixed_dictionaries(
     {
@@ -53,8 +54,43 @@ def test_fast_paths_judge_as_the_general_rules(text, options):
     assert check_format(text, **options) == slow
 
 
+BLANKS = st.sampled_from(["", " ", "\n", "\n \t\n"])
+# what may follow the think block: no think tag, so real reasoning keeps its think credit
+ANSWER_PARTS = st.lists(st.sampled_from(["<answer>", "</answer>", *NEAR_TAGS, *WORDS_ETC])).map(
+    "".join
+)
+
+
 @SETTINGS
-@given(COMPLETIONS, OPTIONS, st.sampled_from(["", " ", "\n", "\n \t\n"]))
+@given(COMPLETIONS, BLANKS, COMPLETIONS, OPTIONS)
+def test_empty_thinking_never_scores_above_half(before, blank, after, options):
+    for text in (f"{before}<think>{blank}</think>{after}", f"{blank}</think>{after}"):
+        v = check_format(text, **options)
+        if think.EMPTY_THINK in v.problems:
+            assert v.score <= 0.5, text
+
+
+@SETTINGS
+@given(st.sampled_from(["", "\n ", "x"]), BLANKS, ANSWER_PARTS, OPTIONS)
+def test_empty_thinking_scores_below_reasoning_with_the_same_answer(pre, blank, rest, options):
+    options["allow_empty_think"] = False
+    prefilled = options["prefilled_think"] is True
+    if prefilled:  # the completion starts inside the thinking: no opening tag, no text before
+        empty, real = f"{blank}</think>{rest}", f"{blank}reason{blank}</think>{rest}"
+    else:
+        empty, real = f"{pre}<think>{blank}</think>{rest}", f"{pre}<think>reason</think>{rest}"
+    v = check_format(empty, **options)
+    assert think.EMPTY_THINK in v.problems
+    assert v.score <= 0.5 and v.score < check_format(real, **options).score
+    message = {"reasoning_content": blank or " ", "content": rest}  # "" reads as no field
+    v = check_format(message, **options)
+    assert think.EMPTY_THINK in v.problems
+    real_message = {"reasoning_content": "reason", "content": rest}
+    assert v.score <= 0.5 and v.score < check_format(real_message, **options).score
+
+
+@SETTINGS
+@given(COMPLETIONS, OPTIONS, BLANKS)
 def test_whitespace_around_a_completion_changes_no_judgement(text, options, blank):
     v, padded = check_format(text, **options), check_format(blank + text + blank, **options)
     assert (padded.ok, padded.problems, padded.score) == (v.ok, v.problems, v.score)

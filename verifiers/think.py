@@ -20,7 +20,8 @@ Rules (see `check_format`):
 - a non-empty answer must follow `</think>`;
 - empty thinking (`<think>\\n\\n</think>`, what models emit when they skip thinking) is a problem by
   default, because a format reward that pays for it rewards skipping the reasoning;
-  `allow_empty_think=True` accepts it;
+  `allow_empty_think=True` accepts it; for the same reason the graded score gives the think tags
+  no credit when the thinking is empty (tags, pre-filled or an empty reasoning field alike);
 - `<answer>...</answer>` is `"required"`, `"optional"` (default) or `"forbidden"`; `strict=True`
   allows only whitespace around the answer block (no text between `</think>` and `<answer>`, none
   after `</answer>`);
@@ -339,12 +340,13 @@ def _judge_common(
             if answer and not (strict and (text[e1:s2].strip() or text[s3 + 9 :].strip())):
                 return _verdict(True, (), reasoning, answer, 1.0, source)
     problems: list[str] = []
-    credit_open = True
+    credit_think = 2  # quarters for the think tags: the opening and the closing
     if s0 > 0 and text[:s0].strip():
         problems.append(TEXT_BEFORE_THINK)
-        credit_open = False
+        credit_think = 1
     if not reasoning and not allow_empty_think:
         problems.append(EMPTY_THINK)
+        credit_think = 0  # tags around no reasoning earn nothing
     # as `_judge_answer`, for no answer tags after `</think>` or exactly one well-ordered pair
     if ans is None or answer_tags == "forbidden":
         answer: str | None = text[e1:].strip()
@@ -372,9 +374,9 @@ def _judge_common(
         else:
             credit = max(0.0, 1.0 + penalty)
     if problems:
-        score = min((credit_open + True + 2 * credit) / 4, 0.75)
+        score = min((credit_think + 2 * credit) / 4, 0.75)
         return _verdict(False, tuple(problems), reasoning, answer, score, source)
-    return _verdict(True, (), reasoning, answer, (credit_open + True + 2 * credit) / 4, source)
+    return _verdict(True, (), reasoning, answer, (credit_think + 2 * credit) / 4, source)
 
 
 def _judge_unclosed(text: str, s0: int, answer_tags: AnswerTags) -> FormatVerdict:
@@ -468,6 +470,7 @@ def _judge_tags(
     closed = reasoning is not None and UNCLOSED_THINK not in problems
     if closed and not reasoning.strip() and not allow_empty_think:  # type: ignore[union-attr]
         problems.append(EMPTY_THINK)
+        credit_open = credit_close = False  # tags around no reasoning earn nothing
     think_end = after if reasoning is not None else 0
     for t in tags:
         if t[1] >= think_end:
@@ -527,10 +530,12 @@ def _judge_field(
     think_in_content = [t for t in tags if t[0] in ("think", "/think")]
     if think_in_content:
         problems.append(THINK_TAG_IN_CONTENT)
-    if not reasoning.strip():
+    empty = not reasoning.strip()
+    if empty:
         problems.append(EMPTY_THINK)
     answer, credit = _judge_answer(content, 0, tags, answer_tags, strict, problems)
-    score = _cap((2 * (not think_in_content) + 2 * credit) / 4, problems)
+    # the reasoning's half: lost to think tags in the content, or to an empty field
+    score = _cap((2 * (not (think_in_content or empty)) + 2 * credit) / 4, problems)
     return _verdict(not problems, tuple(problems), reasoning.strip(), answer, score, "field")
 
 
@@ -545,8 +550,12 @@ def format_score(completion: Any, **options: Any) -> float:
     A quarter each for: the think opening (or a pre-filled one) being the only one and first; the
     think closing being the only one; and two quarters for the answer part (half for each correct
     answer tag when tags are used, all of it for a non-empty untagged answer when tags are
-    optional). Repeating a tag never adds credit: it takes that tag's credit away. A malformed
-    completion scores at most 0.75, so 1.0 means exactly `bool(check_format(...))`.
+    optional). Repeating a tag never adds credit: it takes that tag's credit away. Empty thinking
+    (unless `allow_empty_think=True`) earns neither think quarter, whether in tags, pre-filled or
+    an empty reasoning field, so skipping the reasoning scores at most 0.5 (with a good answer;
+    an empty shell `<think></think><answer></answer>` 0.25), never more than reasoning with the
+    same answer part. A malformed completion scores at most 0.75, so 1.0 means exactly
+    `bool(check_format(...))`.
     """
     return check_format(completion, **options).score
 
