@@ -87,3 +87,15 @@ def test_no_answer_is_not_equivalent_with_reason():
 def test_unbalanced_box_is_not_misread():
     v = verify("3", r"\boxed{3 + ")
     assert not v
+
+
+def test_gsm8k_answer_column_is_read_after_its_marker():
+    # openai/gsm8k's `answer` column: the worked solution, then "#### <answer>"
+    gold = (
+        "Natalia sold 48/2 = <<48/2=24>>24 clips in May.\n"
+        "Natalia sold 48+24 = <<48+24=72>>72 clips altogether in April and May.\n#### 72"
+    )
+    assert extract_reference(gold) == "72"
+    assert verify(gold, r"so she sold \boxed{72} clips").equivalent
+    assert not verify(gold, r"\boxed{24}").equivalent  # an intermediate result is not the answer
+    assert verify("#### 1,000", r"\boxed{1000}").equivalent

@@ -263,6 +263,8 @@ def extract_reference(reference: str) -> str | None:
     if not reference or not reference.strip():
         return None
     text = reference.strip()
+    if "####" in text:  # GSM8K's answer column: the worked solution, then "#### 72"
+        text = text.rpartition("####")[2].strip() or text
     found = _boxed_answer(text, "last")
     if found:
         return found
