@@ -34,16 +34,19 @@ def compute_score(
     keywords of verl's batch reward manager, a list of such dicts.
 
     Extras beside `score`: `acc`, `pred` (the extracted answer) and `reason`."""
-    if solution_strs is not None:
+    if solution_strs is not None:  # verl passes numpy object arrays: never test their truth
         n = len(solution_strs)
         return _score_many(
-            list(data_sources or [None] * n), list(solution_strs), list(ground_truths or [None] * n)
+            [None] * n if data_sources is None else list(data_sources),
+            list(solution_strs),
+            [None] * n if ground_truths is None else list(ground_truths),
         )
     return _score_many([data_source], [solution_str], [ground_truth])[0]
 
 
 def _score_many(sources: list, solutions: list, truths: list) -> list[dict]:
-    scored = _reward().details(solutions, solution=[_text(t) for t in truths], data_source=sources)
+    # a list of acceptable answers stays a list: the accuracy reward reads it as alternatives
+    scored = _reward().details(solutions, solution=truths, data_source=sources)
     out = []
     for s in scored:
         info = s.info
@@ -56,12 +59,6 @@ def _score_many(sources: list, solutions: list, truths: list) -> list[dict]:
             }
         )
     return out
-
-
-def _text(truth: Any) -> Any:
-    if isinstance(truth, (list, tuple)) and truth and all(isinstance(t, str) for t in truth):
-        return truth[0]  # verl sometimes ships a list of acceptable answers
-    return truth
 
 
 def reward_func(

@@ -14,6 +14,7 @@ import contextlib
 import functools
 import json
 import math
+import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,8 @@ from .inputs import (
     REFERENCE_ALIASES,
     column,
     completion_text,
+    first_present,
+    full_text,
     reasoning_field,
     reward_model_ground_truth,
 )
@@ -125,11 +128,32 @@ def looks_like_tests(reference: Any) -> bool:
     return False
 
 
+# Program languages the sandbox runs, by the names datasets use (open-r1's verification_info)
+_CODE_LANGUAGES = {"python": "python", "python3": "python", "py": "python"} | {
+    "cpp": "cpp",
+    "c++": "cpp",
+    "cxx": "cpp",
+}
+
+
+def _code_of(reference: Any) -> tuple[Any, str]:
+    """(tests, program language) of a code reference; ValueError when not runnable here."""
+    if isinstance(reference, str):
+        reference = json.loads(reference)
+    language = "python"
+    if isinstance(reference, Mapping) and reference.get("language") is not None:
+        name = str(reference["language"]).strip().lower()
+        if name not in _CODE_LANGUAGES:
+            raise ValueError(f"no sandbox runner for language {name!r}")
+        language = _CODE_LANGUAGES[name]
+    return _tests_of(reference), language
+
+
 def _tests_of(reference: Any) -> Any:
     if isinstance(reference, str):
         reference = json.loads(reference)
     if isinstance(reference, Mapping) and "test_cases" in reference and len(reference) <= 2:
-        return reference["test_cases"]  # open-r1 verification_info
+        return reference["test_cases"]  # open-r1 verification_info: language and test_cases
     if isinstance(reference, Mapping) and "input_output" in reference:
         inner = reference["input_output"]
         return json.loads(inner) if isinstance(inner, str) else inner
@@ -149,7 +173,44 @@ def _kind(reference: Any, declared: Any) -> str | None:
         for k in ("code", "apps", "taco", "livecodebench", "humaneval", "mbpp")
     ):
         return "code"
-    return "code" if looks_like_tests(reference) else "math"
+    if looks_like_tests(reference):
+        return "code"
+    return "math" if math_references(reference) else None
+
+
+def math_references(reference: Any) -> list[str] | None:
+    """The acceptable answers a math reference names: a string or a number is one; a flat list
+    (or array) of them is a set of alternatives, any of which is right (verl ships some ground
+    truths that way). Anything else (nested lists, mappings, booleans, missing values) is no
+    reference: its text form would read as some other answer (`[[2, 3]]` as an interval)."""
+    if isinstance(reference, str):
+        return [reference] if reference.strip() else None
+    if _is_number(reference):
+        return [str(reference)]
+    if isinstance(reference, (bytes, Mapping)) or not hasattr(reference, "__iter__"):
+        return None
+    try:
+        items = list(reference)
+    except TypeError:  # a 0-d array
+        return None
+    golds = []
+    for item in items:
+        if isinstance(item, str) and item.strip():
+            golds.append(item)
+        elif _is_number(item):
+            golds.append(str(item))
+        else:
+            return None
+    return list(dict.fromkeys(golds)) or None
+
+
+def _is_number(x: Any) -> bool:
+    return (
+        isinstance(x, numbers.Number)
+        and not isinstance(x, bool)
+        and not (isinstance(x, float) and x != x)  # NaN: a missing cell
+        and not isinstance(x, complex)
+    )
 
 
 class Accuracy(Reward):
@@ -182,9 +243,11 @@ class Accuracy(Reward):
 
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
         n = len(completions)
-        refs = column(columns, self.reference_columns, n)
-        if all(r is None for r in refs):
-            refs = reward_model_ground_truth(columns, n)
+        refs = first_present(columns, self.reference_columns, n)
+        if "reward_model" in columns and None in refs:
+            for i, truth in enumerate(reward_model_ground_truth(columns, n)):
+                if refs[i] is None:
+                    refs[i] = truth
         declared = column(columns, KIND_COLUMNS, n)
         kinds = [_kind(r, d) for r, d in zip(refs, declared, strict=True)]
         if self.only_code:
@@ -208,9 +271,26 @@ class Accuracy(Reward):
         from r1reward.verifiers.math import verified_part
 
         # only the part verify reads crosses to the worker (same verdict, a fraction of the bytes)
-        payloads = [(str(refs[i]), verified_part(completion_text(completions[i]))) for i in idx]
-        for i, r in zip(idx, self.engine.run("math", payloads, timeout=self.timeout), strict=True):
-            out[i] = self._math_scored(r)
+        if all(type(refs[i]) is str for i in idx):  # the usual batch: one answer per reference
+            payloads = [(refs[i], verified_part(completion_text(completions[i]))) for i in idx]
+            results = self.engine.run("math", payloads, timeout=self.timeout)
+            for i, r in zip(idx, results, strict=True):
+                out[i] = self._math_scored(r)
+            return
+        owners, payloads = [], []
+        for i in idx:
+            part = verified_part(completion_text(completions[i]))
+            for gold in math_references(refs[i]) or ():
+                owners.append(i)
+                payloads.append((gold, part))
+        results = self.engine.run("math", payloads, timeout=self.timeout)
+        best: dict[int, Scored] = {}
+        for i, r in zip(owners, results, strict=True):  # alternatives: the best verdict counts
+            scored = self._math_scored(r)
+            if i not in best or _rank(scored) > _rank(best[i]):
+                best[i] = scored
+        for i, scored in best.items():
+            out[i] = scored
 
     def _score_code(self, completions, refs, idx: list[int], out: list[Scored]) -> None:
         from .code_jobs import code_payload
@@ -218,7 +298,8 @@ class Accuracy(Reward):
         valid = []
         for i in idx:
             with contextlib.suppress(ValueError):  # tests in no known format: not applicable
-                valid.append((i, code_payload(completion_text(completions[i]), _tests_of(refs[i]))))
+                tests, language = _code_of(refs[i])
+                valid.append((i, code_payload(completion_text(completions[i]), tests, language)))
         if not valid:
             return
         results = self.engine.run("code", [p for _, p in valid], timeout=self.timeout)
@@ -259,6 +340,11 @@ class Accuracy(Reward):
         )
 
 
+def _rank(s: Scored) -> tuple[bool, float]:
+    """Order of verdicts among a reference's alternatives: right > wrong > not applicable."""
+    return (s.value is not None, s.value or 0.0)
+
+
 class CodePassRate(Accuracy):
     """Fraction of tests passed (partial credit) for code references; None for others."""
 
@@ -293,6 +379,9 @@ class ThinkFormat(Reward):
         name = options.pop("name", None)
         super().__init__(name=name or ("tag_count" if graded else self.name), engine=engine)
         options.setdefault("prefilled_think", "auto")
+        # tag pairs from a YAML or Hydra config arrive as lists: payloads need them hashable
+        options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
+        _check_format_options(options)
         self.graded = graded
         self.options = tuple(sorted(options.items()))
         self._prompt_decides = options["prefilled_think"] == "auto"
@@ -337,6 +426,16 @@ class TagCount(ThinkFormat):
         super().__init__(graded=True, **options)
 
 
+def _check_format_options(options: dict[str, Any]) -> None:
+    """Bad options fail when the reward is built, not as a 0.0 for every item of every batch."""
+    from r1reward.verifiers.think import check_format
+
+    try:
+        check_format("<think>a</think>b", **options)
+    except TypeError as e:  # an unknown option
+        raise ValueError(f"think format options: {e}") from None
+
+
 def _prefilled_by_prompt(prompt: Any) -> bool | None:
     """A plain-text prompt that ends with `<think>` pre-fills it; message prompts cannot tell."""
     if isinstance(prompt, str):
@@ -367,6 +466,10 @@ class LanguageConsistency(Reward):
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
+        from r1reward.verifiers.language import language_share
+
+        # an unknown backend or target language fails here, not as None for every item
+        language_share("", target or "en", backend=backend)
         self.target = target
         self.target_column = target_column
         self.backend = backend
@@ -376,7 +479,7 @@ class LanguageConsistency(Reward):
         targets = [self.target] * n if self.target else column(columns, (self.target_column,), n)
         payloads, where = [], []
         for i, (c, target) in enumerate(zip(completions, targets, strict=True)):
-            if target:  # the worker finds the chain of thought: no per-item work in the trainer
+            if isinstance(target, str) and target:  # the worker finds the chain of thought
                 payloads.append((_hashable_completion(c), str(target), self.backend))
                 where.append(i)
         out = [Scored(None, {"reason": "no_target"})] * n
@@ -406,7 +509,7 @@ def _lengths(
     completions, columns: Mapping[str, Any], unit: str, tokenizer: Callable[[str], Sequence] | None
 ) -> list[int]:
     if unit == "chars":
-        return [len(completion_text(c)) for c in completions]
+        return [len(full_text(c)) for c in completions]
     if unit != "tokens":
         raise ValueError("unit must be 'chars' or 'tokens'")
     ids = columns.get("completion_ids")
@@ -414,7 +517,7 @@ def _lengths(
         return [len(x) for x in ids]
     if tokenizer is None:
         raise ValueError("unit='tokens' needs TRL's completion_ids column or a tokenizer")
-    return [len(tokenizer(completion_text(c))) for c in completions]
+    return [len(tokenizer(full_text(c))) for c in completions]
 
 
 class CosineLength(Reward):
@@ -515,7 +618,7 @@ class RepetitionPenalty(Reward):
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
         out = []
         for c in completions:
-            words = _WORDS.findall(completion_text(c).lower())
+            words = _WORDS.findall(full_text(c).lower())
             grams = [
                 tuple(words[i : i + self.ngram_size])
                 for i in range(len(words) - self.ngram_size + 1)

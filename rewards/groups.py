@@ -4,6 +4,7 @@ groups whose rewards do not vary (they teach nothing)."""
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
@@ -19,19 +20,22 @@ class GroupStats:
 def group_stats(
     rewards: Sequence[float | None], groups: Sequence[Hashable] | int, *, eps: float = 1e-6
 ) -> GroupStats:
-    """`groups` is a group id per reward, or a group size for consecutive groups. None rewards
-    are left out of their group's statistics and get a None advantage. Std is the population std."""
-    if isinstance(groups, int):
+    """`groups` is a group id per reward, or a group size for consecutive groups. None and NaN
+    rewards (not applicable, or a reward that failed) are left out of their group's statistics
+    and get a None advantage. Std is the population std."""
+    if isinstance(groups, numbers.Integral):  # numpy integers too
+        groups = int(groups)
         if groups <= 0 or len(rewards) % groups:
             raise ValueError("group size must divide the number of rewards")
         groups = [i // groups for i in range(len(rewards))]
     if len(groups) != len(rewards):
         raise ValueError("one group id per reward")
     members: dict[Hashable, list[float]] = {}
+    rewards = [None if r is None or math.isnan(r) else float(r) for r in rewards]
     for g, r in zip(groups, rewards, strict=True):
         members.setdefault(g, [])
         if r is not None:
-            members[g].append(float(r))
+            members[g].append(r)
     means, stds = {}, {}
     for g, values in members.items():
         if values:

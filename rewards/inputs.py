@@ -21,9 +21,19 @@ def completion_text(completion: Any) -> str:
     if message is None:
         return ""
     content = message.get("content")
-    if isinstance(content, list):  # multimodal content parts
-        content = "".join(p.get("text", "") for p in content if isinstance(p, Mapping))
+    if isinstance(content, list):  # content parts; datasets fill a missing text with None
+        texts = (p.get("text") for p in content if isinstance(p, Mapping))
+        content = "".join(t for t in texts if isinstance(t, str))
     return content if isinstance(content, str) else ""
+
+
+def full_text(completion: Any) -> str:
+    """Everything the model generated: the reasoning field (when a reasoning parser split it
+    off) and the final text. Length and repetition are judged on this, so a reasoning parser
+    cannot switch those rewards off."""
+    text = completion_text(completion)
+    reasoning = None if isinstance(completion, str) else reasoning_field(completion)
+    return f"{reasoning}\n{text}" if reasoning else text
 
 
 def reasoning_field(completion: Any) -> str | None:
@@ -44,18 +54,46 @@ def _last_assistant(completion: Any) -> Mapping | None:
     return None
 
 
+def _as_column(name: str, values: Any, n: int) -> list[Any]:
+    """A column's n values: a sequence or array (numpy, pandas: what verl and dataset tooling
+    pass) element by element; anything else is one value for every row."""
+    if isinstance(values, (str, bytes, Mapping)) or not hasattr(values, "__iter__"):
+        return [values] * n
+    try:
+        values = list(values)
+    except TypeError:  # a 0-d array: one value
+        return [values] * n
+    if len(values) != n:
+        raise ValueError(f"column {name!r} has {len(values)} values for {n} completions")
+    return values
+
+
 def column(columns: Mapping[str, Any], names: Sequence[str], n: int) -> list[Any]:
     """The first present column among `names`, as a list of n values (None where absent)."""
     for name in names:
         values = columns.get(name)
         if values is not None:
-            if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Sequence):
-                return [values] * n
-            values = list(values)
-            if len(values) != n:
-                raise ValueError(f"column {name!r} has {len(values)} values for {n} completions")
-            return values
+            return _as_column(name, values, n)
     return [None] * n
+
+
+def missing(value: Any) -> bool:
+    """None, or a float NaN: how pandas and numpy mark a missing cell."""
+    return value is None or (isinstance(value, float) and value != value)
+
+
+def first_present(columns: Mapping[str, Any], names: Sequence[str], n: int) -> list[Any]:
+    """Per row, the value of the first column among `names` that has one (None if none does):
+    a dataset may fill `solution` for some rows and `answer` for others."""
+    present = [_as_column(k, columns[k], n) for k in names if columns.get(k) is not None]
+    if len(present) == 1:
+        return [None if missing(v) else v for v in present[0]]
+    out: list[Any] = [None] * n
+    for values in present:
+        for i, v in enumerate(values):
+            if out[i] is None and not missing(v):
+                out[i] = v
+    return out
 
 
 def reward_model_ground_truth(columns: Mapping[str, Any], n: int) -> list[Any]:

@@ -281,7 +281,11 @@ def test_weighted_runs_its_components_at_once_on_large_batches():
         ('{"test": "assert f()", "entry_point": "f"}', None, "code"),
         ({"fn_name": "f", "inputs": [], "outputs": []}, None, "code"),
         ([{"input": "1", "output": "2"}], None, "code"),
-        ({"a": 1}, None, "math"),
+        ({"a": 1}, None, None),  # a mapping that is not tests names no answer
+        (["2", "3"], None, "math"),  # acceptable alternatives
+        ([[2, 3]], None, None),
+        (7, None, "math"),
+        (True, None, None),
         ("42", "apps", "code"),
         ("42", "openai/gsm8k", "math"),
         ("", "apps", None),
