@@ -233,6 +233,47 @@ def test_math_and_code_heavy_chains_are_fully_chinese(cot):
     assert target_language_share(cot, "en", **SCRIPT) == 0.0
 
 
+ENGLISH_COT = "Let me think about this in English instead, step by step, until it is done."
+
+
+def test_unclosed_fence_hides_no_language():
+    # check_format reads an unclosed fence as text, so the masker must too (it used to mask
+    # everything after the ``` and give zh share 1.0 to this English chain of thought)
+    from r1reward.verifiers.think import check_format
+
+    gamed = "<think>我来算一下。\n```\n" + ENGLISH_COT + "\n</think>\nThe answer is 5."
+    assert check_format(gamed)
+    han, english = 5, len(ENGLISH_COT.split())
+    assert cot_language_share(gamed, "zh") == pytest.approx(han / (han + english))
+    for fence in ("```", "~~~~", "   ```python"):
+        assert target_language_share(f"我来算一下。\n{fence}\n{ENGLISH_COT}", "zh") < 0.5
+    # a fence closed by a shorter run or a run with text after it is still open
+    for closer in ("```", "````python", "~~~~"):
+        text = f"我来算一下。\n````\n{ENGLISH_COT}\n{closer}\n"
+        assert target_language_share(text, "zh") < 0.5, closer
+    # closed fences are code, as before
+    closed = "<think>我来算一下。\n```\n" + ENGLISH_COT + "\n```\n</think>\nThe answer is 5."
+    assert check_format(closed) and cot_language_share(closed, "zh") == 1.0
+    assert target_language_share(f"我来算一下。\n~~~~\n{ENGLISH_COT}\n~~~~~\n好。", "zh") == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "share"),
+    [
+        ("```python\nsome words here\n" * 60_000, 1.0),  # one opener, never closed: all text
+        ("~~~~\n" + "```\nsome words here\n" * 60_000, 1.0),  # ``` never closes ~~~~
+        ("```\nsome words here\n```\n" * 40_000, None),  # all closed: all code
+        ("```\n" * 200_000 + "some words here", 1.0),  # pairs of empty blocks, then text
+    ],
+    ids=["never-closed", "shorter-runs", "closed-blocks", "empty-blocks"],
+)
+def test_thousands_of_fence_lines_are_one_linear_pass(text, share):
+    t0 = time.perf_counter()
+    got = target_language_share(text, "en", backend="script")
+    assert time.perf_counter() - t0 < 3.0
+    assert got == share
+
+
 def test_math_only_is_none():
     assert target_language_share("$x^2+1$ \\[ \\frac{a}{b} \\] 1 + 2 = 3", "en") is None
     assert target_language_share("", "zh") is None

@@ -23,11 +23,21 @@ def _texts(seed: int, n: int) -> list[str]:
     return ["".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 25))) for _ in range(n)]
 
 
+def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    for start, end in reversed(spans):
+        text = text[:start] + " " + text[end:]
+    return text
+
+
 @pytest.mark.parametrize("seed", range(3))
-def test_fence_scan_and_dollar_pattern_match_the_plain_regexes(seed):
+def test_fence_masking_follows_the_format_checker_and_dollar_pattern_the_lazy_regex(seed):
+    from r1reward.verifiers.think import _fences
+
     dollar = dict(_text._PASSES)[("$",)]
     for text in _texts(seed, 1500):
-        assert _text._mask_fences(text) == _text._FENCE_RE.sub(" ", text), text
+        spans = _fences(text)
+        assert _text.fence_spans(text) == spans, text
+        assert _text._mask_fences(text) == _mask_spans(text, spans), text
         assert dollar.sub(" ", text) == _LAZY_DOLLAR.sub(" ", text), text
 
 

@@ -1,5 +1,10 @@
 """Mask what is not natural language (code, LaTeX math, URLs) before counting words.
 
+Fenced code follows the format checker's rule (`think._fences`), so what `check_format` reads as
+text is never masked here: one forward pass over the runs of 3+ backticks or tildes; a fence
+that is never closed is not code, and neither it nor anything after it is masked (masking to the
+end of the text would let a chain of thought hide any language after a stray ```).
+
 Every pattern is linear: delimited spans use "tempered" bodies that stop at the next opening or
 closing delimiter, so an input of a million unclosed `\\[` or `$` fails fast at each start instead
 of rescanning to the end (no catastrophic backtracking). Masked spans become one space.
@@ -9,12 +14,8 @@ from __future__ import annotations
 
 import re
 
-# Fenced code (CommonMark-ish): an unclosed fence runs to the end of the text, as in Markdown.
-_FENCE = (
-    r"^[ ]{0,3}(?P<f>`{3,}|~{3,})[^\n]*(?:\n|\Z)"  # opening line with its info string
-    r"(?:[^\n]*\n)*?"  # body, line by line, as few lines as possible
-    r"(?:[ ]{0,3}(?P=f)[`~]*[ \t]*$|[^\n]*\Z)"  # closing fence, or the end of the text
-)
+# The rest of a run of backticks or tildes (a fence run is found with str.find, see _find_run).
+_RUN_REST = {"`": re.compile("`*"), "~": re.compile("~*")}
 _INLINE_CODE = r"``(?:[^`\n]|`(?!`))+``|`[^`\n]+`"
 # Bodies exclude `$`, so a span can only end at the next `$`: possessive bodies (`*+`, `++`) give
 # the same matches as the lazy `*?` without retrying the closing test at every character.
@@ -37,7 +38,6 @@ _URL = r"(?:https?|ftp)://\S+|www\.\S+"
 
 # (cheap substring tests, pattern): a pass runs only when one of its substrings occurs, and each
 # pattern starts with a literal, so the regex engine skips ahead with a fast search.
-_FENCE_RE = re.compile(_FENCE, re.MULTILINE)
 _PASSES: tuple[tuple[tuple[str, ...], re.Pattern[str]], ...] = (
     (("`",), re.compile(_INLINE_CODE)),
     (("://", "www."), re.compile(_URL)),
@@ -49,7 +49,8 @@ FENCED_BLOCK = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n", re.MULTILINE)
 
 def _find_run(text: str, run: str, pos: int) -> int:
     """`text.find(run, pos)` for a run of one repeated character, by a memchr for the character
-    (a three-character str.find is a much slower search); most hits start the run."""
+    (a three-character str.find, or a regex of the two fence runs, is a much slower search on
+    non-ASCII text); most hits start the run."""
     ch = run[0]
     i = text.find(ch, pos)
     while i != -1 and not text.startswith(run, i):
@@ -57,41 +58,64 @@ def _find_run(text: str, run: str, pos: int) -> int:
     return i
 
 
-def _mask_fences(text: str) -> str:
-    """`_FENCE_RE.sub(" ", text)`, but the pattern is only tried at the line starts of ``` and
-    ~~~ runs (found with str.find) instead of at every line start of the text. Same result: a
-    match starts at a line start followed by at most 3 spaces and a fence run, so the first run
-    at or after the scan position decides the only line start where the next match can begin."""
-    out: list[str] = []
-    done = pos = 0  # text[:done] is in out; no match starts before pos
-    n = len(text)
-    backticks, tildes = "`" in text, "~" in text
-    while pos < n:
-        bt = _find_run(text, "```", pos) if backticks else -1
-        tl = _find_run(text, "~~~", pos) if tildes else -1
-        run = tl if bt == -1 else bt if tl == -1 else min(bt, tl)
-        if run == -1:
-            break
-        start = text.rfind("\n", 0, run) + 1
-        m = _FENCE_RE.match(text, start) if start >= pos and run - start <= 3 else None
-        if m is None:
-            pos = run + 1
+def fence_spans(text: str) -> list[tuple[int, int]]:
+    """Spans (start of the opening line, end of the closing run) of the closed fenced code blocks,
+    by the format checker's rule: a run of 3+ backticks or tildes after at most 3 spaces at a line
+    start opens a block, closed by such a run of the same character at least as long with nothing
+    else on its line. Single forward pass over the runs: an opener that is never closed gives no
+    span, and the runs after it are not tried as openers again (linear, no rescan per opener)."""
+    spans: list[tuple[int, int]] = []
+    opening: tuple[str, int, int] | None = None  # (char, length, line start)
+    line_start = scanned = 0
+    # next maximal run of each character at or after the scan position (-1: none left)
+    bt = _find_run(text, "```", 0) if "`" in text else -1
+    tl = _find_run(text, "~~~", 0) if "~" in text else -1
+    while bt != -1 or tl != -1:
+        start = tl if bt == -1 else bt if tl == -1 or bt < tl else tl
+        char = text[start]
+        end = _RUN_REST[char].match(text, start + 3).end()
+        if char == "`":
+            bt = _find_run(text, "```", end)
+        else:
+            tl = _find_run(text, "~~~", end)
+        nl = text.rfind("\n", scanned, start)  # only what is new since the last run: linear
+        scanned = start
+        if nl != -1:
+            line_start = nl + 1
+        if start - line_start > 3 or (start > line_start and text[line_start:start].strip(" ")):
+            continue  # not at a line start: inline backticks
+        if opening is None:
+            opening = (char, end - start, line_start)
             continue
+        line_end = text.find("\n", end)
+        rest = text[end:line_end] if line_end != -1 else text[end:]
+        if char == opening[0] and end - start >= opening[1] and not rest.strip():
+            spans.append((opening[2], end))
+            opening = None
+    return spans
+
+
+def _mask_fences(text: str) -> str:
+    """`text` with each closed fenced block (`fence_spans`) replaced by a space."""
+    spans = fence_spans(text)
+    if not spans:
+        return text
+    out: list[str] = []
+    done = 0
+    for start, end in spans:
         out.append(text[done:start])
         out.append(" ")
-        done = pos = m.end()
-    if not out:
-        return text
+        done = end
     out.append(text[done:])
     return "".join(out)
 
 
 def mask_non_language(text: str) -> str:
     """`text` with code, math, LaTeX commands and URLs replaced by a space each."""
+    if "`" in text or "~" in text:  # first, on the text as `check_format` reads it
+        text = _mask_fences(text)
     if "\\$" in text:  # an escaped dollar is text, never a math delimiter
         text = text.replace("\\$", "  ")
-    if "`" in text or "~" in text:
-        text = _mask_fences(text)
     for triggers, pattern in _PASSES:
         if any(t in text for t in triggers):
             text = pattern.sub(" ", text)

@@ -10,9 +10,10 @@ Definition of `target_language_share(text, target)`:
 1. Text judged: the given text. For a completion use `cot_language_share`, which judges the chain
    of thought as `think.check_format` parses it (the think block; everything before `</think>`
    when `<think>` was pre-filled; the `reasoning_content` field of a message).
-2. Masked (not language): fenced and inline code; LaTeX math `$..$` (Pandoc's rule, so prices
-   like "$5 and $6" stay prose), `$$..$$`, `\\(..\\)`, `\\[..\\]`, `\\begin{env}..\\end{env}`; any
-   other LaTeX command (`\\frac`, `\\boxed`); URLs.
+2. Masked (not language): closed fenced code blocks (the format checker's rule: a fence that is
+   never closed is not code, so it and the text after it stay text); inline code; LaTeX math
+   `$..$` (Pandoc's rule, so prices like "$5 and $6" stay prose), `$$..$$`, `\\(..\\)`, `\\[..\\]`,
+   `\\begin{env}..\\end{env}`; any other LaTeX command (`\\frac`, `\\boxed`); URLs.
 3. Units, by Unicode script of the remaining letters: each Han character and each Kana character
    is one unit (`ー` and voicing marks join the kana before them); each maximal run of letters of
    any other script is one word (combining marks stay inside words: Devanagari vowel signs, Arabic
