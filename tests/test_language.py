@@ -173,6 +173,36 @@ def test_stage_still_runs_for_targets_named_by_another_label(backend):
     assert target_language_share(NYNORSK, "en", backend=backend) == 0.0
 
 
+SHORT = {  # sentences of fewer than 5 words, 19 words in all (written for these tests)
+    "fr": "Je pense que oui. Il fait très beau. Nous allons au parc. Tu viens avec nous? Le chien aussi.",
+    "en": "I think so. It is very nice. We go to the park. Are you coming with us? The dog too.",
+    "de": "Ich denke schon. Es ist sehr schön. Wir gehen in den Park. Kommst du mit uns? Der Hund auch.",
+}
+
+
+@pytest.mark.parametrize("backend", ["fasttext", "langdetect"])
+def test_short_sentences_are_identified_together(backend):
+    # each sentence is too short to identify alone; French in them used to score 1.0 for en
+    r = language_share(SHORT["fr"], "en", backend=backend)
+    assert (r.share, r.reclassified) == (0.0, 19)
+    assert target_language_share(SHORT["fr"], "fr", backend=backend) == 1.0
+    assert target_language_share(SHORT["en"], "en", backend=backend) == 1.0
+    assert target_language_share(SHORT["de"], "de", backend=backend) == 1.0
+    # sentences in another script or of math only are skipped, and do not end a run
+    interleaved = SHORT["fr"].replace(". ", ". 我们先算一下。 $x=1$. ")
+    assert language_share(interleaved, "en", backend=backend).reclassified == 19
+
+
+def test_short_sentences_next_to_long_ones():
+    long_en = SAMPLES[0][1]  # 11 words: identified alone, as before
+    text = long_en + " " + SHORT["fr"] + " " + long_en
+    r = language_share(text, "en")
+    assert (r.target_units, r.reclassified) == (22, 19)
+    # a short rest of a run joins the run's last segment; a run too short in all stays unjudged
+    r = language_share(SHORT["fr"] + " Oui. " + long_en + " Merci beaucoup. " + long_en, "en")
+    assert (r.target_units, r.reclassified) == (24, 20)
+
+
 def test_combining_marks_stay_inside_words():
     nfd = "Tie\u0302\u0301ng Vie\u0323\u0302t ra\u0302\u0301t hay"  # NFD Vietnamese: 4 words
     assert language_share(nfd, "vi", **SCRIPT).total_units == 4

@@ -98,24 +98,44 @@ def _fake_detect(sentence: str) -> tuple[str, float]:
 
 
 def _lid_per_sentence(text: str, lang: str, min_words: int) -> tuple[int, int, int]:
-    """The same-script stage written plainly: classify and count each sentence on its own."""
+    """The same-script stage written plainly: classify and count each sentence on its own, then
+    cut the sentences with target-script words into segments (a long sentence alone; runs of
+    short ones in pieces of at least min_words words, a short rest joining the run's last piece)."""
     script = ls.SCRIPTS["Latin"] if lang == "en" else ls.SCRIPTS["Cyrillic"]
-    target = total = moved = 0
-    for sentence in re.split(r"[.!?;。！？；\n]+", text):
+    target = total = 0
+    runs: list[list[tuple[str, int]]] = [[]]  # runs of short sentences; a long one is a run alone
+    for sentence in re.split(r"[.!?;。！？；\n]", text):
         counts = ls.count_classes(ls.classify(sentence))
         total += sum(counts.values())
         n = counts.get(script, 0)
         target += n
         if n >= min_words:
-            code, _ = _fake_detect(sentence)
-            if code and code != lang:
-                target -= n
-                moved += n
-    return target, total, moved
+            runs += [[(sentence, n)], []]
+        elif n:
+            runs[-1].append((sentence, n))
+    segments: list[tuple[list[str], int]] = []
+    for run in runs:
+        pieces: list[tuple[list[str], int]] = []
+        texts, words = [], 0
+        for sentence, n in run:
+            texts.append(sentence)
+            words += n
+            if words >= min_words:
+                pieces.append((texts, words))
+                texts, words = [], 0
+        if words and pieces:
+            pieces[-1] = (pieces[-1][0] + texts, pieces[-1][1] + words)
+        segments += pieces
+    moved = 0
+    for texts, words in segments:
+        code, _ = _fake_detect(" ".join(texts))
+        if code and code != lang:
+            moved += words
+    return target - moved, total, moved
 
 
 @pytest.mark.parametrize("seed", range(3))
-def test_same_script_stage_in_one_pass_matches_sentence_by_sentence(seed, monkeypatch):
+def test_same_script_segments_in_one_pass_match_the_plain_form(seed, monkeypatch):
     from r1reward.verifiers import language
 
     monkeypatch.setattr(language, "get_detector", lambda backend: _fake_detect)
@@ -127,7 +147,7 @@ def test_same_script_stage_in_one_pass_matches_sentence_by_sentence(seed, monkey
             parts.append(rng.choice(_LID_ENDS))
         text = "".join(parts)
         for lang in ("en", "ru"):
-            for min_words in (1, 3):
+            for min_words in (1, 3, 5):
                 got = language.language_share(text, lang, min_segment_words=min_words, masked=True)
                 want = _lid_per_sentence(text, lang, min_words)
                 assert (got.target_units, got.total_units, got.reclassified) == want, (text, lang)

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from unittest import mock
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from r1reward.verifiers.language import target_language_share
+from r1reward.verifiers import language
+from r1reward.verifiers.language import language_share, target_language_share
 from r1reward.verifiers.think import check_format
 
 SETTINGS = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -107,3 +110,44 @@ def test_check_format_never_raises_and_score_matches(text):
     v = check_format(text)
     assert 0.0 <= v.score <= 1.0
     assert (v.score == 1.0) == bool(v)
+
+
+def _sentences(min_words, max_words):
+    words = st.lists(LATIN, min_size=min_words, max_size=max_words).map(" ".join)
+    return st.lists(words, min_size=1, max_size=6)
+
+
+@SETTINGS
+@given(_sentences(5, 9))
+def test_sentences_long_enough_are_identified_alone(sentences):
+    seen = []
+
+    def detect(segment):
+        seen.append(segment.strip())
+        return "fr", 0.99
+
+    with mock.patch.object(language, "get_detector", lambda backend: detect):
+        r = language_share(". ".join(sentences) + ".", "en", masked=True)
+    assert seen == sentences
+    assert r.share == 0.0 and r.reclassified == r.total_units
+
+
+def _latin_parity(segment):
+    """A stand-in detector that depends only on the segment's Latin letters."""
+    letters = sum(c.isascii() and c.isalpha() for c in segment)
+    return ("de" if letters % 2 else "en"), 0.99
+
+
+@SETTINGS
+@given(
+    _sentences(1, 7), st.lists(st.one_of(prose(HAN), MATH), min_size=1, max_size=4), st.randoms()
+)
+def test_sentences_without_target_words_do_not_change_the_segments(sentences, others, rnd):
+    plain = ". ".join(sentences) + "."
+    mixed = [f"{p}." for p in sentences]
+    for other in others:  # masked before sentences are cut: a URL's dots end no sentence
+        mixed.insert(rnd.randint(0, len(mixed)), f"{other}\n")
+    text = " ".join(mixed)
+    with mock.patch.object(language, "get_detector", lambda backend: _latin_parity):
+        want = language_share(plain, "en").reclassified
+        assert language_share(text, "en").reclassified == want

@@ -24,9 +24,13 @@ Definition of `target_language_share(text, target)`:
 4. Target units: units in the target's script (zh: Han; ja: Han and Kana; ko: Hangul; ru:
    Cyrillic; ar: Arabic; hi: Devanagari; en/de/fr/es/pt/vi/...: Latin; see `TARGET_SCRIPTS`).
 5. Same-script check (backends "fasttext", default, and "langdetect"; skipped by "script"): when
-   other languages share the target's script, each sentence with at least `min_segment_words`
-   words in that script is identified; if the model says another language with probability at
-   least `lid_confidence`, that sentence's target-script words count as non-target. The target
+   other languages share the target's script, the text is cut into segments and each is
+   identified; if the model says another language with probability at least `lid_confidence`,
+   the segment's target-script words count as non-target. Segments, over the sentences that have
+   words in the target's script (others are skipped): a sentence with at least
+   `min_segment_words` such words is a segment alone; consecutive shorter sentences are merged
+   until the segment has `min_segment_words` words, and the short rest of such a run joins its
+   last segment (a run with fewer words in all is too short to identify). The target
    is the model's own label for it when the model has one (lid.176: `ckb`, `nn`, `ug`), else the
    model's label for the language it is a form of (`nb`, `nn` -> `no`; `fil` -> `tl`), read from
    the model's label set (`language_lid.labels`). A target the backend cannot name at all
@@ -192,22 +196,57 @@ def language_share(
         else:
             target_n = counts.get(script, 0)
         return _result(target_n, sum(counts.values()), 0, min_units, truncated)
-    # Same-script stage. Sentences of the class string (split at MARK) line up one to one with
-    # the text's pieces split at each sentence end, since every end character is one MARK byte.
     detect = get_detector(backend)
     label = _lid_label(lang, backend)
     moved = 0
+    for segment, words in _segments(marked, text, script, min_segment_words):
+        code, prob = detect(segment)
+        if code and code != label and prob >= lid_confidence:
+            moved += words
+    return _result(counts[script] - moved, sum(counts.values()), moved, min_units, truncated)
+
+
+def _segments(marked: bytes, text: str, script: int, min_words: int) -> list[tuple[str, int]]:
+    """The segments the same-script stage identifies, as (text, words in `script`), in order.
+
+    A sentence with at least `min_words` words is a segment alone. Consecutive shorter sentences
+    are merged until the segment has `min_words` words; the rest of such a run that stays short
+    joins the run's last segment, and a run with fewer words in all is not identified. Sentences
+    without words in the script are left out and do not end a run.
+    """
+    # Sentences of the class string (split at MARK) line up one to one with the text's pieces
+    # split at each sentence end, since every end character is one MARK byte.
+    segments: list[tuple[str, int]] = []
+    run: list[str] = []  # short sentences not yet in a segment
+    run_words = 0
+    last = -1  # index of the current run's last segment, -1 when it has none
     for s_cls, sentence in zip(
         marked.split(ls._BYTES[ls.MARK]), _SENTENCE_END.split(text), strict=True
     ):
-        if s_cls.count(script) < min_segment_words:  # fewer letters than words needed
+        if script not in s_cls:
             continue
         words = ls.count_words(s_cls, script)
-        if words >= min_segment_words:
-            code, prob = detect(sentence)
-            if code and code != label and prob >= lid_confidence:
-                moved += words
-    return _result(counts[script] - moved, sum(counts.values()), moved, min_units, truncated)
+        if not words:
+            continue
+        if words < min_words:
+            run.append(sentence)
+            run_words += words
+            if run_words >= min_words:
+                segments.append((" ".join(run), run_words))
+                last, run, run_words = len(segments) - 1, [], 0
+            continue
+        if run and last >= 0:
+            _extend(segments, last, run, run_words)
+        run, run_words, last = [], 0, -1
+        segments.append((sentence, words))
+    if run and last >= 0:
+        _extend(segments, last, run, run_words)
+    return segments
+
+
+def _extend(segments: list[tuple[str, int]], i: int, run: list[str], words: int) -> None:
+    text, n = segments[i]
+    segments[i] = (" ".join((text, *run)), n + words)
 
 
 def _result(
