@@ -255,3 +255,22 @@ def test_every_reward_entry_point_scores_with_the_collector_paused(gc_enabled):
     assert [s.value for s in probe.details(["a"])] == [1.0]
     assert Weighted({probe: 2.0})(["a"]) == [2.0]
     assert gc.isenabled()
+
+
+def test_overlapping_batches_cannot_keep_the_collector_off_for_good(gc_enabled, monkeypatch):
+    from r1reward.rewards import core
+
+    collections = []
+    monkeypatch.setattr(core.gc, "collect", lambda *a: collections.append(a))
+    monkeypatch.setattr(core, "MAX_GC_PAUSE_S", 0.0)
+    with gc_paused():  # a long batch in one thread while others start and end
+        for _ in range(3):
+            with gc_paused():
+                pass
+        assert len(collections) == 3
+    assert gc.isenabled()
+    collections.clear()
+    monkeypatch.setattr(core, "MAX_GC_PAUSE_S", 3600.0)
+    with gc_paused(), gc_paused():
+        pass
+    assert collections == []  # short overlaps pay nothing
