@@ -201,6 +201,7 @@ class Server:
         self.active["dropped_capabilities"] = P.effective_capabilities() == 0
         if self.seccomp:
             P.install_seccomp()
+            P.prepare_program_seccomp()
 
     def _become_pid1(self) -> None:
         pid = os.fork()
@@ -543,6 +544,8 @@ class Server:
             # A fresh domain per child: siblings cannot trace or signal each other.
             P.landlock_enforce(RULESET_SLOT)
         os.close(RULESET_SLOT)
+        if self.seccomp and lang != "argv":  # argv: the compiler, which sets its output's mode
+            P.install_program_seccomp()
         if lang == "exec":
             _write_marker(STATUS_SLOT, b"R")
             os.execve("./prog", ["./prog"], self.env)

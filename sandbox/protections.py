@@ -13,6 +13,7 @@ import errno
 import os
 import resource
 import struct
+from collections.abc import Iterable
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -330,6 +331,46 @@ _DENY_X86_64 = {
     "uselib": 134,
     "lookup_dcookie": 212,
 }
+# What a judged program may not do that the fork server itself needs (it fixes permissions of a
+# run's files and clears them). Landlock does not govern these: as root, a program could chmod,
+# chown, touch or tag any host file it can reach (a setuid bit on a binary, chmod 0 on the stdlib
+# that later runs import); SysV IPC objects outlive the run in the worker's IPC namespace (memory
+# outside every limit, and a channel from one run to the next); a socket() reaches pathname unix
+# sockets of host services (Landlock does not govern connect). socketpair() stays allowed.
+_PROGRAM_DENY_X86_64 = {
+    "chmod": 90,
+    "fchmod": 91,
+    "fchmodat": 268,
+    "fchmodat2": 452,
+    "chown": 92,
+    "fchown": 93,
+    "lchown": 94,
+    "fchownat": 260,
+    "utime": 132,
+    "utimes": 235,
+    "futimesat": 261,
+    "utimensat": 280,
+    "setxattr": 188,
+    "lsetxattr": 189,
+    "fsetxattr": 190,
+    "removexattr": 197,
+    "lremovexattr": 198,
+    "fremovexattr": 199,
+    "setxattrat": 463,
+    "removexattrat": 466,
+    "shmget": 29,
+    "shmat": 30,
+    "shmctl": 31,
+    "semget": 64,
+    "semop": 65,
+    "semctl": 66,
+    "semtimedop": 220,
+    "msgget": 68,
+    "msgsnd": 69,
+    "msgrcv": 70,
+    "msgctl": 71,
+    "socket": 41,
+}
 _SYS_socket, _SYS_socketpair, _SYS_clone, _SYS_clone3 = 41, 53, 56, 435
 _NS_FLAGS = (
     CLONE_NEWNS
@@ -344,25 +385,47 @@ _NS_FLAGS = (
 AF_UNIX = 1
 
 
+class _Filter:
+    """A classic-BPF seccomp program for x86_64, built instruction by instruction: the arch
+    check and the syscall number load first, then deny rules, then whatever the caller adds."""
+
+    def __init__(self) -> None:
+        self.ins: list[tuple[int, int, int, int]] = []
+        self.stmt(_LD_W_ABS, 4)  # arch
+        self.jump(_JEQ_K, AUDIT_ARCH_X86_64, 1, 0)
+        self.stmt(_RET_K, _RET_KILL_PROCESS)
+        self.stmt(_LD_W_ABS, 0)  # nr
+        self.jump(_JGE_K, 0x40000000, 0, 1)  # x32 ABI: refuse outright
+        self.stmt(_RET_K, _RET_KILL_PROCESS)
+
+    def stmt(self, code: int, k: int) -> None:
+        self.ins.append((code, 0, 0, k))
+
+    def jump(self, code: int, k: int, jt: int, jf: int) -> None:
+        self.ins.append((code, jt, jf, k))
+
+    def deny(self, numbers: Iterable[int], err: int = errno.EPERM) -> None:
+        for nr in sorted(numbers):
+            self.jump(_JEQ_K, nr, 0, 1)
+            self.stmt(_RET_K, _RET_ERRNO | err)
+
+    def program(self) -> bytes:
+        return b"".join(struct.pack("HBBI", *i) for i in self.ins)
+
+
+def _program_filter() -> bytes:
+    f = _Filter()
+    f.deny([nr for name, nr in _PROGRAM_DENY_X86_64.items() if name != "socket"])
+    f.deny([_SYS_socket], errno.EAFNOSUPPORT)
+    f.stmt(_RET_K, _RET_ALLOW)
+    return f.program()
+
+
 def _seccomp_program() -> bytes:
-    ins: list[tuple[int, int, int, int]] = []
-
-    def stmt(code: int, k: int) -> None:
-        ins.append((code, 0, 0, k))
-
-    def jump(code: int, k: int, jt: int, jf: int) -> None:
-        ins.append((code, jt, jf, k))
-
+    f = _Filter()
+    stmt, jump = f.stmt, f.jump
     eperm = _RET_ERRNO | errno.EPERM
-    stmt(_LD_W_ABS, 4)  # arch
-    jump(_JEQ_K, AUDIT_ARCH_X86_64, 1, 0)
-    stmt(_RET_K, _RET_KILL_PROCESS)
-    stmt(_LD_W_ABS, 0)  # nr
-    jump(_JGE_K, 0x40000000, 0, 1)  # x32 ABI: refuse outright
-    stmt(_RET_K, _RET_KILL_PROCESS)
-    for nr in sorted(_DENY_X86_64.values()):
-        jump(_JEQ_K, nr, 0, 1)
-        stmt(_RET_K, eperm)
+    f.deny(_DENY_X86_64.values())
     jump(_JEQ_K, _SYS_clone3, 0, 1)  # flags live in memory we cannot inspect: force clone()
     stmt(_RET_K, _RET_ERRNO | errno.ENOSYS)
     # clone(flags, ...): no new namespaces
@@ -378,7 +441,7 @@ def _seccomp_program() -> bytes:
     jump(_JEQ_K, AF_UNIX, 1, 0)
     stmt(_RET_K, _RET_ERRNO | errno.EAFNOSUPPORT)
     stmt(_RET_K, _RET_ALLOW)
-    return b"".join(struct.pack("HBBI", *i) for i in ins)
+    return f.program()
 
 
 def seccomp_supported() -> bool:
@@ -387,12 +450,40 @@ def seccomp_supported() -> bool:
 
 def install_seccomp() -> None:
     """Install the deny-list filter on this thread (inherited by children). Needs no_new_privs."""
+    _install(_seccomp_program())
+
+
+_program_fprog: tuple | None = None  # (filter buffer, sock_fprog buffer)
+
+
+def prepare_program_seccomp() -> None:
+    """Build the program filter once in the fork server, so each child only installs it."""
+    global _program_fprog
+    _program_fprog = _fprog(_program_filter())
+
+
+def install_program_seccomp() -> None:
+    """Stack the judged program's stricter filter (`_PROGRAM_DENY_X86_64`) on this thread, in
+    each child that runs a program; the fork server keeps what it needs for cleanup."""
+    if _program_fprog is None:
+        prepare_program_seccomp()
+    _set_filter(_program_fprog[1])  # type: ignore[index]
+
+
+def _fprog(prog: bytes) -> tuple:
     if not IS_X86_64:
         raise OSError(errno.ENOSYS, "seccomp filter only built for x86_64")
-    prog = _seccomp_program()
     filt = ctypes.create_string_buffer(prog, len(prog))
     fprog = struct.pack("HxxxxxxQ", len(prog) // 8, ctypes.addressof(filt))
-    fbuf = ctypes.create_string_buffer(fprog, len(fprog))
+    return filt, ctypes.create_string_buffer(fprog, len(fprog))
+
+
+def _install(prog: bytes) -> None:
+    buffers = _fprog(prog)  # both alive until the kernel has copied the filter
+    _set_filter(buffers[1])
+
+
+def _set_filter(fbuf) -> None:
     _check(
         _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(fbuf), 0, 0), "seccomp"
     )

@@ -135,17 +135,17 @@ def test_run_dir_is_writable_private_and_removed(contained):
 LEFTOVERS = r"""
 import os
 os.makedirs('deep/' + '/'.join(['d'] * 200))
-os.makedirs('locked/inner')
-open('locked/inner/f', 'w').write('x')
+os.mkdir('locked')
 open('locked/f', 'w').write('x')
-os.chmod('locked/inner', 0)
-os.chmod('locked', 0)
+os.mkdir('locked/inner', 0)  # unreadable and unwritable from birth (chmod is refused)
 os.mkfifo('fifo')
 os.symlink('/usr/bin', 'link_dir')
 os.symlink(os.path.dirname(os.__file__), 'link_stdlib')
-open('ro', 'w').write('x')
-os.chmod('ro', 0)
-os.chmod('.', 0o500)
+fd = os.open('ro', os.O_CREAT | os.O_WRONLY, 0)
+os.write(fd, b'x')
+os.close(fd)
+os.umask(0o777)
+os.mkdir('sealed')
 """
 
 
@@ -510,6 +510,20 @@ def test_cpp_binaries_cached_by_source(sb):
     assert len(calls) == 1
 
 
+def test_cpp_binary_bloat_cannot_fill_the_callers_memory(sb):
+    """An initialised 60 MB array compiles in a second, and cached binaries live in the caller:
+    a binary over the cap is a compile error, and the cache is bounded in bytes."""
+    from r1reward.sandbox.cpp import MAX_BINARY_BYTES, CppCache
+
+    bloat = f"char big[{MAX_BINARY_BYTES * 4}] = {{1}};\nint main(){{return big[0] - 1;}}\n"
+    ex = sb.run(bloat, language="cpp")
+    assert ex.status == "compile_error", ex
+    cache = CppCache(max_bytes=3 << 20)
+    for i in range(8):
+        cache.get_or_compile(f"source {i}", lambda s: (b"x" * (1 << 20), ""))
+    assert cache._bytes <= 3 << 20 and len(cache._items) == 3
+
+
 # ---- fork-server traps ------------------------------------------------------------------------
 def test_no_inherited_descriptors(contained):
     ex = contained(
@@ -569,3 +583,95 @@ def test_compiler_output_link_is_not_followed(sb):
         FAST,
     )
     assert raw.collected == b"ELF"  # a regular file is collected
+
+
+# ---- what Landlock does not govern: metadata, SysV IPC, pathname unix sockets ------------------
+
+METADATA = r"""
+import errno, os
+open('mine', 'w').write('x')
+for name, call in [
+    ('chmod', lambda: os.chmod('mine', 0o4755)),
+    ('chmod /dev/null', lambda: os.chmod('/dev/null', 0o666)),  # its own mode: harmless if let
+    ('chown', lambda: os.chown('mine', 0, 0)),
+    ('utime', lambda: os.utime('mine', (0, 0))),
+    ('utime /dev/null', lambda: os.utime('/dev/null')),
+    ('setxattr', lambda: os.setxattr('mine', 'user.pwned', b'1')),
+    ('removexattr', lambda: os.removexattr('/dev/null', 'user.x')),
+]:
+    try:
+        call()
+        print(name, 'ALLOWED')
+    except OSError as e:
+        print(name, errno.errorcode.get(e.errno))
+"""
+
+
+def test_program_cannot_change_file_metadata(sb):
+    """As root, Landlock still lets chmod, chown, utime and xattrs through: a setuid bit on a host
+    binary or chmod 0 on the stdlib (which breaks every later run) must be refused."""
+    if not sb.report().seccomp:
+        pytest.skip("no seccomp filter on this host")
+    null_before = os.stat("/dev/null")
+    ex = sb.run(METADATA)
+    assert ex.status == "ok", ex.stderr
+    lines = ex.stdout.splitlines()
+    assert len(lines) == 7 and all(line.endswith(" EPERM") for line in lines), ex.stdout
+    after = os.stat("/dev/null")
+    assert (after.st_mode, after.st_mtime_ns) == (null_before.st_mode, null_before.st_mtime_ns)
+    assert os.listxattr("/dev/null") == [] or "user.pwned" not in os.listxattr("/dev/null")
+
+
+SYSV = r"""
+import ctypes, errno
+libc = ctypes.CDLL(None, use_errno=True)
+IPC_CREAT = 0o1000
+for name, call in [
+    ('shmget', lambda: libc.shmget(0, 64 << 20, IPC_CREAT | 0o600)),
+    ('msgget', lambda: libc.msgget(0, IPC_CREAT | 0o600)),
+    ('semget', lambda: libc.semget(0, 1, IPC_CREAT | 0o600)),
+]:
+    r = call()
+    print(name, r, errno.errorcode.get(ctypes.get_errno()) if r == -1 else 'ALLOWED')
+"""
+
+
+def test_sysv_ipc_is_refused(sb):
+    """SysV objects outlive a run in the worker's IPC namespace: memory outside every limit, and
+    a channel through which one run could teach the next which answers passed."""
+    if not sb.report().seccomp:
+        pytest.skip("no seccomp filter on this host")
+    ex = sb.run(SYSV)
+    assert ex.status == "ok", ex.stderr
+    assert ex.stdout.splitlines() == [f"{name} -1 EPERM" for name in ("shmget", "msgget", "semget")]
+
+
+def test_host_unix_sockets_are_unreachable(sb, tmp_path):
+    """Pathname unix sockets (docker, dbus, databases) are files Landlock does not govern on
+    connect: a program may not open sockets at all; socketpair() still works."""
+    if not sb.report().seccomp:
+        pytest.skip("no seccomp filter on this host")
+    path = f"/run/r1reward-test-{uuid.uuid4().hex[:12]}.sock"
+    listener = socket.socket(socket.AF_UNIX)
+    try:
+        listener.bind(path)
+    except OSError:
+        pytest.skip("cannot create a socket in /run")
+    try:
+        listener.listen(1)
+        listener.settimeout(0.5)
+        program = (
+            "import socket, errno\n"
+            "try:\n"
+            f"    s = socket.socket(socket.AF_UNIX); s.connect({path!r}); print('CONNECTED')\n"
+            "except OSError as e:\n"
+            "    print(errno.errorcode.get(e.errno))\n"
+            "a, b = socket.socketpair(); a.send(b'pair'); print(b.recv(4).decode())\n"
+        )
+        ex = sb.run(program)
+        assert ex.stdout.split() == ["EAFNOSUPPORT", "pair"], (ex.stdout, ex.stderr)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+        os.unlink(path)
