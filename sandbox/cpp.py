@@ -1,8 +1,10 @@
 """C++ support: compile once per distinct source (inside the sandbox), cache the binary.
 
 g++ itself runs sandboxed: hostile source can `#include` a host file or `/dev/zero`, or make the
-compiler explode. Binaries are cached in parent memory by source hash (bounded LRU), and sent to
-the fork server for each run, so nothing is written on the host.
+compiler explode. Binaries are cached in parent memory by source hash (an LRU bounded in entries
+and in bytes), and sent to the fork server for each run, so nothing is written on the host. A
+binary is at most MAX_BINARY_BYTES (the compiler's file-size limit): an initialised 60 MB array
+compiles in a second, and 256 of them would hold 16 GB of the caller's memory.
 """
 
 from __future__ import annotations
@@ -13,11 +15,14 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 Compiler = Callable[[str], "tuple[bytes | None, str]"]
+MAX_BINARY_BYTES = 16 << 20
 
 
 class CppCache:
-    def __init__(self, max_entries: int = 256) -> None:
+    def __init__(self, max_entries: int = 256, max_bytes: int = 256 << 20) -> None:
         self._max = max_entries
+        self._max_bytes = max_bytes
+        self._bytes = 0
         self._items: OrderedDict[str, tuple[bytes | None, str]] = OrderedDict()
         self._lock = threading.Lock()
         self._inflight: dict[str, threading.Event] = {}
@@ -38,8 +43,10 @@ class CppCache:
             result = compile_fn(source)
             with self._lock:
                 self._items[key] = result
-                while len(self._items) > self._max:
-                    self._items.popitem(last=False)
+                self._bytes += len(result[0] or b"")
+                while len(self._items) > self._max or self._bytes > self._max_bytes:
+                    _, (binary, _) = self._items.popitem(last=False)
+                    self._bytes -= len(binary or b"")
             return result
         finally:
             with self._lock:

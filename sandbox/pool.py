@@ -14,7 +14,7 @@ import warnings
 import weakref
 from dataclasses import dataclass, replace
 
-from .cpp import CppCache
+from .cpp import MAX_BINARY_BYTES, CppCache
 from .limits import Execution, Limits
 from .report import ProtectionReport
 from .worker import Worker, WorkerDead
@@ -193,7 +193,7 @@ class Sandbox:
             output_bytes=1 << 16,
             processes=16,
             open_files=256,
-            file_bytes=256 << 20,
+            file_bytes=MAX_BINARY_BYTES,  # a bigger binary fails to link: a compile error
         )
         header = {
             "lang": "argv",
