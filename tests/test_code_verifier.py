@@ -224,6 +224,9 @@ CHEATS = {
     "kill_everyone": "import os, signal\ntry: os.kill(-1, signal.SIGKILL)\nexcept OSError: pass\n"
     "def srt(xs):\n    return None",
     "deep_result": "def srt(xs):\n    r = []\n    for _ in range(100000): r = [r]\n    return r",
+    # a record nested past the parent's recursion limit: the check must not raise
+    "nested_channel_record": "import os\ntry:\n    os.write(3, b'[' * 200000 + b'\\n')\n"
+    "except OSError: pass\ndef srt(xs):\n    return None",
 }
 
 
@@ -247,6 +250,7 @@ def test_cheats_fail_mbpp(sb, name):
         "os_exit_at_import",
         "atexit_exit",
         "deep_result",
+        "nested_channel_record",
     ],
 )
 def test_cheats_fail_call_based(sb, name):

@@ -299,7 +299,7 @@ def _records(channel: bytes) -> list[dict]:
     for line in channel.decode("utf-8", "replace").splitlines():
         try:
             rec = json.loads(line)
-        except ValueError:
+        except (ValueError, RecursionError):  # the program writes this channel: `[` * 200000
             continue
         if isinstance(rec, dict):
             out.append(rec)
