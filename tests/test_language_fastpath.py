@@ -29,13 +29,37 @@ def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
     return text
 
 
-@pytest.mark.parametrize("seed", range(3))
-def test_fence_masking_follows_the_format_checker_and_dollar_pattern_the_lazy_regex(seed):
-    from r1reward.verifiers.think import _fences
+_FENCE_RUN = re.compile(r"`{3,}|~{3,}")
 
+
+def _plain_fences(text: str) -> list[tuple[int, int]]:
+    """The fence rule in its plain form (a regex over all runs, a line-start test per run): a run
+    of 3+ backticks or tildes after at most 3 spaces at a line start opens a block, closed by a
+    line of the same character repeated at least as often and nothing else."""
+    spans: list[tuple[int, int]] = []
+    opening: tuple[str, int, int] | None = None
+    for m in _FENCE_RUN.finditer(text):
+        start, end = m.span()
+        line_start = text.rfind("\n", 0, start) + 1
+        if start - line_start > 3 or text[line_start:start].strip(" "):
+            continue
+        if opening is None:
+            opening = (text[start], end - start, line_start)
+            continue
+        line_end = text.find("\n", end)
+        rest = text[end:line_end] if line_end != -1 else text[end:]
+        if text[start] == opening[0] and end - start >= opening[1] and not rest.strip():
+            spans.append((opening[2], end))
+            opening = None
+    return spans
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_fence_spans_follow_the_plain_rule_and_dollar_pattern_the_lazy_regex(seed):
+    """`fence_spans` is the one fence rule: the format checker and the language masker use it."""
     dollar = dict(_text._PASSES)[("$",)]
     for text in _texts(seed, 1500):
-        spans = _fences(text)
+        spans = _plain_fences(text)
         assert _text.fence_spans(text) == spans, text
         assert _text._mask_fences(text) == _mask_spans(text, spans), text
         assert dollar.sub(" ", text) == _LAZY_DOLLAR.sub(" ", text), text

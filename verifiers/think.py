@@ -31,13 +31,13 @@ Rules (see `check_format`):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from operator import itemgetter
 from typing import Any, Literal
 
 from ._frozen import fast_constructor
+from ._text import fence_spans
 
 AnswerTags = Literal["required", "optional", "forbidden"]
 Prefill = bool | Literal["auto"]
@@ -98,7 +98,6 @@ _KINDS = ("think", "/think", "answer", "/answer")
 PREFILLED = -7  # `_judge_common`'s s0 when the prompt opened the thinking (s0 + 7 == 0)
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
-_FENCE_RUN = re.compile(r"`{3,}|~{3,}")  # starts with a literal: the engine skips ahead fast
 
 
 def _find_all(text: str, needle: str, kind: str, out: list[_Tag]) -> None:
@@ -117,33 +116,6 @@ def _find_tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> li
         _find_all(text, needle, kind, tags)
     tags.sort(key=_START)
     return tags
-
-
-def _fences(text: str) -> list[tuple[int, int]]:
-    """Spans of fenced code blocks (CommonMark-ish: a run of 3+ backticks or tildes after at most
-    3 spaces at a line start; closed by a line of the same character repeated at least as often
-    and nothing else). An unclosed fence hides nothing."""
-    spans: list[tuple[int, int]] = []
-    opening: tuple[str, int, int] | None = None  # (char, length, start)
-    line_start = scanned = 0
-    for m in _FENCE_RUN.finditer(text):
-        start, end = m.span()
-        nl = text.rfind("\n", scanned, start)  # only scan what is new: linear overall
-        scanned = start
-        if nl != -1:
-            line_start = nl + 1
-        if start - line_start > 3 or (start > line_start and text[line_start:start].strip(" ")):
-            continue  # not at a line start: inline backticks
-        char = text[start]
-        if opening is None:
-            opening = (char, end - start, line_start)
-            continue
-        line_end = text.find("\n", end)
-        rest = text[end:line_end] if line_end != -1 else text[end:]
-        if char == opening[0] and end - start >= opening[1] and not rest.strip():
-            spans.append((opening[2], end))
-            opening = None
-    return spans
 
 
 def _outside(tags: list[_Tag], spans: list[tuple[int, int]]) -> list[_Tag]:
@@ -213,7 +185,7 @@ def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_T
     if not tags:
         return tags
     if not _no_fence(text):
-        spans = _fences(text)
+        spans = fence_spans(text)
         if spans:
             tags = _outside(tags, spans)
     return tags
