@@ -29,6 +29,7 @@ from .inputs import (
     completion_text,
     first_present,
     full_text,
+    missing,
     reasoning_field,
     reward_model_ground_truth,
 )
@@ -129,10 +130,9 @@ def looks_like_tests(reference: Any) -> bool:
 
 
 # Program languages the sandbox runs, by the names datasets use (open-r1's verification_info)
-_CODE_LANGUAGES = {"python": "python", "python3": "python", "py": "python"} | {
-    "cpp": "cpp",
-    "c++": "cpp",
-    "cxx": "cpp",
+_CODE_LANGUAGES = {
+    **dict.fromkeys(("python", "python3", "py"), "python"),
+    **dict.fromkeys(("cpp", "c++", "cxx"), "cpp"),
 }
 
 
@@ -205,12 +205,8 @@ def math_references(reference: Any) -> list[str] | None:
 
 
 def _is_number(x: Any) -> bool:
-    return (
-        isinstance(x, numbers.Number)
-        and not isinstance(x, bool)
-        and not (isinstance(x, float) and x != x)  # NaN: a missing cell
-        and not isinstance(x, complex)
-    )
+    """A real number that is not a missing cell (NaN) and not a boolean."""
+    return isinstance(x, numbers.Number) and not isinstance(x, (bool, complex)) and not missing(x)
 
 
 class Accuracy(Reward):
