@@ -336,7 +336,8 @@ _DENY_X86_64 = {
 # chown, touch or tag any host file it can reach (a setuid bit on a binary, chmod 0 on the stdlib
 # that later runs import); SysV IPC objects outlive the run in the worker's IPC namespace (memory
 # outside every limit, and a channel from one run to the next); a socket() reaches pathname unix
-# sockets of host services (Landlock does not govern connect). socketpair() stays allowed.
+# sockets of host services (Landlock does not govern connect); a memfd is memory no limit counts
+# (neither the address space nor the run's size-capped /tmp). socketpair() stays allowed.
 _PROGRAM_DENY_X86_64 = {
     "chmod": 90,
     "fchmod": 91,
@@ -369,6 +370,8 @@ _PROGRAM_DENY_X86_64 = {
     "msgsnd": 69,
     "msgrcv": 70,
     "msgctl": 71,
+    "memfd_create": 319,
+    "memfd_secret": 447,
     "socket": 41,
 }
 _SYS_socket, _SYS_socketpair, _SYS_clone, _SYS_clone3 = 41, 53, 56, 435

@@ -646,6 +646,24 @@ def test_sysv_ipc_is_refused(sb):
     assert ex.stdout.splitlines() == [f"{name} -1 EPERM" for name in ("shmget", "msgget", "semget")]
 
 
+def test_memfd_cannot_hold_memory_past_the_cap(sb):
+    """memfd pages are shared memory, not address space: 12 x 16 MB held under a 128 MB cap."""
+    if not sb.report().seccomp:
+        pytest.skip("no seccomp filter on this host")
+    program = (
+        "import errno, os\n"
+        "try:\n"
+        "    fds = [os.memfd_create('m') for _ in range(12)]\n"
+        "    for fd in fds:\n"
+        "        for _ in range(16): os.write(fd, b'x' * (1 << 20))\n"
+        "    print('HELD', sum(os.fstat(fd).st_size for fd in fds) >> 20)\n"
+        "except OSError as e:\n"
+        "    print(errno.errorcode.get(e.errno))\n"
+    )
+    ex = sb.run(program, limits=Limits(cpu_s=2, wall_s=5, memory_mb=128))
+    assert ex.stdout.split() == ["EPERM"], (ex.stdout, ex.stderr)
+
+
 def test_host_unix_sockets_are_unreachable(sb, tmp_path):
     """Pathname unix sockets (docker, dbus, databases) are files Landlock does not govern on
     connect: a program may not open sockets at all; socketpair() still works."""
