@@ -743,26 +743,55 @@ def _empty(path: str) -> None:
 def _clear_dir(dir_fd: int) -> None:
     """Delete everything in the directory open as `dir_fd`, by names relative to it: a link is
     removed, never followed, and path length does not matter. Every process of the run is dead
-    by now, so nothing can swap a directory for a link meanwhile. A tree deeper than the
-    recursion limit raises, and the worker is replaced with a fresh private /tmp."""
+    by now, so nothing can swap a directory for a link meanwhile, and `..` leads back up.
+    Iterative, one directory open at a time, each listed once: a tree of any depth or width is
+    cleared (a recursion-limit error here used to fail the run as a sandbox error, which a wrong
+    program could provoke to get no score instead of a zero)."""
+    fd = os.dup(dir_fd)
+    pending = _unlink_files(fd)  # subdirectories of the directory open as fd, still to clear
+    above: list[tuple[str, list[str]]] = []  # (name of each directory entered, its parent's rest)
+    try:
+        while True:
+            if pending:
+                name = pending.pop()
+                with contextlib.suppress(OSError):  # a directory, not a link: unlink refused it
+                    os.chmod(name, 0o700, dir_fd=fd)
+                try:
+                    sub = os.open(name, _DIR_FLAGS | os.O_NOFOLLOW, dir_fd=fd)
+                except OSError:
+                    continue
+                os.close(fd)
+                fd = sub
+                above.append((name, pending))
+                pending = _unlink_files(fd)
+                continue
+            if not above:
+                return
+            name, pending = above.pop()
+            parent = os.open("..", _DIR_FLAGS, dir_fd=fd)
+            os.close(fd)
+            fd = parent
+            os.rmdir(name, dir_fd=fd)
+    finally:
+        os.close(fd)
+
+
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY
+
+
+def _unlink_files(dir_fd: int) -> list[str]:
+    """Unlink every non-directory in the directory; return the names of its subdirectories."""
     with contextlib.suppress(OSError):
         os.fchmod(dir_fd, 0o700)
+    subdirs = []
     for name in os.listdir(dir_fd):
         try:
             os.unlink(name, dir_fd=dir_fd)
-            continue
         except IsADirectoryError:
-            pass
+            subdirs.append(name)
         except OSError:
             continue
-        with contextlib.suppress(OSError):
-            os.chmod(name, 0o700, dir_fd=dir_fd)  # a directory, not a link: unlink refused it
-        sub = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=dir_fd)
-        try:
-            _clear_dir(sub)
-        finally:
-            os.close(sub)
-        os.rmdir(name, dir_fd=dir_fd)
+    return subdirs
 
 
 def _children() -> list[int]:

@@ -164,6 +164,19 @@ def test_hostile_leftovers_are_removed_without_following_links(sb):
     assert (sorted(os.listdir(stdlib)), sorted(os.listdir("/usr/bin"))) == before
 
 
+def test_trees_of_any_depth_or_width_are_cleared_without_a_sandbox_error():
+    """Cleanup used to recurse: a 3000-deep tree made the run a sandbox error, which the rewards
+    score None (not applicable), so a wrong program could dodge its zero."""
+    deep = "import os\nfor i in range(3000):\n    os.mkdir('d')\n    os.chdir('d')\nprint(5)\n"
+    wide = "import os\nfor i in range(3000):\n    os.makedirs(f'w{i}/x', 0)\nprint(6)\n"
+    with Sandbox(workers=1, limits=FAST) as box:
+        for program, out in ((deep, "5"), (wide, "6")):
+            ex = box.run(program)
+            assert (ex.status, ex.stdout.strip()) == ("ok", out), ex
+            after = box.run("import os; print(os.listdir('.'))")
+            assert after.status == "ok" and after.stdout.strip() == "[]", after
+
+
 def test_other_runs_directory_unreachable(sb):
     marker = uuid.uuid4().hex
     writer = (
