@@ -334,7 +334,8 @@ _DENY_X86_64 = {
 # What a judged program may not do that the fork server itself needs (it fixes permissions of a
 # run's files and clears them). Landlock does not govern these: as root, a program could chmod,
 # chown, touch or tag any host file it can reach (a setuid bit on a binary, chmod 0 on the stdlib
-# that later runs import); SysV IPC objects outlive the run in the worker's IPC namespace (memory
+# that later runs import); SysV IPC objects and POSIX message queues outlive the run in the
+# worker's IPC namespace (memory
 # outside every limit, and a channel from one run to the next); a socket() reaches pathname unix
 # sockets of host services (Landlock does not govern connect); a memfd is memory no limit counts
 # (neither the address space nor the run's size-capped /tmp). socketpair() stays allowed.
@@ -370,6 +371,12 @@ _PROGRAM_DENY_X86_64 = {
     "msgsnd": 69,
     "msgrcv": 70,
     "msgctl": 71,
+    "mq_open": 240,  # POSIX message queues live in the IPC namespace too
+    "mq_unlink": 241,
+    "mq_timedsend": 242,
+    "mq_timedreceive": 243,
+    "mq_notify": 244,
+    "mq_getsetattr": 245,
     "memfd_create": 319,
     "memfd_secret": 447,
     "socket": 41,

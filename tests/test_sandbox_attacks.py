@@ -643,6 +643,7 @@ for name, call in [
     ('shmget', lambda: libc.shmget(0, 64 << 20, IPC_CREAT | 0o600)),
     ('msgget', lambda: libc.msgget(0, IPC_CREAT | 0o600)),
     ('semget', lambda: libc.semget(0, 1, IPC_CREAT | 0o600)),
+    ('mq_open', lambda: libc.syscall(240, b'q', 0o100 | 2, 0o600, None)),  # O_CREAT | O_RDWR
 ]:
     r = call()
     print(name, r, errno.errorcode.get(ctypes.get_errno()) if r == -1 else 'ALLOWED')
@@ -656,7 +657,9 @@ def test_sysv_ipc_is_refused(sb):
         pytest.skip("no seccomp filter on this host")
     ex = sb.run(SYSV)
     assert ex.status == "ok", ex.stderr
-    assert ex.stdout.splitlines() == [f"{name} -1 EPERM" for name in ("shmget", "msgget", "semget")]
+    assert ex.stdout.splitlines() == [
+        f"{name} -1 EPERM" for name in ("shmget", "msgget", "semget", "mq_open")
+    ]
 
 
 def test_memfd_cannot_hold_memory_past_the_cap(sb):
