@@ -235,7 +235,11 @@ class Server:
             self._hide(hidden, keep)
         size = int(self.cfg.get("tmpfs_mb", 256))
         try:
-            self._cover("/tmp", keep, f"size={size}m,mode=0755", writable=True)
+            # inodes capped too: a run that made millions of empty directories (one syscall
+            # each) would hold kernel memory and outlast the deadline of its own cleanup
+            self._cover(
+                "/tmp", keep, f"size={size}m,nr_inodes={TMP_INODES},mode=0755", writable=True
+            )
             self.run_root = "/tmp/runs"
             self.active["private_tmp"] = True
         except OSError as exc:
@@ -553,6 +557,9 @@ class Server:
             _write_marker(STATUS_SLOT, b"R")
             argv = req["argv"]
             os.execve(argv[0], argv, self.env)
+
+
+TMP_INODES = 65536  # files and directories a worker's private /tmp holds
 
 
 def _report_setup_failure(exc: BaseException) -> None:

@@ -379,7 +379,26 @@ _PROGRAM_DENY_X86_64 = {
     "mq_getsetattr": 245,
     "memfd_create": 319,
     "memfd_secret": 447,
+    "io_setup": 206,  # Linux AIO: kernel memory no limit counts
+    "io_destroy": 207,
+    "io_getevents": 208,
+    "io_submit": 209,
+    "io_cancel": 210,
+    "io_pgetevents": 333,
     "socket": 41,
+}
+_SYS_ioctl = 16
+# The ioctl requests a program's runtime makes (tty probes, bytes ready, non-blocking and
+# close-on-exec flags, which CPython sets by ioctl). Any other request, FS_IOC_SETFLAGS and
+# FS_IOC_SETVERSION on a host file opened read-only among them (Landlock governs neither, and as
+# root a program owns every host file), fails with ENOTTY.
+_PROGRAM_IOCTLS = {
+    "TCGETS": 0x5401,
+    "TIOCGWINSZ": 0x5413,
+    "FIONREAD": 0x541B,
+    "FIONBIO": 0x5421,
+    "FIONCLEX": 0x5450,
+    "FIOCLEX": 0x5451,
 }
 _SYS_socket, _SYS_socketpair, _SYS_clone, _SYS_clone3 = 41, 53, 56, 435
 _NS_FLAGS = (
@@ -427,6 +446,12 @@ def _program_filter() -> bytes:
     f = _Filter()
     f.deny([nr for name, nr in _PROGRAM_DENY_X86_64.items() if name != "socket"])
     f.deny([_SYS_socket], errno.EAFNOSUPPORT)
+    allowed = sorted(_PROGRAM_IOCTLS.values())
+    f.jump(_JEQ_K, _SYS_ioctl, 0, len(allowed) + 2)  # not ioctl: skip to the final allow
+    f.stmt(_LD_W_ABS, 24)  # args[1] (the request), low 32 bits
+    for k, request in enumerate(allowed):
+        f.jump(_JEQ_K, request, len(allowed) - k, 0)  # to the final allow
+    f.stmt(_RET_K, _RET_ERRNO | errno.ENOTTY)
     f.stmt(_RET_K, _RET_ALLOW)
     return f.program()
 

@@ -644,6 +644,7 @@ for name, call in [
     ('msgget', lambda: libc.msgget(0, IPC_CREAT | 0o600)),
     ('semget', lambda: libc.semget(0, 1, IPC_CREAT | 0o600)),
     ('mq_open', lambda: libc.syscall(240, b'q', 0o100 | 2, 0o600, None)),  # O_CREAT | O_RDWR
+    ('io_setup', lambda: libc.syscall(206, 64, ctypes.byref(ctypes.c_ulong(0)))),  # kernel AIO
 ]:
     r = call()
     print(name, r, errno.errorcode.get(ctypes.get_errno()) if r == -1 else 'ALLOWED')
@@ -658,8 +659,58 @@ def test_sysv_ipc_is_refused(sb):
     ex = sb.run(SYSV)
     assert ex.status == "ok", ex.stderr
     assert ex.stdout.splitlines() == [
-        f"{name} -1 EPERM" for name in ("shmget", "msgget", "semget", "mq_open")
+        f"{name} -1 EPERM" for name in ("shmget", "msgget", "semget", "mq_open", "io_setup")
     ]
+
+
+IOCTLS = r"""
+import array, errno, fcntl, os, socket, struct
+open('mine', 'w').write('x')
+fd = os.open('mine', os.O_RDONLY)  # read-only is enough for these on a file one owns
+for name, request in [('FS_IOC_SETFLAGS', 0x40086602), ('FS_IOC_SETVERSION', 0x40087602)]:
+    try:
+        fcntl.ioctl(fd, request, struct.pack('l', 0x80))
+        print(name, 'ALLOWED')
+    except OSError as e:
+        print(name, errno.errorcode.get(e.errno))
+r, w = os.pipe()
+os.write(w, b'abc')
+ready = array.array('i', [0])
+fcntl.ioctl(r, 0x541B, ready)  # FIONREAD
+a, b = socket.socketpair()
+a.setblocking(False)  # FIONBIO
+os.set_inheritable(fd, True)  # FIONCLEX
+print('runtime ioctls', ready[0], os.get_inheritable(fd), os.isatty(0))
+"""
+
+
+def test_file_flag_ioctls_are_refused_and_runtime_ioctls_work(sb):
+    """As root a program owns every host file, and Landlock does not govern ioctl on regular
+    files: FS_IOC_SETFLAGS (sync, nodump, noatime) and FS_IOC_SETVERSION (a 32-bit value that
+    outlives the sandbox) on any readable host file. The few requests a runtime makes stay."""
+    if not sb.report().seccomp:
+        pytest.skip("no seccomp filter on this host")
+    ex = sb.run(IOCTLS)
+    assert ex.status == "ok", ex.stderr
+    assert ex.stdout.splitlines() == [
+        "FS_IOC_SETFLAGS ENOTTY",
+        "FS_IOC_SETVERSION ENOTTY",
+        "runtime ioctls 3 True False",
+    ]
+
+
+def test_millions_of_empty_directories_are_capped_and_cleared(sb):
+    """A directory costs a program one syscall and the cleanup several: the private /tmp caps
+    inodes, so the run ends normally (not as a sandbox error, which scores None) and the next
+    run finds its directory empty."""
+    program = (
+        "import errno, os\nn = 0\ntry:\n    while True:\n        os.mkdir(f'd{n}')\n"
+        "        n += 1\nexcept OSError as e:\n    print(errno.errorcode.get(e.errno))\n"
+    )
+    ex = sb.run(program, limits=Limits(cpu_s=20, wall_s=30, memory_mb=256))
+    assert (ex.status, ex.stdout.strip()) == ("ok", "ENOSPC"), ex
+    after = sb.run("import os; print(os.listdir('.'))")
+    assert after.status == "ok" and after.stdout.strip() == "[]", after
 
 
 def test_memfd_cannot_hold_memory_past_the_cap(sb):
