@@ -335,10 +335,10 @@ _DENY_X86_64 = {
 # run's files and clears them). Landlock does not govern these: as root, a program could chmod,
 # chown, touch or tag any host file it can reach (a setuid bit on a binary, chmod 0 on the stdlib
 # that later runs import); SysV IPC objects and POSIX message queues outlive the run in the
-# worker's IPC namespace (memory
-# outside every limit, and a channel from one run to the next); a socket() reaches pathname unix
-# sockets of host services (Landlock does not govern connect); a memfd is memory no limit counts
-# (neither the address space nor the run's size-capped /tmp). socketpair() stays allowed.
+# worker's IPC namespace (memory outside every limit, and a channel from one run to the next); a
+# socket() reaches pathname unix sockets of host services (Landlock does not govern connect); a
+# memfd or an AIO context is memory no limit counts (neither the address space nor the run's
+# size-capped /tmp). socketpair() stays allowed.
 _PROGRAM_DENY_X86_64 = {
     "chmod": 90,
     "fchmod": 91,
@@ -379,7 +379,7 @@ _PROGRAM_DENY_X86_64 = {
     "mq_getsetattr": 245,
     "memfd_create": 319,
     "memfd_secret": 447,
-    "io_setup": 206,  # Linux AIO: kernel memory no limit counts
+    "io_setup": 206,
     "io_destroy": 207,
     "io_getevents": 208,
     "io_submit": 209,
