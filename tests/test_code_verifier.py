@@ -230,15 +230,29 @@ CHEATS = {
 }
 
 
+# Each cheat meets both ways of running assert-style tests: judged here on the results of the
+# candidate's one process (literal calls), and in a test process of their own (forced).
+PATHS = {"judged_here": {}, "test_process": {"always_test_process": True}}
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("name", sorted(CHEATS))
-def test_cheats_fail_humaneval(sb, name):
-    v = _run(sb, CHEATS[name], HUMANEVAL)
+def test_cheats_fail_humaneval(sb, name, path):
+    v = _run(sb, CHEATS[name], HUMANEVAL, **PATHS[path])
     assert v.score == 0.0 and v.passed == 0, v
 
 
+@pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("name", sorted(CHEATS))
-def test_cheats_fail_mbpp(sb, name):
-    assert _run(sb, CHEATS[name], MBPP).passed == 0
+def test_cheats_fail_mbpp(sb, name, path):
+    assert _run(sb, CHEATS[name], MBPP, **PATHS[path]).passed == 0
+
+
+@pytest.mark.parametrize("path", sorted(PATHS))
+def test_both_paths_pass_the_right_program(sb, path):
+    good = "def srt(xs):\n    return sorted(xs)"
+    assert _run(sb, good, HUMANEVAL, **PATHS[path]).score == 1.0
+    assert _run(sb, good, MBPP, **PATHS[path]).score == 1.0
 
 
 @pytest.mark.parametrize(

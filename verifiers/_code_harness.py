@@ -279,6 +279,39 @@ _emit({"done": _SECRET})
 """
 
 
+# Assert-style tests lowered to calls (see _code_lower): the candidate alone in its process, in
+# the namespace the candidate server gives it, makes the calls the asserts would, in order, and
+# writes each result as plain data to the private channel (fd 3); the trusted parent evaluates
+# the asserts. Its output goes nowhere, as the candidate server's does (a program that prints
+# while it works must not hit the run's output cap here and not there). Runs after ASSERT_PRELUDE.
+LOWERED_CALLS = r"""
+import sys as _sys
+_spec = _json.loads(_sys.stdin.readline())
+_sys.stdin = open(_os.devnull)
+_null = _os.open(_os.devnull, _os.O_WRONLY)
+_os.dup2(_null, 1)
+_os.close(_null)
+_results = _Lines(3)
+_g = {"__name__": "__candidate__", "__builtins__": __builtins__}
+try:
+    exec(compile(_spec["source"], "solution.py", "exec"), _g)
+except BaseException as _e:
+    _emit({"load_error": type(_e).__name__ + ": " + str(_e)[:500]})
+    raise
+for _i, _req in enumerate(_spec["calls"]):
+    try:
+        _f = _g[_req[0]]
+        if len(_req) > 2:
+            _r = _f(*_dec(_req[1]), **_dec(_req[2]))
+        else:
+            _r = _f(*_dec(_req[1]))
+        _line = _json.dumps({"i": _i, "ok": _enc(_r)})
+    except BaseException as _e:
+        _line = _json.dumps({"i": _i, "err": type(_e).__name__ + ": " + str(_e)[:200]})
+    _results.write((_line + "\n").encode())
+"""
+
+
 def plain_codec() -> tuple:
     """(encode, decode) for the parent, built from the same source the sandbox runs."""
     ns: dict = {}

@@ -1,10 +1,12 @@
 """Code accuracy: run a completion's program against test cases in the sandbox.
 
 Never in this process: stdin/stdout programs run alone and their output is compared here;
-call-based programs return plain data over a private channel and are compared here; assert-style
-tests (HumanEval `check`, MBPP asserts) run in their own sandboxed process that calls the
-candidate through a socket, so the candidate cannot reach the asserts, the expected values,
-or builtins they use. A pass needs the per-run secret written after every test ran.
+call-based programs return plain data over a private channel and are compared here. Assert-style
+tests (HumanEval `check`, MBPP asserts) made only of literal calls are judged the same way: the
+candidate's process makes the calls, and the asserts are evaluated here on the plain results
+(`_code_lower`). Other assert-style tests run in their own sandboxed process that calls the
+candidate through a socket, so the candidate cannot reach the asserts, the expected values, or
+builtins they use; a pass there needs the per-run secret written after every test ran.
 """
 
 from __future__ import annotations
@@ -27,9 +29,11 @@ from ._code_harness import (
     ASSERT_PRELUDE,
     CALL_HARNESS,
     CANDIDATE_SERVER,
+    LOWERED_CALLS,
     TEST_RUNNER,
     plain_codec,
 )
+from ._code_lower import Lowered, Unsupported, decode_results, lower_asserts, lower_check
 
 _enc, _dec = plain_codec()
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.S)
@@ -282,6 +286,7 @@ def run_tests(
     exact: bool = False,
     float_tol: float | None = None,
     max_total_s: float = 60.0,
+    always_test_process: bool = False,
 ) -> CodeVerdict:
     """Run the completion's program against `tests`; never raises for bad input.
 
@@ -294,6 +299,9 @@ def run_tests(
     HumanEval `{"test", "entry_point"}` with optional `prompt`/`prompt_setup`, trusted code the
     test process runs first (helpers such as `poly` then come from the dataset, not the
     candidate); MBPP `{"test_list"}` with optional `test_imports`/`test_setup_code`.
+    Assert-style tests made only of literal calls (most HumanEval checks and MBPP asserts) are
+    judged here on the results of the candidate's one process (see `_code_lower`); the rest,
+    and all of them with `always_test_process=True`, run in their own sandboxed test process.
     `credit="binary"` scores 1 only when every test passes. Stdin/stdout tests run one process
     each; once `max_total_s` has passed, the remaining ones are `not_run` (a slow program
     cannot hold a trainer for tests x wall limit). One `Sandbox` per call is created
@@ -340,7 +348,9 @@ def run_tests(
         elif plan.kind == "call":
             outcomes = _run_call(sb, code, plan, limits, stop_on_first_failure, float_tol)
         else:
-            outcomes = _run_asserts(sb, code, plan, limits, stop_on_first_failure)
+            outcomes = _run_asserts(
+                sb, code, plan, limits, stop_on_first_failure, lower=not always_test_process
+            )
     finally:
         if own:
             sb.close()
@@ -494,7 +504,17 @@ def _equal(a: Any, b: Any, tol: float | None) -> bool:
         return False
 
 
-def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
+def _run_asserts(sb, code, plan, limits, stop, lower: bool = True) -> list[TestOutcome]:
+    if not lower:
+        lowered = None
+    elif plan.kind == "check":
+        lowered = lower_check(plan.test, plan.entry_point, plan.setup)
+    else:
+        lowered = lower_asserts(plan.asserts, plan.setup)
+    if lowered is not None:
+        outcomes = _run_lowered(sb, code, lowered, limits, stop)
+        if outcomes is not None:
+            return outcomes
     secret = secrets.token_hex(16)
     total = 1 if plan.kind == "check" else len(plan.asserts)
     names = (
@@ -547,6 +567,38 @@ def _run_asserts(sb, code, plan, limits, stop) -> list[TestOutcome]:
         outcomes.append(
             TestOutcome(i, ok, "passed" if ok else "wrong_answer", str(rec.get("err", ""))[:300])
         )
+    return _pad(outcomes, total)
+
+
+def _run_lowered(sb, code, lowered: Lowered, limits, stop) -> list[TestOutcome] | None:
+    """Asserts of literal calls, judged here on the results of one sandboxed process (see
+    `_code_lower`); None when the results overflow the channel or one needs an operation only a
+    test process may run (the caller then runs a test process)."""
+    total = lowered.total
+    raw = sb.run_raw(
+        "",
+        stdin=lowered.spec(code),
+        limits=limits,
+        channel=True,
+        prelude=ASSERT_PRELUDE,
+        epilogue=LOWERED_CALLS,
+    )
+    ex = raw.execution
+    if ex.status == "output_limit":  # results past the channel's cap: a test process takes
+        return None  # them over its socket and keeps them in the sandbox
+    if ex.status not in ("ok", "runtime_error"):  # killed: nothing counts, as for a test process
+        return _pad([], total, _fail_status(ex.status), ex.detail or "tests did not finish")
+    results, load_error = decode_results(_records(raw.channel), lowered.n_calls)
+    if load_error:
+        status = "compile_error" if load_error.startswith("SyntaxError") else "runtime_error"
+        return _pad([], total, status, load_error)
+    try:
+        judged = lowered.judge(results, stop)
+    except Unsupported:
+        return None
+    outcomes = [
+        TestOutcome(i, ok, "passed" if ok else "wrong_answer", detail) for i, ok, detail in judged
+    ]
     return _pad(outcomes, total)
 
 
