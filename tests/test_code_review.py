@@ -216,3 +216,32 @@ def test_mbpp_null_setup_fields(sb):
     tests["test_imports"] = ["import math"]
     assert _run(sb, "def sq(x):\n    return x * x", tests).score == 1.0
     assert _run(sb, "def sq(x):\n    return x + x", tests).passed == 0
+
+
+# ---- call-based results the parent decodes ----------------------------------------------------
+FLOOD_PRIME = 2**61 - 1  # ints k * P + 1 share one hash: a set of them is quadratic to build
+
+
+def test_a_call_result_cannot_flood_the_parent(sb):
+    """A call-based candidate whose channel record is a set of 30,000 ints with one hash
+    (building it took the parent 5 s of CPU before; the candidate writes the record itself, as
+    building the set would take it as long) is refused as a bad result, quickly."""
+    import time
+
+    code = (
+        "import os\n"
+        f"body = ','.join(str(1 + k * {FLOOD_PRIME}) for k in range(30000))\n"
+        'os.write(3, (\'{"i": 0, "ok": {"s": [\' + body + \']}}\\n\').encode())\n'
+        "def f(x):\n    return 1\n"
+    )
+    start = time.process_time()
+    v = run_tests(code, {"fn_name": "f", "inputs": [[1]], "outputs": [[1]]}, sandbox=sb)
+    assert time.process_time() - start < 1.5
+    assert v.passed == 0 and "bad result" in v.outcomes[0].detail
+
+
+def test_a_call_based_source_is_compiled_as_a_file(sb):
+    """A BOM (editors write one) or a coding cookie means what it means to Python: the source is
+    compiled as bytes, as the assert-style paths compile it."""
+    tests = {"fn_name": "f", "inputs": [[1]], "outputs": [2]}
+    assert run_tests("\ufeffdef f(x):\n    return x + 1\n", tests, sandbox=sb).passed == 1

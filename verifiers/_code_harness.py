@@ -88,7 +88,8 @@ exec(
 )
 _pre = dict(_g)
 try:
-    exec(compile(_spec["source"], "solution.py", "exec"), _g)
+    # as bytes, as a file is compiled: a BOM or coding cookie means what it means to Python
+    exec(compile(_spec["source"].encode("utf-8", "surrogatepass"), "solution.py", "exec"), _g)
     _name = _spec["fn_name"]
     _fn = _g.get(_name)
     if _fn is not None and _pre.get(_name) is _fn:
@@ -293,8 +294,8 @@ _os.dup2(_null, 1)
 _os.close(_null)
 _results = _Lines(3)
 _g = {"__name__": "__candidate__", "__builtins__": __builtins__}
-try:
-    exec(compile(_spec["source"], "solution.py", "exec"), _g)
+try:  # as bytes, as the candidate server compiles them: a BOM or coding cookie is Python's
+    exec(compile(_spec["source"].encode("utf-8", "surrogatepass"), "solution.py", "exec"), _g)
 except BaseException as _e:
     _emit({"load_error": type(_e).__name__ + ": " + str(_e)[:500]})
     raise

@@ -12,15 +12,18 @@ Python's own semantics, and the test code otherwise reads only names it can reso
 process would (the setup's names shadow builtins and are never lowered; the check's parameter and
 the entry point are the candidate; other undefined names are the candidate's functions). Anything
 else (loops, helpers from the setup, imports, comprehensions, `**`, short-circuits that could skip
-a call) makes the whole test run in the two-process design. An operation whose cost the candidate's
-value could blow up (`seq * n`, `str % x`, `round(x, n)` with a computed `n`) is refused at judge
-time (`Unsupported`), and the caller runs the two-process design for that program.
+a call, `is` against anything but None/True/False/a type, code the compiler refuses) makes the
+whole test run in the two-process design. An operation whose cost the candidate's value could blow
+up (`seq * n`, `str % x`, `round(x, n)` with a computed `n`, a set of many keys with one hash) is
+refused at judge time (`Unsupported`), and the caller runs the two-process design for that program;
+test data's folds share a budget (hostile test data cannot make this process build much either).
 
 Known differences, none of which can turn a failing program into a passing one: calls an assert
 would skip after an exception inside it (`f(candidate(1))` raising before `candidate(2)`) are
 still made, which matters only to a candidate whose results depend on the calls made before; and
 every call is made even after an assert has failed, so a program that fails early and then hangs
-ends as `timeout` after the wall limit instead of `wrong_answer` at once.
+ends as `timeout` after the wall limit instead of `wrong_answer` at once (with
+stop_on_first_failure, the verdicts up to that failure stand, as in a test process).
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ import functools
 import json
 import operator
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ._code_harness import plain_codec
@@ -45,6 +48,14 @@ class Unsupported(Exception):
 
 class _CallFailed(Exception):
     """The candidate's call raised, returned non-plain data, or gave no result."""
+
+
+class _NoResult(_CallFailed):
+    """The call gave no result (the process ended or was killed first)."""
+
+
+class _TooLarge(ValueError):
+    """A fold that could run long or build a huge value: the test is not lowered."""
 
 
 Evaluator = Callable[[list], Any]  # results (one entry per call) -> the expression's value
@@ -123,10 +134,15 @@ class Lowered:
         """The candidate process's stdin: its source and the calls, one JSON line."""
         return '{"calls": ' + self.calls_json + ', "source": ' + json.dumps(code) + "}\n"
 
-    def judge(self, results: list, stop: bool) -> list[tuple[int, bool, str]]:
+    def judge(
+        self, results: list, stop: bool, killed: bool = False
+    ) -> list[tuple[int, bool, str]] | None:
         """(test index, passed, detail) for each test judged, in order; `results[k]` is
         ("ok", value) or ("err", message) for call k, or None when it gave no result.
-        Raises Unsupported when a value needs an operation this module will not run."""
+        Raises Unsupported when a value needs an operation this module will not run.
+        `killed`: the run was killed, and a test process would have been killed at the first
+        call without a result too, which then fails everything: None when judging reaches it
+        (with `stop`, a failure before it ends the tests there as it ends them here)."""
         out = []
         for i, asserts in enumerate(self.tests):
             passed, detail = True, ""
@@ -135,6 +151,10 @@ class Lowered:
                     ok = bool(evaluate(results))
                 except Unsupported:
                     raise
+                except _NoResult as e:
+                    if killed:
+                        return None
+                    ok, message = False, f"CandidateError: {e}"
                 except _CallFailed as e:
                     ok, message = False, f"CandidateError: {e}"
                 except (Exception, RecursionError) as e:  # the test process fails it the same way
@@ -148,11 +168,24 @@ class Lowered:
         return out
 
 
+# MemoryError: the parser's own stack overflows on deep nesting (`-` * 200000 + `1`)
+_REFUSED = (
+    Unsupported,
+    ValueError,
+    SyntaxError,
+    TypeError,
+    ArithmeticError,
+    RecursionError,
+    MemoryError,
+)
+
+
 @functools.lru_cache(maxsize=4096)
 def lower_check(test: str, entry: str, setup: str) -> Lowered | None:
     """HumanEval: `test` defines `check(candidate)`, one test of all its asserts."""
     try:
-        module = ast.parse(test)
+        module = _compiled(test)
+        budget = [_MAX_FOLDED_ITEMS]
         bound = _bound_names(setup) | {"check"}
         calls: list[list] = []
         check = None
@@ -160,26 +193,31 @@ def lower_check(test: str, entry: str, setup: str) -> Lowered | None:
             if _is_docstring(node):
                 continue
             if isinstance(node, ast.Assign) and _all_names(node.targets):
-                _fold(node.value)  # a literal (METADATA): cannot fail or matter
-                bound |= {t.id for t in node.targets}  # type: ignore[attr-defined]
+                _fold(node.value, budget)  # a literal (METADATA): cannot fail or matter
+                targets = {t.id for t in node.targets}  # type: ignore[attr-defined]
+                if targets & {entry, "check"}:  # rebinds what the test process calls
+                    return None
+                bound |= targets
                 continue
             if isinstance(node, ast.FunctionDef) and node.name == "check" and check is None:
                 check = node
                 continue
             return None
-        if check is None or not _single_param(check.args) or check.decorator_list:
+        # an entry point named check is the test's own check there; annotations and
+        # decorators run when check is defined
+        if check is None or entry == "check" or not _plain_header(check):
             return None
         candidate = check.args.args[0].arg
+        names = _Names(candidate, entry, bound - {entry}, budget)
         asserts = []
         for node in check.body:
             if _is_docstring(node) or isinstance(node, ast.Pass):
                 continue
             if not isinstance(node, ast.Assert):
                 return None
-            names = _Names(candidate, entry, bound - {entry})
             asserts.append((_expr(node.test, names, calls), _message(node)))
         return _lowered(calls, [tuple(asserts)])
-    except (Unsupported, ValueError, SyntaxError, TypeError, ArithmeticError, RecursionError):
+    except _REFUSED:
         return None
 
 
@@ -187,18 +225,30 @@ def lower_check(test: str, entry: str, setup: str) -> Lowered | None:
 def lower_asserts(asserts: tuple[str, ...], setup: str) -> Lowered | None:
     """MBPP: each string is one test, an assert calling the candidate's functions by name."""
     try:
-        bound = _bound_names(setup)
+        names = _Names(None, None, _bound_names(setup))
         calls: list[list] = []
         tests = []
         for text in asserts:
-            body = ast.parse(text).body
+            body = _compiled(text).body
             if len(body) != 1 or not isinstance(body[0], ast.Assert):
                 return None
             node = body[0]
-            tests.append(((_expr(node.test, _Names(None, None, bound), calls), _message(node)),))
+            tests.append(((_expr(node.test, names, calls), _message(node)),))
         return _lowered(calls, tests)
-    except (Unsupported, ValueError, SyntaxError, TypeError, ArithmeticError, RecursionError):
+    except _REFUSED:
         return None
+
+
+def _compiled(text: str) -> ast.Module:
+    """The parsed test code, once it compiles: what only the compiler refuses (a repeated
+    keyword argument, `yield` outside a function) fails the test process's run, so such code
+    is not lowered. Nor is code past 64 KB, which the parent does not compile either (the
+    compiler builds `x in {...}`'s frozenset: quadratic for keys of one hash)."""
+    if len(text) > 1 << 16:
+        raise Unsupported("test code too large to compile here")
+    module = ast.parse(text)
+    compile(module, "test.py", "exec", dont_inherit=True)
+    return module
 
 
 def _lowered(calls: list[list], tests: list) -> Lowered | None:
@@ -215,18 +265,29 @@ def _all_names(targets: list[ast.expr]) -> bool:
     return all(isinstance(t, ast.Name) for t in targets)
 
 
-def _single_param(args: ast.arguments) -> bool:
+def _plain_header(check: ast.FunctionDef) -> bool:
+    """`def check(candidate):` with nothing that runs when it is defined."""
+    args = check.args
     return (
         len(args.args) == 1
         and not (args.posonlyargs or args.kwonlyargs or args.defaults or args.kw_defaults)
         and args.vararg is None
         and args.kwarg is None
+        and args.args[0].annotation is None
+        and check.returns is None
+        and not check.decorator_list
     )
 
 
 def _message(node: ast.Assert) -> str:
     """The assert's message when it is a literal; any other message is evaluated by the test
-    process only after the assert failed, so it cannot change the verdict."""
+    process only after the assert failed, so it cannot change that verdict. Unless it yields
+    (check becomes a generator, whose asserts never run) or binds a name (MBPP's asserts share
+    one namespace: the next asserts would read it): such tests are not lowered."""
+    if node.msg is not None and any(
+        isinstance(n, (ast.Yield, ast.YieldFrom, ast.NamedExpr)) for n in ast.walk(node.msg)
+    ):
+        raise Unsupported("a message that yields or binds a name")
     if isinstance(node.msg, ast.Constant):
         return f"AssertionError: {str(node.msg.value)[:200]}"
     return ""
@@ -251,6 +312,10 @@ def _bound_names(setup: str) -> frozenset[str]:
                 names.add(alias.asname or alias.name.split(".")[0])
         elif isinstance(node, (ast.Global, ast.Nonlocal)):
             names.update(node.names)
+        elif isinstance(node, (ast.MatchAs, ast.MatchStar)) and node.name:  # `case len:`
+            names.add(node.name)
+        elif isinstance(node, ast.MatchMapping) and node.rest:
+            names.add(node.rest)
     return frozenset(names)
 
 
@@ -261,6 +326,14 @@ class _Names:
     candidate: str | None  # check()'s parameter: the candidate's entry point
     entry: str | None  # the entry point's own name (the test process binds it to the candidate)
     bound: frozenset[str]  # names the setup binds (shadowing builtins and the candidate's)
+    # what repetition and concatenation may still build in this test's folds (see _folded)
+    budget: list[int] = field(default_factory=lambda: [_MAX_FOLDED_ITEMS], compare=False)
+
+    def type_named(self, name: str) -> type | None:
+        """The builtin type `name` reads, unless the setup or the candidate rebinds it."""
+        if name in self.bound or name in (self.candidate, self.entry):
+            return None
+        return _TYPES.get(name)
 
     def function(self, name: str) -> str | None:
         """The candidate's function a call of `name` reaches, or None for a builtin."""
@@ -278,7 +351,9 @@ def _expr(node: ast.expr, names: _Names, calls: list[list]) -> Evaluator:
     `calls` in the order Python would make them."""
     if _has_no_call(node):
         try:
-            value = _fold(node)
+            value = _fold(node, names.budget)
+        except _TooLarge as e:  # nor computed at judge time: the test process computes it
+            raise Unsupported(str(e)) from None
         except (ValueError, TypeError, ArithmeticError):
             pass
         else:
@@ -290,6 +365,14 @@ def _expr(node: ast.expr, names: _Names, calls: list[list]) -> Evaluator:
         # skipped, and the candidate would see a different sequence of calls
         if any(not _has_no_call(c) for c in node.comparators[1:]):
             raise Unsupported("call inside a comparison chain")
+        # identity is exact only against a singleton: the test process's constants are the
+        # compiler's (equal constants merged, strings interned), not this process's values
+        operands = [node.left, *node.comparators]
+        for k, op in enumerate(node.ops):
+            if isinstance(op, (ast.Is, ast.IsNot)) and not (
+                _singleton(operands[k], names) or _singleton(operands[k + 1], names)
+            ):
+                raise Unsupported("identity of values that are not singletons")
         ops = [_COMPARE[type(op)] for op in node.ops]
         left = _expr(node.left, names, calls)
         rights = [_expr(c, names, calls) for c in node.comparators]
@@ -330,58 +413,119 @@ def _expr(node: ast.expr, names: _Names, calls: list[list]) -> Evaluator:
     if isinstance(node, ast.Slice):
         parts = [_expr(p, names, calls) if p else None for p in (node.lower, node.upper, node.step)]
         return lambda results: slice(*(p(results) if p else None for p in parts))
-    if isinstance(node, ast.Name) and node.id in _TYPES and node.id not in names.bound:
-        kind = _TYPES[node.id]
+    if isinstance(node, ast.Name) and names.type_named(node.id) is not None:
+        kind = names.type_named(node.id)
         return lambda results: kind
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
-        build = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
+        build = {ast.List: list, ast.Tuple: tuple, ast.Set: _set}[type(node)]
         if any(isinstance(e, ast.Starred) for e in node.elts):
             raise Unsupported("starred element")
         items = [_expr(e, names, calls) for e in node.elts]
-        return lambda results: build(item(results) for item in items)
+        return lambda results: build([item(results) for item in items])
     raise Unsupported(f"{type(node).__name__} in an assert")
 
 
+def _singleton(node: ast.expr, names: _Names) -> bool:
+    """None, True, False, ... or a builtin type: one object in every process."""
+    if isinstance(node, ast.Constant):
+        return any(node.value is s for s in (None, True, False, ...))
+    return isinstance(node, ast.Name) and names.type_named(node.id) is not None
+
+
+def _set(items: list) -> set:
+    return set(_hashed(items))
+
+
+_MAX_SAME_HASH = 64
+
+
+def _hashed(items: list) -> list:
+    """`items`, unless more than _MAX_SAME_HASH distinct ones share a hash: a set or dict of
+    many distinct keys with one hash (ints k * (2**61 - 1), which any program can return)
+    takes time quadratic in their number to build, which the sandbox bounds and this process
+    would not (Unsupported: a test process builds it). Unhashable items raise TypeError, as
+    building would."""
+    groups: dict[int, list] = {}
+    for x in items:
+        same = groups.setdefault(hash(x), [])
+        if not any(x is y or x == y for y in same):
+            same.append(x)
+            if len(same) > _MAX_SAME_HASH:
+                raise Unsupported("many distinct keys with one hash")
+    return items
+
+
 _FOLD_OPS = (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow)
-_MAX_FOLDED_ITEMS = 100_000
+_MAX_FOLDED_ITEMS = 100_000  # per test, over all its folds (see _folded)
 _MAX_FOLDED_BITS = 4096
 
 
-def _fold(node: ast.expr) -> Any:
+def _fold(node: ast.expr, budget: list[int] | None = None) -> Any:
     """The value of a literal, with constant arithmetic folded (`3 * 19`, `'ab' + 'c'`,
-    `1 ** 0`), as Python computes it; ValueError for anything else, and for folds that could
-    run long or build huge values (test data can be hostile too)."""
+    `1 ** 0`), as Python computes it; ValueError for anything else, and _TooLarge (a
+    ValueError) for folds that could run long or build huge values (test data can be hostile
+    too). `budget` is what repetition and concatenation may still build, shared by a test's
+    folds (a fresh one without it)."""
+    return _folded(node, [_MAX_FOLDED_ITEMS] if budget is None else budget)[0]
+
+
+def _folded(node: ast.expr, budget: list[int]) -> tuple[Any, int]:
+    """(value, size): the items and characters a walk of the value meets, a part that
+    repetition shares counted once per reference (`[[0] * 1000] * 1000` is a million, in 8 KB):
+    what encoding, sending, comparing or printing it costs. Repetition and concatenation spend
+    their result's size from `budget`; literals cost what their source does."""
     if isinstance(node, ast.Constant):
-        return node.value
+        v = node.value
+        return v, 1 + len(v) if isinstance(v, (str, bytes)) else 1
     if isinstance(node, (ast.List, ast.Tuple, ast.Set)):
         if any(isinstance(e, ast.Starred) for e in node.elts):
             raise ValueError("starred element")
-        items = [_fold(e) for e in node.elts]
-        return {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)](items)
+        parts = [_folded(e, budget) for e in node.elts]
+        items = [v for v, _ in parts]
+        if isinstance(node, ast.Set):
+            _hashed(items)
+        build = {ast.List: list, ast.Tuple: tuple, ast.Set: set}[type(node)]
+        return build(items), 1 + sum(n for _, n in parts)
     if isinstance(node, ast.Dict):
         if any(k is None for k in node.keys):
             raise ValueError("dict unpacking")
-        return {_fold(k): _fold(v) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[arg-type]
+        pairs = [
+            (_folded(k, budget), _folded(v, budget))
+            for k, v in zip(node.keys, node.values, strict=True)
+        ]  # type: ignore[arg-type]
+        _hashed([k for (k, _), _ in pairs])
+        return {k: v for (k, _), (v, _) in pairs}, 1 + sum(a + b for (_, a), (_, b) in pairs)
     if isinstance(node, ast.UnaryOp) and type(node.op) in _UNARY:
-        return _UNARY[type(node.op)](_fold(node.operand))
+        value, size = _folded(node.operand, budget)
+        return _UNARY[type(node.op)](value), size
     if isinstance(node, ast.BinOp) and isinstance(node.op, _FOLD_OPS):
-        a, b = _fold(node.left), _fold(node.right)
+        (a, size_a), (b, size_b) = _folded(node.left, budget), _folded(node.right, budget)
+        size = 1
         if isinstance(node.op, ast.Pow):
             if not (_is_number(a) and _is_number(b)):
                 raise ValueError("power of non-numbers")
             if isinstance(b, int) and (abs(b) > 64 or _bits(a) * abs(b) > _MAX_FOLDED_BITS):
-                raise ValueError("power too large to fold")
-            return a**b
+                raise _TooLarge("power too large to fold")
+            return a**b, size
         if isinstance(node.op, ast.Mult) and isinstance(a, _SEQUENCES) != isinstance(b, _SEQUENCES):
-            seq, n = (a, b) if isinstance(a, _SEQUENCES) else (b, a)
-            if not isinstance(n, int) or len(seq) * max(n, 0) > _MAX_FOLDED_ITEMS:
-                raise ValueError("repetition too large to fold")
+            n, each = (b, size_a) if isinstance(a, _SEQUENCES) else (a, size_b)
+            if isinstance(n, int):  # else Python raises TypeError
+                size = _spend(budget, 1 + (each - 1) * max(n, 0))
+        elif isinstance(node.op, ast.Add) and isinstance(a, _SEQUENCES):
+            size = _spend(budget, size_a + size_b - 1)
         if isinstance(node.op, ast.Mod) and isinstance(a, (str, bytes)):
             raise ValueError("string formatting")
         if isinstance(node.op, ast.Mult) and _bits(a) + _bits(b) > 4 * _MAX_FOLDED_BITS:
-            raise ValueError("product too large to fold")
-        return _ARITH[type(node.op)](a, b)
+            raise _TooLarge("product too large to fold")
+        return _ARITH[type(node.op)](a, b), size
     raise ValueError(f"{type(node).__name__} is not a literal")
+
+
+def _spend(budget: list[int], size: int) -> int:
+    if size > budget[0]:
+        raise _TooLarge("folding builds too much")
+    budget[0] -= size
+    return size
 
 
 def _is_number(x: Any) -> bool:
@@ -405,10 +549,10 @@ def _call(node: ast.Call, names: _Names, calls: list[list]) -> Evaluator:
             k.arg is None for k in node.keywords
         ):
             raise Unsupported("unpacked arguments")
-        args = [_fold(a) for a in node.args]
+        args = [_fold(a, names.budget) for a in node.args]
         request = [target, _enc(args)]
         if node.keywords:
-            request.append(_enc({k.arg: _fold(k.value) for k in node.keywords}))
+            request.append(_enc({k.arg: _fold(k.value, names.budget) for k in node.keywords}))
         json.dumps(request)  # refuses what the wire cannot carry (nan is fine, sets are encoded)
         index = len(calls)
         calls.append(request)
@@ -427,15 +571,28 @@ def _call(node: ast.Call, names: _Names, calls: list[list]) -> Evaluator:
         raise Unsupported("sum with a start value")  # sum(lists, []) is quadratic
     if name == "round":  # round(5, -10**9) runs for ages: literal, small digits only
         for digits in [*node.args[1:], *(k.value for k in node.keywords)]:
-            value = _fold(digits)
+            value = _fold(digits, names.budget)
             if type(value) is not int or abs(value) >= 400:
                 raise Unsupported("round to many digits")
     fn = _PURE[name]
     args = [_expr(a, names, calls) for a in node.args]
-    kwargs = {k.arg: _fold(k.value) for k in node.keywords}
+    kwargs = {k.arg: _fold(k.value, names.budget) for k in node.keywords}
     if name in ("int", "float", "str"):
         return lambda results: _convert(fn, [a(results) for a in args], kwargs)
+    if name in ("set", "frozenset", "dict"):
+        return lambda results: _collect(fn, [a(results) for a in args])
     return lambda results: fn(*(a(results) for a in args), **kwargs)
+
+
+def _collect(fn: Callable, args: list) -> Any:
+    """set(), frozenset() or dict() of results, refusing many distinct keys of one hash."""
+    if len(args) == 1:
+        arg = args[0]
+        if fn is dict and not isinstance(arg, dict):
+            _hashed([k for k, _ in arg])  # a non-pair raises, as dict() would
+        else:
+            _hashed(list(arg))
+    return fn(*args)
 
 
 _MAX_DIGITS = 4300  # CPython's default int/str conversion limit
@@ -446,7 +603,7 @@ def _convert(fn: Callable, args: list, kwargs: dict) -> Any:
     (the default digit limit stops them in the test process; this process may have lifted it)."""
     for a in args:
         if (type(a) is str and len(a) > _MAX_DIGITS) or (
-            type(a) is int and a.bit_length() > 4 * _MAX_DIGITS
+            type(a) is int and a.bit_length() > _MAX_DIGITS * 10 // 3
         ):
             raise Unsupported("conversion of a huge value")
     return fn(*args, **kwargs)
@@ -471,7 +628,7 @@ def _binop(node: ast.BinOp, names: _Names, calls: list[list]) -> Evaluator:
 def _result(results: list, index: int) -> Any:
     got = results[index] if index < len(results) else None
     if got is None:
-        raise _CallFailed("no result")
+        raise _NoResult("no result")
     kind, value = got
     if kind != "ok":
         raise _CallFailed(value)
@@ -480,7 +637,8 @@ def _result(results: list, index: int) -> Any:
 
 def decode_results(records: list[dict], n_calls: int) -> tuple[list, str]:
     """Per call ("ok", fresh decoded value) or ("err", message) or None, from the channel's
-    records (the first record for an index counts); and the candidate's load error, if any."""
+    records (the first record for an index counts); and the candidate's load error, if any.
+    Raises Unsupported for a set or dict this process must not build (see _hashed)."""
     results: list = [None] * n_calls
     for rec in records:
         if "load_error" in rec:
@@ -490,9 +648,31 @@ def decode_results(records: list[dict], n_calls: int) -> tuple[list, str]:
             continue
         if "ok" in rec:
             try:
-                results[i] = ("ok", _dec(rec["ok"]))
+                results[i] = ("ok", decode_value(rec["ok"]))
             except (ValueError, TypeError, KeyError, RecursionError) as e:
                 results[i] = ("err", f"bad result: {e}")
         else:
             results[i] = ("err", str(rec.get("err"))[:300])
     return results, ""
+
+
+def decode_value(x: Any, d: int = 0) -> Any:
+    """The codec's `_dec`, except that sets and dicts are built only once `_hashed` allows
+    their keys (`_dec` would build them first)."""
+    if d > 200:
+        raise ValueError("value nested too deeply")
+    t = type(x)
+    if t is list:
+        return [decode_value(v, d + 1) for v in x]
+    if t is dict and len(x) == 1:
+        ((tag, v),) = x.items()
+        if tag in ("s", "fs") and type(v) is list:
+            items = _hashed([decode_value(i, d + 1) for i in v])
+            return set(items) if tag == "s" else frozenset(items)
+        if tag == "d" and type(v) is list:
+            pairs = [(decode_value(k, d + 1), decode_value(w, d + 1)) for k, w in v]
+            _hashed([k for k, _ in pairs])
+            return dict(pairs)
+        if tag == "t" and type(v) is list:
+            return tuple(decode_value(i, d + 1) for i in v)
+    return _dec(x, d)  # scalars, and what is no encoded value (the codec's own error)

@@ -33,9 +33,16 @@ from ._code_harness import (
     TEST_RUNNER,
     plain_codec,
 )
-from ._code_lower import Lowered, Unsupported, decode_results, lower_asserts, lower_check
+from ._code_lower import (
+    Lowered,
+    Unsupported,
+    decode_results,
+    decode_value,
+    lower_asserts,
+    lower_check,
+)
 
-_enc, _dec = plain_codec()
+_enc = plain_codec()[0]
 _FENCE = re.compile(r"```[ \t]*([A-Za-z0-9_+#-]*)[^\n]*\n(.*?)```", re.S)
 _LANG_TAGS = {"python": {"python", "py", "python3", ""}, "cpp": {"cpp", "c++", "cc", "cxx", ""}}
 
@@ -452,9 +459,9 @@ def _run_call(sb, code, plan, limits, stop, float_tol) -> list[TestOutcome]:
                 )
             )
         elif "ok" in rec:
-            try:
-                got = _dec(rec["ok"])
-            except (ValueError, TypeError, KeyError, RecursionError) as exc:
+            try:  # never a set or dict of many keys with one hash: quadratic to build here
+                got = decode_value(rec["ok"])
+            except (ValueError, TypeError, KeyError, RecursionError, Unsupported) as exc:
                 outcomes.append(TestOutcome(i, False, "runtime_error", f"bad result: {exc}"))
                 continue
             ok = _same(got, exp, float_tol, plan.unwrap)
@@ -586,16 +593,22 @@ def _run_lowered(sb, code, lowered: Lowered, limits, stop) -> list[TestOutcome] 
     ex = raw.execution
     if ex.status == "output_limit":  # results past the channel's cap: a test process takes
         return None  # them over its socket and keeps them in the sandbox
-    if ex.status not in ("ok", "runtime_error"):  # killed: nothing counts, as for a test process
+    killed = ex.status in ("timeout", "memory_limit")  # by its limits, and with stop (below)
+    if ex.status not in ("ok", "runtime_error") and not (killed and stop):
+        # nothing counts, as for a test process (which runs every test without stop)
         return _pad([], total, _fail_status(ex.status), ex.detail or "tests did not finish")
-    results, load_error = decode_results(_records(raw.channel), lowered.n_calls)
-    if load_error:
-        status = "compile_error" if load_error.startswith("SyntaxError") else "runtime_error"
-        return _pad([], total, status, load_error)
     try:
-        judged = lowered.judge(results, stop)
+        results, load_error = decode_results(_records(raw.channel), lowered.n_calls)
+        if load_error and not killed:
+            status = "compile_error" if load_error.startswith("SyntaxError") else "runtime_error"
+            return _pad([], total, status, load_error)
+        judged = lowered.judge(results, stop, killed=killed)
     except Unsupported:
         return None
+    # killed, with stop: a test process that stops at a failure before the call this run was
+    # killed in never makes that call, and finishes; otherwise it is killed too
+    if judged is None or (killed and judged[-1][1]):
+        return _pad([], total, _fail_status(ex.status), ex.detail or "tests did not finish")
     outcomes = [
         TestOutcome(i, ok, "passed" if ok else "wrong_answer", detail) for i, ok, detail in judged
     ]
