@@ -11,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from r1reward.sandbox import Limits, Sandbox
+from r1reward.verifiers._code_harness import plain_codec
 from r1reward.verifiers._code_lower import Unsupported, _fold, lower_asserts, lower_check
 from r1reward.verifiers.code import run_tests
 
@@ -264,3 +265,91 @@ def test_folding_refuses_what_would_run_long(source):
     with pytest.raises(ValueError):
         _fold(ast.parse(source, mode="eval").body)
     assert time.monotonic() - start < 1
+
+
+# ---- the judge is Python: a differential property ------------------------------------------------
+_enc, _dec = plain_codec()
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-5, 5),
+    st.floats(-3, 3, allow_nan=False).map(lambda x: round(x, 2)),
+    st.text("ab", max_size=3),
+)
+_hashables = st.one_of(_scalars, st.tuples(_scalars, _scalars))
+_values = st.recursive(
+    _hashables,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.tuples(inner, inner),
+        st.frozensets(_hashables, max_size=3).map(set),
+        st.dictionaries(_scalars, inner, max_size=2),
+    ),
+    max_leaves=6,
+)
+SHAPES = [
+    "C == E",
+    "C != E",
+    "C < E",
+    "C >= E",
+    "C in E",
+    "E in C",
+    "not C",
+    "C",
+    "C is None",
+    "C is True",
+    "C is not False",
+    "abs(C - E) < 1e-6",
+    "sorted(C) == E",
+    "len(C) == E",
+    "isinstance(C, (int, float))",
+    "type(C) == list",
+    "C[0] == E",
+    "C[1:] == E",
+    "round(C, 1) == E",
+    "set(C) == E",
+    "sum(C) == E",
+    "max(C) == E",
+    "C + E == E",
+    "str(C) == E",
+    "int(C) == E",
+    "-C == E",
+    "0 <= C < 3",
+    "C == E and True",
+    "bool(C) == E",
+    "tuple(C) == E",
+    "list(C) == E",
+    "C * 2 == E",
+    "C % 2 == E",
+    "C // 2 == E",
+    "C / 2 == E",
+    "dict(C) == E",
+    "frozenset(C) == E",
+    "min(C, default=E) == E",
+    "sorted(C, reverse=True) == E",
+]
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.sampled_from(SHAPES), _values, _values)
+def test_the_judge_agrees_with_python(shape, returned, expected):
+    """For each lowered shape and any plain value the candidate returns: the verdict here is the
+    verdict of Python running the assert on the same decoded value (as a test process does)."""
+    source = shape.replace("C", "candidate(1)").replace("E", repr(expected))
+    test = f"def check(candidate):\n    assert {source}\n"
+    lowered = lower_check(test, "f", "")
+    if lowered is None:  # not lowered: a test process judges it
+        return
+    wire = _enc(returned)
+    namespace: dict = {}
+    exec(compile(test, "test.py", "exec", dont_inherit=True), namespace)
+    try:
+        namespace["check"](lambda *args: _dec(wire))
+        python = True
+    except Exception:
+        python = False
+    try:
+        ((_, here, _),) = lowered.judge([("ok", _dec(wire))], stop=False)
+    except Unsupported:  # refused for this value: a test process judges it
+        return
+    assert here == python, (source, returned)
