@@ -353,3 +353,20 @@ def test_the_judge_agrees_with_python(shape, returned, expected):
     except Unsupported:  # refused for this value: a test process judges it
         return
     assert here == python, (source, returned)
+
+
+@pytest.mark.parametrize("options", [HERE, TEST_PROCESS])
+def test_the_candidate_reads_end_of_file_from_stdin(sb, options):
+    """What the harness read from stdin is gone: the candidate reads end of file there, as from
+    the null device a test process's candidate has (the calls' arguments, all the harness had,
+    are no secret either)."""
+    code = (
+        "import os, sys\n"
+        "def add(a, b):\n"
+        "    try:\n        input()\n        return 'line'\n    except EOFError:\n        pass\n"
+        "    return sys.stdin.read() + os.read(0, 100).decode()\n"
+    )
+    tests = {"test": _check("assert candidate(1, 2) == ''"), "entry_point": "add"}
+    assert run_tests(code, tests, sandbox=sb, limits=LIM, **options).passed == 1
+    calls = {"fn_name": "add", "inputs": [[1, 2]], "outputs": [""]}
+    assert run_tests(code, calls, sandbox=sb, limits=LIM).passed == 1

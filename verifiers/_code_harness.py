@@ -75,8 +75,7 @@ CALL_HARNESS = (
     + r"""
 import json as _json, os as _os, sys as _sys
 _chan = _os.fdopen(3, "w", encoding="utf-8")
-_spec = _json.loads(_sys.stdin.readline())
-_sys.stdin = open(_os.devnull)
+_spec = _json.loads(_sys.stdin.readline())  # one line, then end of file: what the program reads
 _g = {"__name__": "__candidate__", "__builtins__": __builtins__}
 exec(
     "from typing import *\nfrom collections import *\nfrom heapq import *\n"
@@ -287,8 +286,7 @@ _emit({"done": _SECRET})
 # while it works must not hit the run's output cap here and not there). Runs after ASSERT_PRELUDE.
 LOWERED_CALLS = r"""
 import sys as _sys
-_spec = _json.loads(_sys.stdin.readline())
-_sys.stdin = open(_os.devnull)
+_spec = _json.loads(_sys.stdin.readline())  # one line, then end of file: what the program reads
 _null = _os.open(_os.devnull, _os.O_WRONLY)
 _os.dup2(_null, 1)
 _os.close(_null)
