@@ -370,3 +370,21 @@ def test_the_candidate_reads_end_of_file_from_stdin(sb, options):
     assert run_tests(code, tests, sandbox=sb, limits=LIM, **options).passed == 1
     calls = {"fn_name": "add", "inputs": [[1, 2]], "outputs": [""]}
     assert run_tests(code, calls, sandbox=sb, limits=LIM).passed == 1
+
+
+@pytest.mark.parametrize("options", [HERE, TEST_PROCESS])
+def test_exit_handlers_of_a_right_program_do_not_fail_it(sb, options):
+    """The candidate server of a test process never exits, so an exit handler that hangs there
+    costs nothing; the one-process paths end once every result is written, so it costs nothing
+    here either (it used to run until the wall limit, and the program failed as a timeout)."""
+    code = (
+        "import atexit\natexit.register(lambda: [0 for _ in iter(int, 1)])\n"
+        "def add(a, b):\n    return a + b\n"
+    )
+    tests = {"test_list": ["assert add(1, 2) == 3"]}
+    calls = {"fn_name": "add", "inputs": [[1, 2]], "outputs": [3]}
+    slow = Limits(cpu_s=2, wall_s=3)
+    start = time.monotonic()
+    assert run_tests(code, tests, sandbox=sb, limits=slow, **options).passed == 1
+    assert run_tests(code, calls, sandbox=sb, limits=slow).passed == 1
+    assert time.monotonic() - start < 2
