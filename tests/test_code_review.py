@@ -245,3 +245,15 @@ def test_a_call_based_source_is_compiled_as_a_file(sb):
     compiled as bytes, as the assert-style paths compile it."""
     tests = {"fn_name": "f", "inputs": [[1]], "outputs": [2]}
     assert run_tests("\ufeffdef f(x):\n    return x + 1\n", tests, sandbox=sb).passed == 1
+
+
+def test_a_long_call_result_fits_under_the_output_cap(sb):
+    """A right call-based answer of 200,000 ints (~1.3 MB on the channel, past the 1 MB
+    default cap) passes, as a stdin test's long right output does: the cap makes room for
+    twice the expected values."""
+    tests = {"fn_name": "f", "inputs": [[200000]], "outputs": [list(range(200000))]}
+    v = run_tests("def f(n):\n    return list(range(n))\n", tests, sandbox=sb)
+    assert v.passed == 1, v.outcomes
+    # the room is for the expected size: a runaway result still hits the cap
+    flood = "def f(n):\n    return list(range(n * 20))\n"
+    assert run_tests(flood, tests, sandbox=sb).outcomes[0].status == "output_limit"

@@ -381,14 +381,10 @@ def _run_stdio(
     sb, code, plan, language, limits, stop, exact, float_tol, deadline
 ) -> list[TestOutcome]:
     outcomes = []
-    base = limits or getattr(sb, "limits", None) or Limits()  # a stand-in may have none
     for i, (inp, exp) in enumerate(zip(plan.inputs, plan.outputs, strict=True)):
         if time.monotonic() > deadline:
             return _pad(outcomes, len(plan.inputs), "not_run", "max_total_s exceeded")
-        # a right answer must fit: the output cap is at least twice the expected output's size
-        # (Codeforces tests expect several MB, past the 1 MB default)
-        room = 2 * len(exp.encode("utf-8", "surrogatepass")) + (64 << 10)
-        lim = base if base.output_bytes >= room else replace(base, output_bytes=room)
+        lim = _room_for(sb, limits, len(exp.encode("utf-8", "surrogatepass")))
         ex = sb.run(code, language=language, stdin=inp, limits=lim)
         ok = ex.status == "ok" and outputs_match(ex.stdout, exp, exact=exact, float_tol=float_tol)
         # a compile error's own message (g++'s diagnostics), not the generic detail
@@ -402,6 +398,15 @@ def _run_stdio(
         if stop and not ok:
             break
     return _pad(outcomes, len(plan.inputs))
+
+
+def _room_for(sb, limits: Limits | None, expected_bytes: int) -> Limits:
+    """The limits with an output cap a right answer fits under: at least twice the expected
+    output's size (Codeforces tests expect several MB, LiveCodeBench calls return long lists,
+    past the 1 MB default)."""
+    base = limits or getattr(sb, "limits", None) or Limits()  # a stand-in may have none
+    room = 2 * expected_bytes + (64 << 10)
+    return base if base.output_bytes >= room else replace(base, output_bytes=room)
 
 
 def _pad(
@@ -437,7 +442,13 @@ def _run_call(sb, code, plan, limits, stop, float_tol) -> list[TestOutcome]:
         )
     except (TypeError, ValueError) as exc:
         return _pad([], len(plan.inputs), "sandbox_error", f"inputs not plain data: {exc}")
-    raw = sb.run_raw("", stdin=spec + "\n", limits=limits, channel=True, epilogue=CALL_HARNESS)
+    # every result comes back on the channel, encoded much as the expected values are here
+    try:
+        expected_bytes = len(json.dumps(_enc(list(plan.outputs))))
+    except (TypeError, ValueError, RecursionError):  # not plain data: the default cap
+        expected_bytes = 0
+    lim = _room_for(sb, limits, expected_bytes)
+    raw = sb.run_raw("", stdin=spec + "\n", limits=lim, channel=True, epilogue=CALL_HARNESS)
     ex = raw.execution
     results: dict[int, dict] = {}
     for rec in _records(raw.channel):
