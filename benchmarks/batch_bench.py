@@ -12,12 +12,19 @@ stdin/stdout tests, run in the sandbox.
 
 from __future__ import annotations
 
+import os
+import sys
+
+# These rollouts reuse 800 chains of thought, so the language-ID segment cache would answer
+# nearly every segment (on fresh CoTs about half): measured cold by default, so the per-item
+# work is what training sees; --lid-cache measures with it. Read by every process at import.
+if "--lid-cache" not in sys.argv:
+    os.environ["R1REWARD_LID_CACHE"] = "0"
+
 import argparse
 import json
 import multiprocessing
-import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
@@ -151,6 +158,11 @@ def main() -> int:
     parser.add_argument(
         "--repeat", type=int, default=9, help="timed passes, each scorer once per pass"
     )
+    parser.add_argument(
+        "--lid-cache",
+        action="store_true",
+        help="keep the language-ID segment cache on (these rollouts repeat their CoTs)",
+    )
     args = parser.parse_args()
     if not SHARED.exists():
         print(f"needs {SHARED}", file=sys.stderr)
@@ -206,6 +218,14 @@ def main() -> int:
         " each pass the loop, the core with 1 worker and the core with 2 take turns on the same"
         " rollouts, in an order that rotates from pass to pass; answer caches warm on every side,"
         " as in training)",
+        "",
+        "Language-ID segment cache: "
+        + (
+            "on (`--lid-cache`; these rollouts reuse 800 CoTs, so it answers nearly every segment)"
+            if args.lid_cache
+            else "off (these rollouts reuse 800 CoTs: it would answer nearly every segment, about"
+            " half on fresh CoTs; `--lid-cache` keeps it)"
+        ),
         "",
         "| scorer | seconds (best pass) | items/s | speed-up vs loop |",
         "|---|---:|---:|---:|",

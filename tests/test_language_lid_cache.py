@@ -67,3 +67,22 @@ def test_shares_of_real_chains_of_thought_do_not_depend_on_the_cache():
     warm = target_language_shares(cots, "en")
     assert warm == cold
     assert language_lid._fasttext_detect.cache_info().hits > 0  # these CoTs repeat sentences
+
+
+@pytest.mark.parametrize(("setting", "kept"), [("0", 0), ("12", 12), ("junk", 1 << 15)])
+def test_the_cache_size_is_a_setting(setting, kept):
+    """R1REWARD_LID_CACHE (read at import) sets how many segments a process keeps; 0 keeps
+    none, and a malformed value keeps the default rather than failing."""
+    import os
+    import subprocess
+    import sys
+
+    code = (
+        "from r1reward.verifiers import language_lid as l\n"
+        "d = l.get_detector('fasttext')\n"
+        "a = d('this is an english sentence for the test'); b = d('this is an english sentence for the test')\n"
+        "print(d.cache_info().maxsize, a == b)\n"
+    )
+    env = {**os.environ, "R1REWARD_LID_CACHE": setting}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.stdout.split() == [str(kept), "True"], out.stderr

@@ -96,6 +96,13 @@ def labels(backend: str) -> frozenset[str]:
     return frozenset()
 
 
+def _env_int(name: str, default: int) -> int:
+    try:
+        return max(0, int(os.environ.get(name, default)))
+    except ValueError:  # a malformed setting must not break scoring
+        return default
+
+
 def _prepare(segment: str) -> str:
     return " ".join(segment.split()).lower()
 
@@ -105,7 +112,8 @@ def _prepare(segment: str) -> str:
 # ("Therefore, the value of $x$ is", "Simplifying both sides, we get:"): over the 800 Qwen2.5-Math
 # samples in ../shared (8 per problem) 53% of the segments the same-script stage identifies
 # were seen before. Long segments rarely repeat and would make the cache big: not kept.
-CACHE_SEGMENTS = 1 << 15
+# R1REWARD_LID_CACHE sets how many segments a process keeps (0: none), read at import.
+CACHE_SEGMENTS = _env_int("R1REWARD_LID_CACHE", 1 << 15)
 CACHE_MAX_CHARS = 1000
 
 
