@@ -13,20 +13,32 @@ of rescanning to the end (no catastrophic backtracking). Masked spans become one
 from __future__ import annotations
 
 import re
+import sys
 
 # The rest of a run of backticks or tildes (a fence run is found with str.find, see _find_run).
 _RUN_REST = {"`": re.compile("`*"), "~": re.compile("~*")}
 _INLINE_CODE = r"``(?:[^`\n]|`(?!`))+``|`[^`\n]+`"
 # Bodies exclude `$`, so a span can only end at the next `$`: possessive bodies (`*+`, `++`) give
-# the same matches as the lazy `*?` without retrying the closing test at every character.
-_DOLLAR = (
-    r"\$(?:"
-    r"\$[^$]++\$\$"  # display math
-    # inline math, Pandoc's rule: no space just inside either delimiter and no digit right after
-    # the closing one, so "costs $5 and $6" stays prose
-    r"|(?![\s$])[^$\n]*+(?<![\s\\])\$(?!\d)"
-    r")"
-)
+# the same matches as the lazy `*?` without retrying the closing test at every character. Python
+# 3.10's `re` has no possessive quantifiers; there the greedy body gives the same matches too
+# (backtracking into a body that cannot hold `$` never finds a closing `$`), at up to twice the
+# work on a failed span.
+POSSESSIVE = "+" if sys.version_info >= (3, 11) else ""
+
+
+def dollar_math(possessive: str = POSSESSIVE) -> str:
+    """The pattern of `$..$` and `$$..$$` spans; `possessive` is "+" or "" (see above)."""
+    return (
+        r"\$(?:"
+        rf"\$[^$]+{possessive}\$\$"  # display math
+        # inline math, Pandoc's rule: no space just inside either delimiter and no digit right
+        # after the closing one, so "costs $5 and $6" stays prose
+        rf"|(?![\s$])[^$\n]*{possessive}(?<![\s\\])\$(?!\d)"
+        r")"
+    )
+
+
+_DOLLAR = dollar_math()
 # Environments whose body is not language: math and verbatim code. Any other environment (proof,
 # itemize, theorem, quote, tabular, ...) holds prose: only its markers and commands are masked, or
 # a policy could hide a chain of thought in \begin{proof}..\end{proof}.
