@@ -47,6 +47,7 @@ W = _load("_wire")
 # Modules most judged programs and our harnesses import: loaded once here so a forked child
 # gets them for free (an import in a child costs 1-7 ms). Not random: its at-fork reseed hook
 # would run in every child; not ast: the harnesses no longer need it.
+import _thread  # noqa: E402  (builtin)
 import bisect  # noqa: E402,F401
 import collections  # noqa: E402,F401
 import contextlib  # noqa: E402
@@ -190,7 +191,7 @@ class Server:
             "LANG": "C.UTF-8",
             "HOME": self.rundir,
             "TMPDIR": self.rundir,
-            "MALLOC_ARENA_MAX": "2",
+            "MALLOC_ARENA_MAX": "1",
             "PYTHONHASHSEED": "0",
         }
         os.environ.clear()
@@ -605,6 +606,8 @@ class Server:
             open_files=int(lim["open_files"]),
             processes=int(lim["processes"]) + 4,
         )
+        if lang == "python":
+            _thread.stack_size(thread_stack_bytes(int(lim["memory_mb"]), int(lim["processes"])))
         if self.ruleset >= 0:
             # A fresh domain per child: siblings cannot trace or signal each other.
             P.landlock_enforce(RULESET_SLOT)
@@ -618,6 +621,16 @@ class Server:
             _write_marker(STATUS_SLOT, b"R")
             argv = req["argv"]
             os.execve(argv[0], argv, self.env)
+
+
+def thread_stack_bytes(memory_mb: int, processes: int) -> int:
+    """Default stack of a program's threads: Linux's 8 MiB, or less, so that the stacks of as
+    many threads as the run may have take at most half its address-space cap (RLIMIT_AS counts
+    a stack whole when it is reserved). At 8 MiB, 16 threads alive at once took the whole of a
+    128 MB cap, and on Python 3.13, whose threads keep their stacks until joined, even 16
+    short-lived threads started before the first join did."""
+    share = (memory_mb << 20) // 2 // max(processes, 1)
+    return max(256 << 10, min(8 << 20, share)) // (64 << 10) * (64 << 10)
 
 
 TMP_INODES = 65536  # files and directories a worker's private /tmp holds

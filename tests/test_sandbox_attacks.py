@@ -367,14 +367,52 @@ def test_forking_program_under_the_memory_cap_runs(contained):
     assert ex.status == "ok" and ex.stdout.strip() == "ok", (ex.status, ex.detail, ex.stderr)
 
 
-def test_threads_work_under_memory_cap(contained):
+# Threads alive at once: each one's stack counts whole against the address-space cap, and so
+# does each malloc arena (64 MB reserved). At 8 MiB stacks, 16 threads filled a 128 MB cap; on
+# Python 3.13 (threads keep their stacks until joined) even short-lived ones started before the
+# first join did.
+ALIVE_AT_ONCE = (
+    "import threading\nev = threading.Event()\n"
+    "ts = [threading.Thread(target=ev.wait) for _ in range({n})]\n"
+    "for t in ts: t.start()\n"
+    "ev.set()\nfor t in ts: t.join()\nprint(len(ts))"
+)
+
+
+@pytest.mark.parametrize(
+    ("memory_mb", "processes", "threads"),
+    [(128, 32, 16), (128, 32, 28), (128, 64, 60), (512, 64, 60), (64, 16, 12)],
+)
+def test_threads_work_under_memory_cap(contained, memory_mb, processes, threads):
+    ex = contained(
+        ALIVE_AT_ONCE.format(n=threads),
+        limits=Limits(memory_mb=memory_mb, processes=processes),
+    )
+    assert ex.status == "ok" and ex.stdout.strip() == str(threads), (ex.status, ex.stderr[-300:])
+
+
+def test_short_lived_threads_started_before_joining(contained):
     ex = contained(
         "import threading\nout = []\n"
         "ts = [threading.Thread(target=out.append, args=(i,)) for i in range(16)]\n"
         "[t.start() for t in ts]; [t.join() for t in ts]\nprint(len(out))",
         limits=Limits(memory_mb=128, processes=32),
     )
-    assert ex.status == "ok" and ex.stdout.strip() == "16"
+    assert ex.status == "ok" and ex.stdout.strip() == "16", (ex.status, ex.stderr[-300:])
+
+
+def test_a_program_still_chooses_its_threads_stack(contained):
+    # the competitive-programming idiom for deep recursion: a big stack for one worker thread
+    ex = contained(
+        "import sys, threading\nsys.setrecursionlimit(10**6)\n"
+        "threading.stack_size(256 << 20)\n"
+        "def depth(n): return 0 if n == 0 else 1 + depth(n - 1)\n"
+        "out = []\nt = threading.Thread(target=lambda: out.append(depth(200_000)))\n"
+        "t.start(); t.join()\nprint(threading.stack_size(), out)",
+        limits=Limits(memory_mb=512),
+    )
+    assert ex.status == "ok", (ex.status, ex.stderr[-300:])
+    assert ex.stdout.split() == [str(256 << 20), "[200000]"]
 
 
 def test_fork_bomb_contained(contained):
