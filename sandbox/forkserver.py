@@ -47,7 +47,7 @@ W = _load("_wire")
 # Modules most judged programs and our harnesses import: loaded once here so a forked child
 # gets them for free (an import in a child costs 1-7 ms). Not random: its at-fork reseed hook
 # would run in every child; not ast: the harnesses no longer need it.
-import _thread  # noqa: E402  (builtin)
+import _thread  # noqa: E402  (builtin: each child sets its program's thread stack size)
 import bisect  # noqa: E402,F401
 import collections  # noqa: E402,F401
 import contextlib  # noqa: E402
@@ -191,6 +191,7 @@ class Server:
             "LANG": "C.UTF-8",
             "HOME": self.rundir,
             "TMPDIR": self.rundir,
+            # one malloc arena: each further one reserves 64 MB of the address-space cap
             "MALLOC_ARENA_MAX": "1",
             "PYTHONHASHSEED": "0",
         }

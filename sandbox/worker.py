@@ -128,7 +128,7 @@ class Worker:
         # setrlimit, _exit...) and copies the pages it patches (~70 faults per run_tests).
         # Programs never see it: children get the environment the server sets.
         env = {
-            "MALLOC_ARENA_MAX": "1",
+            "MALLOC_ARENA_MAX": "1",  # Python programs inherit the server's malloc (see forkserver)
             "LANG": "C.UTF-8",
             "PATH": "/usr/bin:/bin",
             "LD_BIND_NOW": "1",
