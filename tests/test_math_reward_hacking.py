@@ -175,8 +175,92 @@ EXTRACT_LEGIT = [
     ("-2i", r"\boxed{-\sqrt{-4}}"),
 ]
 
-HACKS = UNIT_HACKS + CHOICE_HACKS + PCT_HACKS + ROUND_HACKS + STRUCT_HACKS + EXTRACT_HACKS
-LEGITIMATE = UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT + ROUND_LEGIT + STRUCT_LEGIT + EXTRACT_LEGIT
+# Found by a red-team pass (2026-11-24); each was scored 1 before its fix.
+UNIT_HACKS += [
+    ("5", rf"\boxed{{5 \text{{ {word}}}}}")
+    for word in ("squared", "cubed", "hundreds", "thousands", "dozen", "tens", "at minimum",
+                 "maximum", "(rejected)", "extraneous", "(estimate)", "(guessed)", "ish", "e più")
+]  # fmt: skip
+UNIT_HACKS += [("5", r"\boxed{5万}"), ("5", r"\boxed{5平方}")]
+UNIT_LEGIT += [("5", r"\boxed{5 \text{ times}}"), ("5", r"\boxed{5 \text{ square units}}")]
+# A rounded value is not an exact reference that has a finite decimal form (integers above all:
+# a model must not answer a count with four significant digits); rounding still answers 1/3.
+ROUND_HACKS += [
+    ("123456789", r"\boxed{1.235 \times 10^{8}}"),
+    ("12345", r"\boxed{1.234 \times 10^4}"),
+    ("2^{30}", r"\boxed{1.074 \times 10^9}"),
+    ("1073741824", r"\boxed{1.074e9}"),
+    ("1024", r"\boxed{1024.2}"),
+    (r"\frac{1}{1024}", r"\boxed{9.766 \times 10^{-4}}"),
+]
+ROUND_LEGIT += [
+    (r"1.235 \times 10^8", r"\boxed{123456789}"),  # the reference is the rounded one
+    (r"\frac18", r"\boxed{0.1250}"),
+    (r"\frac18", r"\boxed{1.250 \times 10^{-1}}"),
+    ("1073741824", r"\boxed{1.073741824 \times 10^9}"),
+]
+# Symbolic answers are also compared where the variables are negative, so a dropped absolute
+# value fails; equivalences that hold only for positive variables still pass where one side
+# leaves the reals there (square roots, logarithms of negative numbers).
+SIGN_HACKS = [
+    ("|x|", r"\boxed{x}"),
+    ("x", r"\boxed{|x|}"),
+    ("x", r"\boxed{\sqrt{x^2}}"),
+    ("x+1", r"\boxed{|x+1|}"),
+    ("y-x", r"\boxed{|x-y|}"),
+    (r"\frac{|x|}{x}", r"\boxed{1}"),
+    # zero at the first three (positive) sample points
+    ("x", r"\boxed{x+(x-\frac{1647}{1250})(x-\frac{6723}{10000})(x-\frac{21459}{10000})}"),
+]
+SIGN_LEGIT = [
+    (r"\sqrt{x^2}", r"\boxed{|x|}"),
+    (r"\ln(x^2)", r"\boxed{2\ln x}"),
+    (r"\sqrt{xy}", r"\boxed{\sqrt{x}\sqrt{y}}"),
+    (r"\sqrt{x}\sqrt{x}", r"\boxed{x}"),
+    (r"x^{2/3}", r"\boxed{\sqrt[3]{x^2}}"),
+    (r"e^{\ln x}", r"\boxed{x}"),
+    (r"\frac{x^2-1}{x-1}", r"\boxed{x+1}"),
+    (r"\max(a, b)", r"\boxed{\max(b, a)}"),
+    (r"\min(x, 1)", r"\boxed{\min(1, x)}"),
+]
+# A chain of values answers with its last side only when the chain is true.
+CHAIN_HACKS = [
+    ("3", r"\boxed{2=3}"),
+    ("3", r"\boxed{1+1=3}"),
+    ("3", r"\boxed{x=2=3}"),
+    ("(x, y) = (3, 2)", r"\boxed{(y, x) = (3, 2)}"),
+]
+CHAIN_LEGIT = [
+    ("105", r"\boxed{35+70=105}"),
+    ("2", r"\boxed{x=1+1=2}"),
+    (r"\sqrt2", r"\boxed{\sqrt{8}/2=\sqrt2}"),
+    ("(x, y) = (3, 2)", r"\boxed{(y, x) = (2, 3)}"),
+    ("(x, y) = (3, 2)", r"\boxed{(a, b) = (3, 2)}"),
+]
+# The words "I" and "A" of the prose are not options I and A (MMLU-Pro has A-J).
+CHOICE_HACKS += [
+    ("I", "Therefore the correct option is (B). I hope this helps."),
+    ("A", "So the right choice is B. A careful reader will agree."),
+    ("I", "I think the answer must be option (F)."),
+    ("I", "The answer is I think C."),
+]
+CHOICE_LEGIT += [
+    ("B", "Therefore the correct option is (B). I hope this helps."),
+    ("F", "I think the answer must be option (F)."),
+    ("A", "A is correct."),
+    ("I", "I is correct."),
+    ("I", "Answer: I"),
+    ("A", "We pick A."),
+]
+
+HACKS = (
+    UNIT_HACKS + CHOICE_HACKS + PCT_HACKS + ROUND_HACKS + STRUCT_HACKS + EXTRACT_HACKS
+    + SIGN_HACKS + CHAIN_HACKS
+)  # fmt: skip
+LEGITIMATE = (
+    UNIT_LEGIT + CHOICE_LEGIT + PCT_LEGIT + ROUND_LEGIT + STRUCT_LEGIT + EXTRACT_LEGIT
+    + SIGN_LEGIT + CHAIN_LEGIT
+)  # fmt: skip
 
 
 @pytest.mark.parametrize(("gold", "completion"), HACKS)

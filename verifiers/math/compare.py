@@ -26,6 +26,7 @@ import regex
 from .._timebound import Deadline
 from .evaluate import (
     FLOAT,
+    REAL,
     EvalError,
     NotExact,
     decimal_digits,
@@ -41,6 +42,7 @@ from .evaluate import (
 _TIGHT = 1e-9
 _CONFIRM = 1e-30
 _SAMPLES = (1.3176, 0.6723, 2.1459, 1.8912, 0.9354, 2.4821, 1.1237, 0.5519)
+_MIRRORED = 4  # sample points tried again with every variable negated
 _MAX_ITEMS = 64
 _INF = ("const", "inf")
 
@@ -75,11 +77,16 @@ def _names_only(node) -> bool:
     )
 
 
-def _answer_side(node):
-    """`x = 2` -> `2`; `x + y = 5` -> `5`; `35 + 70 = 105` -> `105`; others stay equations."""
+def _answer_side(node, dl: Deadline):
+    """`x = 2` -> `2`; `x + y = 5` -> `5`; `35 + 70 = 105` -> `105`; others stay equations.
+    A chain of values answers only when it is true: `1 + 1 = 3` and `x = 2 = 3` stay equations
+    (which match no value), or any wrong working would end in a right last side."""
     sides = node[1]
-    if _is_label(sides[0]) or _names_only(sides[0]) or not any(free_symbols(x) for x in sides):
-        return sides[-1]
+    values = sides[1:] if _is_label(sides[0]) or _names_only(sides[0]) else sides
+    if len(values) == len(sides) and any(free_symbols(x) for x in sides):
+        return node
+    if all(compare(v, values[-1], dl).equal for v in values[:-1]):
+        return values[-1]
     return node
 
 
@@ -189,9 +196,11 @@ def compare(gold, pred, dl: Deadline) -> Outcome:
         gold = ("seq", tuple(named.values()), "(", ")")
     g, p = _unwrap(gold), _unwrap(pred)
     if g[0] == "eq" and p[0] != "eq":
-        g = _unwrap(_answer_side(g))
+        g = _unwrap(_answer_side(g, dl))
     if p[0] == "eq" and g[0] != "eq":
-        p = _unwrap(_answer_side(p))
+        p = _unwrap(_answer_side(p, dl))
+    if (g[0] == "eq") != (p[0] == "eq"):
+        return Outcome(False, "equation", "an unsolved or false equation is not a value")
     gk, pk = g[0], p[0]
 
     if gk == "text" or pk == "text":
@@ -358,7 +367,7 @@ def _end_equal(a, a_closed: bool, b, b_closed: bool, dl: Deadline) -> bool:
 def _compare_equations(g, p, dl: Deadline) -> Outcome:
     gs, ps = g[1], p[1]
     if _is_label(gs[0]) and _is_label(ps[0]):  # y = ... vs f(x) = ...: graders read the value
-        return compare(gs[-1], ps[-1], dl)
+        return compare(gs[-1], _in_label_order(gs[0], ps[0], ps[-1]), dl)
     if len(gs) != 2 or len(ps) != 2:
         return Outcome(False, "equation", "equation chains differ")
     dg = ("add", (gs[0], ("neg", gs[1])))
@@ -376,6 +385,25 @@ def _compare_equations(g, p, dl: Deadline) -> Outcome:
         return Outcome(False, "equation", "equations differ", inconclusive=len(values) < 2)
     same = all(_close(v, values[0], tol) for v in values)
     return Outcome(same, "equation", "" if same else "equations differ")
+
+
+def _in_label_order(g_label, p_label, p_value):
+    """The answer's tuple in the reference's order when both name the same unknowns in another
+    order: `(y, x) = (3, 2)` is `(x, y) = (2, 3)`, never `(3, 2)`. Otherwise unchanged."""
+    names = [_symbols_of(g_label), _symbols_of(p_label)]
+    if None in names or sorted(names[0]) != sorted(names[1]) or len(set(names[0])) < 2:
+        return p_value
+    if p_value[0] != "seq" or len(p_value[1]) != len(names[1]):
+        return p_value
+    by_name = dict(zip(names[1], p_value[1], strict=True))
+    return ("seq", tuple(by_name[n] for n in names[0]), *p_value[2:])
+
+
+def _symbols_of(label) -> list | None:
+    """The names of a tuple of plain symbols `(x, y)`, else None."""
+    if label[0] != "seq" or not all(i[0] == "sym" for i in label[1]):
+        return None
+    return [i[1] for i in label[1]]
 
 
 def _compare_based(g, p, dl: Deadline) -> Outcome:
@@ -470,6 +498,12 @@ def _compare_rounded(a, b, dl: Deadline) -> Outcome | None:
         return None
     v = _try_exact(other, dl)
     if v is not None:
+        if other is a and decimal_digits(a) is None and _terminates(v):
+            # The reference is exact and has a finite decimal form (an integer, 1/8, 2^{30}):
+            # the answer could have been written exactly, so a rounded one is a different
+            # answer (`1.235 \\times 10^8` is not 123456789; `0.3333` still is 1/3).
+            same = x == v
+            return Outcome(same, "number", "" if same else "a rounded value of an exact number")
         same = abs(x - v) < unit
         return Outcome(same, "number", "within one unit of the last digit" if same else "")
     mp = unit < abs(x) * Fraction(1, 10**12)  # finer than a double can tell
@@ -486,6 +520,15 @@ def _compare_rounded(a, b, dl: Deadline) -> Outcome | None:
     else:
         same = abs(value - float(x)) < float(tol)
     return Outcome(same, "numeric", "" if same else "values differ")
+
+
+def _terminates(v: Fraction) -> bool:
+    """True when v has a finite decimal expansion (its denominator has no prime but 2 and 5)."""
+    d = v.denominator
+    d //= d & -d  # the factors of 2
+    while d % 5 == 0:
+        d //= 5
+    return d == 1
 
 
 def _min_digits(a, b) -> int | None:
@@ -541,8 +584,12 @@ def _scalar(a, b, dl: Deadline) -> Outcome:
             break
     if not agreed:
         return Outcome(False, method, "could not evaluate", inconclusive=True)
-    if k is None:  # exact on both sides: confirm at 50 digits
-        for index in agreed[:2]:
+    if k is None:
+        # exact formulas only: near a zero of the function a relative tolerance for decimals
+        # (`x^2 + 2.828x + 2` for `(x + \\sqrt2)^2` at x = -1.3176) means nothing
+        if symbols and _differ_on_reals(a, b, symbols, tol, dl):
+            return Outcome(False, method, "values differ where the variables are negative")
+        for index in agreed[:2]:  # exact on both sides: confirm at 50 digits
             va, vb = _mp_pair(a, b, symbols, index, dl)
             if va is None:
                 continue
@@ -572,6 +619,29 @@ def _points(symbols, backend):
             )
             for j, s in enumerate(symbols)
         }
+
+
+def _differ_on_reals(a, b, symbols, tol: float, dl: Deadline) -> bool:
+    """True when a and b are both real at one of the sample points negated and differ there.
+
+    The sample points are positive, where `|x|` and `x`, `\\sqrt{x^2}` and `x`, `|x - y|` and
+    `y - x` agree: a model that drops an absolute value must not pass. Only points in the real
+    domain of both sides count (no square root or logarithm of a negative number on the way):
+    outside it, equivalences that hold for positive variables fail without the answer being
+    wrong (`\\ln(x^2)` and `2\\ln x`, `\\sqrt{x}\\sqrt{y}` and `\\sqrt{xy}`)."""
+    for t, env in enumerate(_points(symbols, REAL)):
+        if t == _MIRRORED:
+            break
+        env = {s: -v for s, v in env.items()}
+        try:
+            va, vb = numeric(a, env, REAL, dl), numeric(b, env, REAL, dl)
+        except (EvalError, ArithmeticError, ValueError):
+            continue
+        if va.imag or vb.imag or not (_finite(va) and _finite(vb)):
+            continue
+        if not _close(va, vb, tol, absolute=1e-12):
+            return True
+    return False
 
 
 def _finite(z) -> bool:

@@ -298,6 +298,31 @@ class _Mp:
         return z.real
 
 
+def _real_only(f):
+    """`f`, raising EvalError where it takes real arguments to a non-real value."""
+
+    def checked(*args):
+        value = f(*args)
+        if value.imag != 0 and all(a.imag == 0 for a in args):
+            raise EvalError("not real")
+        return value
+
+    return checked
+
+
+class _RealFloat(_Float):
+    """`_Float` restricted to the reals: an operation that takes real arguments to a non-real
+    value (the square root or logarithm of a negative number, a fractional power of one, the
+    arcsine of 2) raises EvalError instead. A point where this raises is outside the real domain
+    of the expression, where equivalences that hold on the positive reals may fail
+    (`\\sqrt{x}\\sqrt{y}` and `\\sqrt{xy}` at x, y < 0)."""
+
+    name = "real"
+    sqrt, log = staticmethod(_real_only(cmath.sqrt)), staticmethod(_real_only(cmath.log))
+    asin, acos = staticmethod(_real_only(cmath.asin)), staticmethod(_real_only(cmath.acos))
+    pow = staticmethod(_real_only(_Float.pow))
+
+
 _MP: _Mp | None = None
 
 
@@ -309,6 +334,7 @@ def mp_backend() -> _Mp:
 
 
 FLOAT = _Float()
+REAL = _RealFloat()
 _TRIG = {"sin", "cos", "tan", "sec", "csc", "cot"}
 
 
@@ -394,8 +420,17 @@ def numeric(node, env: dict, B, dl: Deadline, *, radians_from_degrees: bool = Fa
 
 def _function(node, env, B, dl):
     _, name, arg, base = node
-    if name in ("gcd", "lcm", "max", "min"):
-        return B.number(exact(node, dl))
+    if name in ("max", "min"):  # numeric, so symbolic arguments work too (`\\max(a, b)`)
+        args = arg[1] if arg[0] == "list" else (arg,)
+        values = [numeric(a, env, B, dl) for a in args]
+        if any(v.imag != 0 for v in values):
+            raise EvalError(f"{name} of a complex number")
+        return (max if name == "max" else min)(values, key=B.real)
+    if name in ("gcd", "lcm"):
+        try:
+            return B.number(exact(node, dl))
+        except NotExact:
+            raise EvalError(f"{name} of a non-rational value") from None
     x = numeric(arg, env, B, dl, radians_from_degrees=name in _TRIG)
     if name in ("sin", "cos", "tan", "asin", "acos", "atan", "sinh", "cosh", "tanh", "exp", "sqrt"):
         return getattr(B, name)(x)

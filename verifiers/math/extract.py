@@ -336,11 +336,28 @@ def extract_choice(completion: str) -> str | None:
         return _boxed_choice(boxed)
     segment = _anchored_segment(text)
     if segment:
-        m = _STANDALONE_CHOICE.search(segment)
+        chosen = (f for f in _STANDALONE_CHOICE.finditer(segment) if not _prose_word(segment, f))
+        m = next(chosen, None)
         if m:
             return None if _listed(segment, m) else m.group(1)
     m = CHOICE_RE.match(text)
-    if m:
+    if m and not _prose_word(text, m):
         return None if _listed(text, m) else m.group(1)
-    found = list(_STANDALONE_CHOICE.finditer(text))
+    found = [f for f in _STANDALONE_CHOICE.finditer(text) if not _prose_word(text, f)]
     return None if not found or _listed(text, found[-1]) else found[-1].group(1)
+
+
+# A bare `I` or `A` that starts a sentence's words: "I hope this helps", "A careful reader",
+# "I'm sure". The fallbacks above must not read the pronoun or the article as a choice (MMLU-Pro
+# has options A-J), but "A is correct" and "I." still choose.
+_PROSE_AFTER = regex.compile(
+    r"['’]\p{L}|\s+(?!(?:is|was|seems|appears|remains|fits|matches)\b)\p{Ll}"
+)
+
+
+def _prose_word(text: str, m: regex.Match) -> bool:
+    """Whether the letter found is the word "I" or "A" of the prose, not a choice."""
+    letter = m.group(1)
+    if letter not in "AI" or m.group(0) != letter:  # a parenthesised letter is a choice
+        return False
+    return _PROSE_AFTER.match(text, m.end()) is not None
