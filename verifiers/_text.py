@@ -55,7 +55,9 @@ _LATEX = (
     r"|\\(?:begin|end)\{[^}\n]*\}(?:\{[lcrpmbX|\s]*\})?"
     r"|\\[a-zA-Z]+\*?"  # any other command
 )
-_URL = r"(?:https?|ftp)://\S+|www\.\S+"
+# A URL is the characters RFC 3986 allows (ASCII), not everything up to the next space: Chinese
+# and Japanese put no space after one, so `\S+` masked the whole paragraph that followed.
+_URL = r"(?:(?:https?|ftp)://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
 
 # (cheap substring tests, pattern): a pass runs only when one of its substrings occurs, and each
 # pattern starts with a literal, so the regex engine skips ahead with a fast search.

@@ -25,6 +25,7 @@ import importlib.util
 import os
 import struct
 import threading
+import unicodedata
 from collections.abc import Callable
 from functools import cache, lru_cache
 
@@ -104,7 +105,23 @@ def _env_int(name: str, default: int) -> int:
 
 
 def _prepare(segment: str) -> str:
+    """What the model reads: one line, lower case (the traps above), NFKC (math alphanumerics
+    and fullwidth letters become the letters they look like) and no invisible characters (a
+    word joiner between every letter hid French from the model)."""
+    if not segment.isascii():
+        if not unicodedata.is_normalized("NFKC", segment):
+            segment = unicodedata.normalize("NFKC", segment)
+        segment = _format_chars().sub("", segment)
     return " ".join(segment.split()).lower()
+
+
+@cache
+def _format_chars():
+    """Default-ignorable code points (zero-width space and joiners, soft hyphen, word joiner,
+    bidi controls, variation selectors, tags): invisible, so not part of any word."""
+    import regex  # on first use: importing this module stays light
+
+    return regex.compile(r"\p{Default_Ignorable_Code_Point}+")
 
 
 # Answers per prepared segment, per backend. Both models are deterministic (langdetect is

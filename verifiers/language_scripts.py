@@ -81,9 +81,14 @@ class Units:
         return sum(self.counts.values())
 
 
-def _char_class(ch: str, script_of) -> int:
+def _char_class(ch: str, script_of, ignorable) -> int:
     cat = unicodedata.category(ch)
-    if cat[0] == "M" or ch in "\u200c\u200d":
+    # Invisible characters (default-ignorable: zero-width space and joiners, soft hyphen, word
+    # joiner, bidi marks, variation selectors, Hangul fillers) join too: as separators they
+    # would cut a word into one-letter runs, which are neutral, so foreign text with one
+    # between every letter would not count at all; as letters (a Hangul filler is one) they
+    # would be words no one can see.
+    if cat[0] == "M" or ignorable(ch):
         return JOIN
     if cat[0] != "L":
         return NEUTRAL
@@ -104,13 +109,15 @@ def _tables() -> tuple[bytes, dict[int, bytes], bytes]:
         m = probe.match(ch)
         return m.lastgroup if m else None
 
+    ignorable = regex.compile(r"\p{Default_Ignorable_Code_Point}").match
+
     hi_table = bytearray(256)
     ambiguous: dict[int, bytes] = {}
     for hi in range(256):
         if 0xD8 <= hi <= 0xDF:  # surrogates: handled below
             continue
         chars = [chr(hi << 8 | lo) for lo in range(256)]
-        row = bytes(_char_class(ch, script_of) for ch in chars)
+        row = bytes(_char_class(ch, script_of, ignorable) for ch in chars)
         # Unassigned code points never occur in real text: they must not make a block ambiguous
         # (a Han row with a few unassigned slots would cost a merge per chain of thought).
         assigned = {c for c, ch in zip(row, chars, strict=True) if unicodedata.category(ch) != "Cn"}
@@ -134,8 +141,12 @@ def _tables() -> tuple[bytes, dict[int, bytes], bytes]:
     row[0x9C:0xEA] = bytes([latin]) * (0xEA - 0x9C)
     ambiguous[0x24] = bytes(row)
     hi_table[0x24] = 0  # a mixed block's row is OR-ed into zeros
-    for hi in (0xD9, 0xDA, 0xDB):
+    for hi in (0xD9, 0xDA):
         hi_table[hi] = NEUTRAL
+    # DB40 is U+E0000-E03FF: tag characters and variation selectors 17-256, invisible (format
+    # and marks), so they join like their BMP kin; the rest of the row is private use.
+    ambiguous[0xDB] = bytes(JOIN if lo == 0x40 else NEUTRAL for lo in range(256))
+    hi_table[0xDB] = 0
     for hi in (0xDC, 0xDD, 0xDE, 0xDF):
         hi_table[hi] = JOIN
     return bytes(hi_table), ambiguous, ambiguous[0][:128] + bytes(128)
