@@ -26,6 +26,17 @@ INVISIBLE = [
     "\ufe0f",
     "\u034f",
     " \u200b\n\u200d ",
+    # not in the strip set, found by what is left: astral format characters (tags, musical and
+    # Egyptian format controls, shorthand overlaps), astral variation selectors, control
+    # characters and a lone combining mark
+    "\U000e0020",
+    "\U000e0100",
+    "\U0001d173",
+    "\U00013430",
+    "\U0001bca0",
+    "\x00\x01",
+    "\u0301",
+    "\u200b\U000e0020\x7f",
 ]
 
 
@@ -130,3 +141,44 @@ def test_look_alike_latin_letters_are_latin_words(upper, lower):
     assert (r.target_units, r.total_units) == (7, 7 + EN_WORDS), text
     # one styled letter is a variable, neutral as x is
     assert target_language_share(ZH + _styled("x y", upper, lower), "zh") == 1.0
+
+
+# ---------------------------------------------------------------- language: invisible separators
+FRENCH = "Nous calculons la somme des deux nombres et nous obtenons le résultat final"
+SEPARATORS = ["\u200b", "\u2060", "\u00ad", "\u200c", "\U000e0020", "\U000e0100", "\u034f"]
+
+
+@pytest.mark.parametrize("sep", SEPARATORS)
+def test_invisible_separators_do_not_hide_foreign_words(sep):
+    """An invisible character between every letter used to cut words into one-letter runs,
+    which are neutral: foreign text counted as nothing (zh share 1.0) and fastText could not
+    read it (en share 1.0)."""
+    hidden = sep.join(FRENCH)
+    assert target_language_share("好 " + hidden, "zh") == target_language_share(
+        "好 " + FRENCH, "zh"
+    )
+    assert target_language_share("好 " + hidden, "zh") < 0.1
+    plain = target_language_share("Let me think. " + FRENCH, "en")
+    assert plain < 0.5
+    assert target_language_share("Let me think. " + hidden, "en") == plain
+
+
+def test_math_alphanumerics_are_read_by_the_language_model():
+    """Latin look-alikes count as Latin words; the model reads them as the letters they are."""
+    bold = "".join(chr(0x1D41A + ord(c) - 97) if "a" <= c <= "z" else c for c in FRENCH.lower())
+    assert target_language_share("Let me think. " + bold, "en") < 0.5
+    assert target_language_share("Let me think. " + bold, "fr") > 0.5
+
+
+def test_hangul_fillers_are_no_words():
+    assert target_language_share("\u3164" * 20 + " hello world", "ko") == 0.0
+
+
+def test_a_url_masks_only_url_characters():
+    """Chinese puts no space after a URL: `\\S+` masked the whole paragraph after `www.`."""
+    chinese = "我们先计算两个数的和然后得到答案"
+    for prefix in ("www.", "http://", "https://example.com/a?b=1&c=%20"):
+        text = f"Let me think. {prefix}{chinese} So the answer is 5."
+        assert target_language_share(text, "en") < 0.5, prefix
+    assert "example" not in mask_non_language("see https://example.com/a_b?c=1#d ok")
+    assert target_language_share("see https://zh.example.com/path 我们", "zh") == 2 / 3

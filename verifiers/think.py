@@ -33,6 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 from operator import itemgetter
 from typing import Any, Literal
 
@@ -70,8 +71,10 @@ ANSWER_MODES = ("required", "optional", "forbidden")
 # variation selectors; the Hangul and Braille blanks). `str.strip()` keeps the invisible ones, so
 # `<think>\u200b</think>42` skipped the reasoning with full credit. `strip(_BLANK)` looks only at
 # the ends of the string (about 40 ns more than `strip()` on a chain of thought). Astral ones
-# (tag characters, variation selectors 17-256) are left out: they would make the set four times
-# longer and every strip scans it once per end.
+# (tag characters, variation selectors 17-256), control characters and lone combining marks
+# are left out (they would make the set four times longer, and every strip scans it once per
+# end): `_stripped` finds them instead, only when what is left does not start with a visible
+# ASCII character.
 _BLANK = (
     "\n \t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
     "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"  # str.isspace()
@@ -81,6 +84,25 @@ _BLANK = (
     "\ufe00\ufe01\ufe02\ufe03\ufe04\ufe05\ufe06\ufe07\ufe08\ufe09\ufe0a\ufe0b\ufe0c"
     "\ufe0d\ufe0e\ufe0f\uffa0\ufff9\ufffa\ufffb"
 )
+
+
+def _stripped(s: str) -> str:
+    """`s` without blank ends; "" when nothing in it shows (`<think>\U000e0020</think>42`)."""
+    s = s.strip(_BLANK)
+    if s and not " " < s[0] < "\x7f" and not s[0].isalnum() and _visible().search(s) is None:
+        return ""  # (a letter or digit shows: the blank ones, Hangul fillers, are stripped)
+    return s
+
+
+@cache
+def _visible():
+    """A character that shows: a letter, digit, punctuation, symbol or private-use character
+    that is not default-ignorable (Hangul fillers are letters) or the Braille blank."""
+    import regex  # only for text that starts with something other than visible ASCII
+
+    return regex.compile(
+        r"(?V1)[[\p{L}\p{N}\p{P}\p{S}\p{Co}]--[\p{Default_Ignorable_Code_Point}\u2800]]"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -315,26 +337,31 @@ def _judge_common(
     (or s0 == PREFILLED: the prompt opened the thinking), `</think>` at s1 and no other tag, or
     also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the same order, same
     score; tests/test_think_fastpath.py checks it against `_judge_tags`."""
+    # _stripped, without a call when the text starts with visible ASCII (nearly always)
     reasoning = text[s0 + 7 : s1].strip(_BLANK)  # from the start of the text when pre-filled
+    if reasoning and not " " < reasoning[0] < "\x7f":
+        reasoning = _stripped(reasoning)
     e1 = s1 + 8
     source = "tags" if s0 >= 0 else "prefilled"
-    if (reasoning or allow_empty_think) and not (s0 > 0 and text[:s0].strip(_BLANK)):
+    if (reasoning or allow_empty_think) and not (s0 > 0 and _stripped(text[:s0])):
         # well-formed, the usual outcome: settled before any problem bookkeeping
         if ans is None:
             if answer_tags == "optional":
                 answer = text[e1:].strip(_BLANK)
-                if answer:
+                if answer and (" " < answer[0] < "\x7f" or _stripped(answer)):
                     return _verdict(True, (), reasoning, answer, 1.0, source)
         elif answer_tags != "forbidden":
             s2, s3 = ans
             answer = text[s2 + 8 : s3].strip(_BLANK)
-            if answer and not (
-                strict and (text[e1:s2].strip(_BLANK) or text[s3 + 9 :].strip(_BLANK))
+            if (
+                answer
+                and (" " < answer[0] < "\x7f" or _stripped(answer))
+                and not (strict and (_stripped(text[e1:s2]) or _stripped(text[s3 + 9 :])))
             ):
                 return _verdict(True, (), reasoning, answer, 1.0, source)
     problems: list[str] = []
     credit_think = 2  # quarters for the think tags: the opening and the closing
-    if s0 > 0 and text[:s0].strip(_BLANK):
+    if s0 > 0 and _stripped(text[:s0]):
         problems.append(TEXT_BEFORE_THINK)
         credit_think = 1
     if not reasoning and not allow_empty_think:
@@ -342,7 +369,7 @@ def _judge_common(
         credit_think = 0  # tags around no reasoning earn nothing
     # as `_judge_answer`, for no answer tags after `</think>` or exactly one well-ordered pair
     if ans is None or answer_tags == "forbidden":
-        answer: str | None = text[e1:].strip(_BLANK)
+        answer: str | None = _stripped(text[e1:])
         if ans is not None:
             problems.append(ANSWER_TAGS_FORBIDDEN)
             answer, credit = answer or None, 0.0
@@ -357,8 +384,8 @@ def _judge_common(
     else:
         s2, s3 = ans
         penalty = 0.0
-        answer = text[s2 + 8 : s3].strip(_BLANK)
-        if strict and (text[e1:s2].strip(_BLANK) or text[s3 + 9 :].strip(_BLANK)):
+        answer = _stripped(text[s2 + 8 : s3])
+        if strict and (_stripped(text[e1:s2]) or _stripped(text[s3 + 9 :])):
             problems.append(TEXT_OUTSIDE_ANSWER)
             penalty = -0.5
         if not answer:
@@ -375,7 +402,7 @@ def _judge_common(
 def _judge_unclosed(text: str, s0: int, answer_tags: AnswerTags) -> FormatVerdict:
     """`_judge_tags` for a completion cut off inside its thinking (the length limit hit, common in
     RL): `<think>` at s0 and no other tag, not pre-filled. Checked like `_judge_common`."""
-    if s0 and text[:s0].strip(_BLANK):
+    if s0 and _stripped(text[:s0]):
         problems: tuple[str, ...] = (TEXT_BEFORE_THINK, UNCLOSED_THINK)
         score = 0.0
     else:
@@ -383,7 +410,7 @@ def _judge_unclosed(text: str, s0: int, answer_tags: AnswerTags) -> FormatVerdic
     if answer_tags == "required":
         problems += (MISSING_ANSWER_TAGS,)
     return _verdict(
-        False, (*problems, EMPTY_ANSWER), text[s0 + 7 :].strip(_BLANK), None, score, "tags"
+        False, (*problems, EMPTY_ANSWER), _stripped(text[s0 + 7 :]), None, score, "tags"
     )
 
 
@@ -437,7 +464,7 @@ def _judge_tags(
                     problems.append(REPEATED_THINK)
             source = "" if first is None else "tags"
         else:
-            before = first[1] and text[: first[1]].strip(_BLANK)
+            before = first[1] and _stripped(text[: first[1]])
             if before:
                 problems.append(TEXT_BEFORE_THINK)
             credit_open = not before
@@ -463,7 +490,7 @@ def _judge_tags(
                     problems.append(REPEATED_THINK)
                 credit_close = not later
     closed = reasoning is not None and UNCLOSED_THINK not in problems
-    if closed and not reasoning.strip(_BLANK) and not allow_empty_think:  # type: ignore[union-attr]
+    if closed and not _stripped(reasoning) and not allow_empty_think:  # type: ignore[union-attr]
         problems.append(EMPTY_THINK)
         credit_open = credit_close = False  # tags around no reasoning earn nothing
     think_end = after if reasoning is not None else 0
@@ -476,7 +503,7 @@ def _judge_tags(
     answer, answer_credit = _judge_answer(text, after, tags, answer_tags, strict, problems)
     if not (credit_open or credit_close) and reasoning is None:
         answer_credit = 0.0  # no think structure at all: the rest is not an "answer"
-    reasoning_out = reasoning.strip(_BLANK) if reasoning is not None else None
+    reasoning_out = _stripped(reasoning) if reasoning is not None else None
     score = (credit_open + credit_close + 2 * answer_credit) / 4
     if problems:
         return _verdict(False, tuple(problems), reasoning_out, answer, min(score, 0.75), source)
@@ -491,10 +518,10 @@ def _judge_answer(
     if mode == "forbidden" or not ans_tags:
         if ans_tags:
             problems.append(ANSWER_TAGS_FORBIDDEN)
-            return text[start:].strip(_BLANK) or None, 0.0
+            return _stripped(text[start:]) or None, 0.0
         if mode == "required":
             problems.append(MISSING_ANSWER_TAGS)
-        answer = text[start:].strip(_BLANK)
+        answer = _stripped(text[start:])
         if not answer:
             problems.append(EMPTY_ANSWER)
             return None, 0.0
@@ -507,8 +534,8 @@ def _judge_answer(
         credit = 0.5 * (n_open == 1) + 0.5 * (n_close == 1 and ans_tags[-1][0] == "/answer")
         return None, credit / 2
     open_t, close_t = ans_tags
-    answer = text[open_t[2] : close_t[1]].strip(_BLANK)
-    if strict and (text[start : open_t[1]].strip(_BLANK) or text[close_t[2] :].strip(_BLANK)):
+    answer = _stripped(text[open_t[2] : close_t[1]])
+    if strict and (_stripped(text[start : open_t[1]]) or _stripped(text[close_t[2] :])):
         problems.append(TEXT_OUTSIDE_ANSWER)
         credit -= 0.5
     if not answer:
@@ -525,13 +552,13 @@ def _judge_field(
     think_in_content = [t for t in tags if t[0] in ("think", "/think")]
     if think_in_content:
         problems.append(THINK_TAG_IN_CONTENT)
-    empty = not reasoning.strip(_BLANK)
+    empty = not _stripped(reasoning)
     if empty:
         problems.append(EMPTY_THINK)
     answer, credit = _judge_answer(content, 0, tags, answer_tags, strict, problems)
     # the reasoning's half: lost to think tags in the content, or to an empty field
     score = _cap((2 * (not (think_in_content or empty)) + 2 * credit) / 4, problems)
-    return _verdict(not problems, tuple(problems), reasoning.strip(_BLANK), answer, score, "field")
+    return _verdict(not problems, tuple(problems), _stripped(reasoning), answer, score, "field")
 
 
 def _cap(score: float, problems: list[str]) -> float:
