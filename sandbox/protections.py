@@ -402,6 +402,28 @@ _PROGRAM_DENY_X86_64 = {
     "fanotify_init": 300,
     "fanotify_mark": 301,
 }
+# Calls that act on another process named by pid: a program may aim them only at itself (pid
+# 0). Landlock does not govern them, and the fork server runs as the same user in the same pid
+# namespace (it is PID 1 there), so `prlimit(1, RLIMIT_AS, ...)` lowered the server's hard
+# limits and failed every later run on the worker; `setpriority` and `sched_setaffinity`
+# reniced and pinned it for good.
+_SELF_ONLY_X86_64 = {
+    "prlimit64": 302,
+    "sched_setaffinity": 203,
+    "sched_setscheduler": 144,
+    "sched_setparam": 142,
+    "sched_setattr": 314,
+    "migrate_pages": 256,
+    "move_pages": 279,
+}
+_SYS_setpriority, _PRIO_PROCESS = 141, 0  # setpriority(which, who, prio): (PRIO_PROCESS, 0) only
+_SYS_ioprio_set, _IOPRIO_WHO_PROCESS = 251, 1  # ioprio_set(which, who, prio): likewise
+# process_madvise and process_mrelease act on another process through a pidfd: refused outright.
+_OTHER_PROCESS_X86_64 = {"process_madvise": 440, "process_mrelease": 448}
+# fcntl commands that reach beyond the run: a lease on a host file blocks host writers, and
+# dnotify watches host directories (inotify and fanotify are refused for the same reason).
+_SYS_fcntl = 72
+_REFUSED_FCNTL = {"F_SETLEASE": 1024, "F_NOTIFY": 1026}
 _SYS_ioctl = 16
 # The ioctl requests a program's runtime makes (tty probes, bytes ready, non-blocking and
 # close-on-exec flags, which CPython sets by ioctl). Any other request, FS_IOC_SETFLAGS and
@@ -453,6 +475,29 @@ class _Filter:
             self.jump(_JEQ_K, nr, 0, 1)
             self.stmt(_RET_K, _RET_ERRNO | err)
 
+    def refuse_unless(self, nr: int, checks: list[tuple[int, int]], err: int = errno.EPERM):
+        """Refuse syscall `nr` unless every (argument index, value) check holds (the low 32
+        bits: pids and the other arguments checked here are ints)."""
+        self.jump(_JEQ_K, nr, 0, 2 * len(checks) + 2)  # another syscall: past this rule
+        for i, (arg, value) in enumerate(checks):
+            self.stmt(_LD_W_ABS, 16 + 8 * arg)
+            last = i == len(checks) - 1
+            # a failed check jumps to the refusal; the last passed one skips it
+            self.jump(_JEQ_K, value, 1 if last else 0, 0 if last else 2 * (len(checks) - 1 - i))
+        self.stmt(_RET_K, _RET_ERRNO | err)
+        self.stmt(_LD_W_ABS, 0)  # the syscall number again, for the rules after this one
+
+    def refuse_if(self, nr: int, arg: int, values: list[int], err: int = errno.EPERM):
+        """Refuse syscall `nr` when argument `arg` (low 32 bits) is one of `values`."""
+        self.jump(_JEQ_K, nr, 0, len(values) + 3)
+        self.stmt(_LD_W_ABS, 16 + 8 * arg)
+        for i, value in enumerate(values):
+            last = i == len(values) - 1
+            # a match jumps to the refusal; no match at the last skips it
+            self.jump(_JEQ_K, value, len(values) - 1 - i, 1 if last else 0)
+        self.stmt(_RET_K, _RET_ERRNO | err)
+        self.stmt(_LD_W_ABS, 0)
+
     def program(self) -> bytes:
         return b"".join(struct.pack("HBBI", *i) for i in self.ins)
 
@@ -462,6 +507,12 @@ def _program_filter() -> bytes:
     sockets = {_SYS_socket, _SYS_socketpair}
     f.deny([nr for nr in _PROGRAM_DENY_X86_64.values() if nr not in sockets])
     f.deny(sockets, errno.EAFNOSUPPORT)
+    f.deny(_OTHER_PROCESS_X86_64.values())
+    for nr in sorted(_SELF_ONLY_X86_64.values()):
+        f.refuse_unless(nr, [(0, 0)])
+    f.refuse_unless(_SYS_setpriority, [(0, _PRIO_PROCESS), (1, 0)])
+    f.refuse_unless(_SYS_ioprio_set, [(0, _IOPRIO_WHO_PROCESS), (1, 0)])
+    f.refuse_if(_SYS_fcntl, 1, sorted(_REFUSED_FCNTL.values()))
     allowed = sorted(_PROGRAM_IOCTLS.values())
     f.jump(_JEQ_K, _SYS_ioctl, 0, len(allowed) + 2)  # not ioctl: skip to the final allow
     f.stmt(_LD_W_ABS, 24)  # args[1] (the request), low 32 bits

@@ -810,3 +810,60 @@ def test_host_unix_sockets_are_unreachable(sb, tmp_path):
     finally:
         listener.close()
         os.unlink(path)
+
+
+# ---- the fork server as a target (found by a red-team pass, 2026-11-24) ------------------------
+SERVER_ATTACKS = {
+    # lowering PID 1's hard limits made every later child's setrlimit fail: sandbox_error forever
+    "prlimit": "resource.prlimit(1, resource.RLIMIT_AS, (100 << 20, 100 << 20))",
+    "prlimit_nofile": "resource.prlimit(1, resource.RLIMIT_NOFILE, (16, 16))",
+    "renice": "os.setpriority(os.PRIO_PROCESS, 1, 19)",
+    "renice_user": "os.setpriority(os.PRIO_USER, 0, 19)",
+    "renice_group": "os.setpriority(os.PRIO_PGRP, 1, 19)",
+    "pin": "os.sched_setaffinity(1, {0})",
+    "scheduler": "os.sched_setscheduler(1, os.SCHED_IDLE, os.sched_param(0))",
+}
+
+
+@pytest.mark.parametrize("attack", sorted(SERVER_ATTACKS))
+def test_runs_cannot_change_the_fork_server(contained, attack):
+    """Calls that name another process by pid: a program may aim them only at itself."""
+    probe = "import os; print(os.getpriority(os.PRIO_PROCESS, 0), sorted(os.sched_getaffinity(0)))"
+    baseline = contained(probe)
+    ex = contained(
+        "import os, resource\n"
+        f"try:\n    {SERVER_ATTACKS[attack]}\n    print('CHANGED')\n"
+        "except OSError as e:\n    print('refused', e.errno)\n"
+    )
+    assert ex.stdout.strip() == "refused 1", ex
+    for _ in range(4):  # both workers, twice: every later run starts as before
+        after = contained(probe)
+        assert (after.status, after.stdout) == (baseline.status, baseline.stdout), after
+
+
+def test_a_program_still_sets_its_own_limits_priority_and_affinity(contained):
+    ex = contained(
+        "import os, resource\n"
+        "resource.prlimit(0, resource.RLIMIT_NOFILE, (64, 64))\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (32, 32))\n"
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE), os.nice(3))\n"
+        "os.setpriority(os.PRIO_PROCESS, 0, 5)\n"
+        "os.sched_setaffinity(0, {0}); print(sorted(os.sched_getaffinity(0)))\n"
+    )
+    assert ex.status == "ok" and ex.stdout.split("\n")[:2] == ["(32, 32) 3", "[0]"], ex
+
+
+@pytest.mark.parametrize(("name", "cmd"), [("lease", 1024), ("dnotify", 1026)])
+def test_leases_and_directory_notifications_are_refused(contained, name, cmd):
+    """A read lease on a host file blocked host writers for the run's wall time; dnotify watched
+    host directories (inotify and fanotify were refused already)."""
+    arg = "fcntl.F_RDLCK" if name == "lease" else "0x1"
+    target = "os.__file__" if name == "lease" else "os.path.dirname(os.__file__)"
+    ex = contained(
+        "import fcntl, os\n"
+        f"fd = os.open({target}, os.O_RDONLY)\n"
+        f"try:\n    fcntl.fcntl(fd, {cmd}, {arg}); print('GRANTED')\n"
+        "except OSError as e:\n    print('refused', e.errno)\n"
+        "r, w = os.pipe(); fcntl.fcntl(r, fcntl.F_SETFL, os.O_NONBLOCK); print('fcntl works')\n"
+    )
+    assert ex.stdout.split("\n")[:2] == ["refused 1", "fcntl works"], ex
