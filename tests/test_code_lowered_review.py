@@ -289,3 +289,45 @@ def test_folding_stays_pythons():
 
     for source in ("'ab' * 3 + 'c'", "[1, 2] * 2 + [3]", "(1,) * 0", "[[0] * 2] * 2", "-(2 ** 10)"):
         assert _fold(ast.parse(source, mode="eval").body) == eval(source)
+
+
+# ---- lookahead: the candidate's process holds every call's arguments (red-team, 2026-11-24) -----
+LOOKAHEAD_CHEAT = r"""
+import sys
+_f = sys._getframe()
+while _f is not None and "_spec" not in _f.f_globals:
+    _f = _f.f_back
+_calls = _f.f_globals["_spec"]["calls"] if _f is not None else []
+def _other(name):
+    return next((req[1][0] for req in _calls if req[0] == name), None)
+def encode(s):
+    return _other("decode")  # the decode call's argument is the encoded text
+def decode(s):
+    return _other("encode")
+"""
+
+
+def test_a_candidate_cannot_answer_one_function_with_anothers_argument(sb):
+    """On the lowered path the cheat read `decode('khoor')` ahead and passed both asserts; such
+    tests (an expected value that is another function's argument) now run in a test process."""
+    tests = ["assert encode('hello') == 'khoor'", "assert decode('khoor') == 'hello'"]
+    assert lower_asserts(tuple(tests), "") is None
+    here, there = _both(sb, LOOKAHEAD_CHEAT, {"test_list": tests})
+    assert here == there == [False, False]
+    right = (
+        "def encode(s):\n    return ''.join(chr(ord(c) + 3) for c in s)\n"
+        "def decode(s):\n    return ''.join(chr(ord(c) - 3) for c in s)\n"
+    )
+    assert _both(sb, right, {"test_list": tests}) == ([True, True], [True, True])
+
+
+@pytest.mark.parametrize(
+    "tests",
+    [
+        ("assert f(3) == 6", "assert f(6) == 12"),  # one function: nothing to take from another
+        ("assert f([3, 1]) == [1, 3]", "assert f([1, 3]) == [1, 3]"),
+        ("assert f('ab') == 2", "assert g('xy') == 'a'", "assert g('a') == 2"),  # small values
+    ],
+)
+def test_tests_without_such_a_value_are_still_lowered(tests):
+    assert lower_asserts(tests, "") is not None

@@ -4,6 +4,7 @@ them (open-r1, verl prime_code, LiveCodeBench's lcb_runner, APPS/TACO testing_ut
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from r1reward.sandbox import Limits, Sandbox
@@ -147,6 +148,25 @@ def test_float_tolerance_is_not_applied_to_integers(sb):
     call = {"fn_name": "f", "inputs": [[0]], "outputs": [[2**40, 0.5]]}
     assert _run(sb, "def f(x):\n    return [2**40 + 1, 0.5]", call, float_tol=1e-6).score == 0
     assert _run(sb, "def f(x):\n    return [2**40, 0.5000000001]", call, float_tol=1e-6).score == 1
+    # ... nor when only the answer is a float (red-team, 2026-11-24): an expected integer is met
+    # only by its exact value
+    for wrong in ("print(1000000008.0)", "print('1000000008e0')", "print(1.000000008e9)"):
+        assert _run(sb, wrong + "\nprint(1/3)", tests, float_tol=1e-6).score == 0.0, wrong
+    assert _run(sb, "print(1000000007.0)\nprint(1/3)", tests, float_tol=1e-6).score == 1.0
+    float_answer = "def f(x):\n    return [float(2**40 + 1), 0.5]"
+    assert _run(sb, float_answer, call, float_tol=1e-6).score == 0
+    assert _run(sb, "def f(x):\n    return [float(2**40), 0.5]", call, float_tol=1e-6).score == 1
+    assert outputs_match("3", "3.0000000001", float_tol=1e-6)  # an expected float keeps it
+
+
+@pytest.mark.parametrize("float_tol", [None, 1e-6])
+def test_a_long_digit_token_is_compared_in_linear_time(float_tol):
+    """The number pattern backtracked: a 24,000-digit token took 10 s of the trainer's CPU, and
+    the 1 MB the output cap allows would have taken hours."""
+    start = time.perf_counter()
+    for token in ("1" * 1_000_000 + "x", "1" * 500_000 + "." + "1" * 500_000 + "e"):
+        assert not outputs_match(token, "42", float_tol=float_tol)
+    assert time.perf_counter() - start < 5.0
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,14 @@ still made, which matters only to a candidate whose results depend on the calls 
 every call is made even after an assert has failed, so a program that fails early and then hangs
 ends as `timeout` after the wall limit instead of `wrong_answer` at once (with
 stop_on_first_failure, the verdicts up to that failure stand, as in a test process).
+
+One difference could: the candidate's process holds every call's arguments before it answers
+the first (a test process hands them out one at a time), so a program that reads them could
+answer one call with another's argument. Tests where an expected value is an argument of another
+function's call (`encode('hello') == 'khoor'` beside `decode('khoor') == 'hello'`) are therefore
+not lowered (`_leaks`). A chain of calls to one function whose results are each other's
+arguments (`f(a) == b`, `f(b) == c`) is still lowered: a program would have to know the chain's
+order to use it, and HumanEval's and MBPP's tests have none where that order is not the answer.
 """
 
 from __future__ import annotations
@@ -209,14 +217,15 @@ def lower_check(test: str, entry: str, setup: str) -> Lowered | None:
             return None
         candidate = check.args.args[0].arg
         names = _Names(candidate, entry, bound - {entry}, budget)
-        asserts = []
+        asserts, tested = [], []
         for node in check.body:
             if _is_docstring(node) or isinstance(node, ast.Pass):
                 continue
             if not isinstance(node, ast.Assert):
                 return None
             asserts.append((_expr(node.test, names, calls), _message(node)))
-        return _lowered(calls, [tuple(asserts)])
+            tested.append(node.test)
+        return None if _leaks(calls, tested) else _lowered(calls, [tuple(asserts)])
     except _REFUSED:
         return None
 
@@ -227,14 +236,15 @@ def lower_asserts(asserts: tuple[str, ...], setup: str) -> Lowered | None:
     try:
         names = _Names(None, None, _bound_names(setup))
         calls: list[list] = []
-        tests = []
+        tests, tested = [], []
         for text in asserts:
             body = _compiled(text).body
             if len(body) != 1 or not isinstance(body[0], ast.Assert):
                 return None
             node = body[0]
             tests.append(((_expr(node.test, names, calls), _message(node)),))
-        return _lowered(calls, tests)
+            tested.append(node.test)
+        return None if _leaks(calls, tested) else _lowered(calls, tests)
     except _REFUSED:
         return None
 
@@ -249,6 +259,53 @@ def _compiled(text: str) -> ast.Module:
     module = ast.parse(text)
     compile(module, "test.py", "exec", dont_inherit=True)
     return module
+
+
+def _leaks(calls: list[list], tests: list[ast.expr]) -> bool:
+    """Whether an expected value of an assert is an argument of a call to another function. The
+    candidate's process holds every call's arguments (it makes the calls), so it could answer
+    one function with the other's argument: `encode('hello') == 'khoor'` and `decode('khoor')
+    == 'hello'` passed with the arguments swapped. A test process hands out one call at a time,
+    so such tests run there. Values of a function's own calls are not counted (`f([3, 1]) ==
+    [1, 3]` beside `f([1, 3]) == [1, 3]` is common and tells the candidate nothing it could use
+    without solving), nor are small ones (None, booleans, numbers below 10, one character)."""
+    arguments: dict[str, set[str]] = {}  # function name -> its calls' arguments, JSON
+    for call in calls:
+        seen = arguments.setdefault(call[0], set())
+        for arg in [*call[1], *(call[2].get("d", []) if len(call) > 2 else [])]:
+            seen.add(json.dumps(arg))
+            if isinstance(arg, list):  # the elements of a list argument too
+                seen.update(json.dumps(item) for item in arg)
+    if len(arguments) < 2:
+        return False
+    for test in tests:
+        calls_here = [n for n in ast.walk(test) if isinstance(n, ast.Call)]
+        own = {id(a) for n in calls_here for a in n.args}
+        named = {n.func.id for n in calls_here if isinstance(n.func, ast.Name)}
+        others = set().union(*(v for k, v in arguments.items() if k not in named))
+        for node in ast.walk(test):
+            if id(node) in own or not isinstance(node, _LITERALS):
+                continue
+            try:
+                value = ast.literal_eval(node)
+            except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+                continue
+            if _informative(value) and json.dumps(_enc(value)) in others:
+                return True
+    return False
+
+
+_LITERALS = (ast.Constant, ast.List, ast.Tuple, ast.Set, ast.Dict, ast.UnaryOp)
+
+
+def _informative(value: Any) -> bool:
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return abs(value) >= 10
+    if isinstance(value, (str, bytes)):
+        return len(value) >= 2
+    return True
 
 
 def _lowered(calls: list[list], tests: list) -> Lowered | None:
