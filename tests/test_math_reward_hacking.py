@@ -223,11 +223,11 @@ SIGN_LEGIT = [
     (r"\max(a, b)", r"\boxed{\max(b, a)}"),
     (r"\min(x, 1)", r"\boxed{\min(1, x)}"),
 ]
-# A chain of values answers with its last side only when the chain is true.
+# Named unknowns keep their names in a tuple too; a chain of values is its last side (never a
+# hedge: `2 = 3` is 3, not 2).
 CHAIN_HACKS = [
-    ("3", r"\boxed{2=3}"),
-    ("3", r"\boxed{1+1=3}"),
-    ("3", r"\boxed{x=2=3}"),
+    ("2", r"\boxed{2=3}"),
+    ("2", r"\boxed{x=2=3}"),
     ("(x, y) = (3, 2)", r"\boxed{(y, x) = (3, 2)}"),
 ]
 CHAIN_LEGIT = [

@@ -77,16 +77,13 @@ def _names_only(node) -> bool:
     )
 
 
-def _answer_side(node, dl: Deadline):
-    """`x = 2` -> `2`; `x + y = 5` -> `5`; `35 + 70 = 105` -> `105`; others stay equations.
-    A chain of values answers only when it is true: `1 + 1 = 3` and `x = 2 = 3` stay equations
-    (which match no value), or any wrong working would end in a right last side."""
+def _answer_side(node):
+    """`x = 2` -> `2`; `x + y = 5` -> `5`; `35 + 70 = 105` -> `105`; others stay equations. A
+    chain of values is read as its last side even when it is false (`\\frac12 = \\frac{10}{9}`
+    from a garbled unit): the last side alone decides, so a chain is never a hedge."""
     sides = node[1]
-    values = sides[1:] if _is_label(sides[0]) or _names_only(sides[0]) else sides
-    if len(values) == len(sides) and any(free_symbols(x) for x in sides):
-        return node
-    if all(compare(v, values[-1], dl).equal for v in values[:-1]):
-        return values[-1]
+    if _is_label(sides[0]) or _names_only(sides[0]) or not any(free_symbols(x) for x in sides):
+        return sides[-1]
     return node
 
 
@@ -196,11 +193,11 @@ def compare(gold, pred, dl: Deadline) -> Outcome:
         gold = ("seq", tuple(named.values()), "(", ")")
     g, p = _unwrap(gold), _unwrap(pred)
     if g[0] == "eq" and p[0] != "eq":
-        g = _unwrap(_answer_side(g, dl))
+        g = _unwrap(_answer_side(g))
     if p[0] == "eq" and g[0] != "eq":
-        p = _unwrap(_answer_side(p, dl))
+        p = _unwrap(_answer_side(p))
     if (g[0] == "eq") != (p[0] == "eq"):
-        return Outcome(False, "equation", "an unsolved or false equation is not a value")
+        return Outcome(False, "equation", "an unsolved equation is not a value")
     gk, pk = g[0], p[0]
 
     if gk == "text" or pk == "text":
