@@ -230,6 +230,17 @@ CHAIN_HACKS = [
     ("2", r"\boxed{x=2=3}"),
     ("(x, y) = (3, 2)", r"\boxed{(y, x) = (3, 2)}"),
 ]
+# A comma between digits is a decimal comma (`0,111`, `1000,99`), but against a reference that
+# lists values it separates them.
+STRUCT_LEGIT += [
+    ("0, 1", r"\boxed{0,1}"),
+    ("2024, 2025", r"\boxed{2024,2025}"),
+    ("x=0, 1", r"\boxed{x=0,1}"),
+    (r"\{0, 1\}", r"\boxed{0,1}"),
+    ("0.1", r"\boxed{0,1}"),
+    ("1000,99", r"\boxed{1000.99}"),
+]
+STRUCT_HACKS += [("0, 1", r"\boxed{0.1}"), ("0, 1", r"\boxed{0,1,2}"), ("0.1", r"\boxed{0, 1}")]
 CHAIN_LEGIT = [
     ("105", r"\boxed{35+70=105}"),
     ("2", r"\boxed{x=1+1=2}"),

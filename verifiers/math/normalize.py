@@ -109,7 +109,7 @@ def strip_delimiters(text: str) -> str:
 
 
 @lru_cache(maxsize=65536)
-def normalize(answer: str) -> str:
+def normalize(answer: str, decimal_comma: bool = True) -> str:
     """Canonical spelling of an answer string; idempotent and cached (answers repeat)."""
     s = strip_delimiters(answer)
     if _DOUBLED_COMMAND.search(s):  # escaped twice (JSON in JSON): `\\\\frac` for `\\frac`
@@ -128,7 +128,8 @@ def normalize(answer: str) -> str:
     s = _SPELLING_RE.sub(lambda m: _SPELLING_OUT[m.lastgroup], s)
     s = s.replace("$", " ")
     if not s.lstrip().startswith(("(", "[", "\\{", "{", "\\left")):
-        s = _DECIMAL_COMMA.sub(r"\1.\2", s)
+        if decimal_comma:
+            s = _DECIMAL_COMMA.sub(r"\1.\2", s)
         s = _THOUSANDS_COMMA.sub(lambda m: m.group().replace(",", ""), s)
     s = _THOUSANDS_SPACE.sub(lambda m: m.group().replace(" ", ""), s)
     s = _MIXED_NUMBER.sub(_mixed_number, s.strip(" "))

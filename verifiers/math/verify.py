@@ -138,6 +138,12 @@ def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
     if p_ast is None:
         return MathVerdict(False, V.UNPARSEABLE, gold_answer, pred_answer, None, p_err or "")
     outcome = compare(g_ast, p_ast, dl)
+    if not outcome.equal and g_ast[0] in ("list", "set"):
+        # `0,1` and `2024,2025` read as decimal commas; against a list of values they are lists
+        p_list = normalize(pred_answer, decimal_comma=False)
+        p_ast2 = _parsed(p_list)[0] if p_list != p_norm else None
+        if p_ast2 is not None:
+            outcome = compare(g_ast, p_ast2, dl)
     if outcome.equal:
         return MathVerdict(
             True, V.EQUIVALENT, gold_answer, pred_answer, outcome.method, outcome.detail
