@@ -8,8 +8,21 @@ from .core import ERROR, OK, ItemResult
 
 
 def code_payload(completion: str, tests, language: str = "python") -> tuple[str, str, str]:
-    """A hashable payload; tests travel as canonical JSON so identical items dedupe."""
-    return (completion, json.dumps(tests, sort_keys=True, default=str), language)
+    """A hashable payload; tests travel as canonical JSON so identical items dedupe. Arrays
+    (a parquet row read by pandas holds numpy arrays) travel as lists, not as their repr."""
+    try:
+        text = json.dumps(tests, sort_keys=True, default=_plain)
+    except TypeError:  # keys of mixed types cannot be sorted
+        text = json.dumps(tests, default=_plain)
+    return (completion, text, language)
+
+
+def _plain(value):
+    if hasattr(value, "tolist"):  # numpy arrays and scalars, torch tensors
+        return value.tolist()
+    if isinstance(value, (set, frozenset, tuple)):
+        return list(value)
+    return str(value)
 
 
 def run_code_job(payload: tuple[str, str, str], sandbox, timeout: float) -> ItemResult:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from operator import mul
 from typing import Any
@@ -32,6 +34,11 @@ class Weighted(Reward):
         self.components = tuple(weights.items()) if isinstance(weights, Mapping) else tuple(weights)
         if not self.components:
             raise ValueError("weighted() needs at least one reward")
+        for reward, weight in self.components:
+            if not _finite_real(weight):
+                raise ValueError(
+                    f"weight of {reward.__name__!r} must be a finite number: {weight!r}"
+                )
         names = [r.__name__ for r, _ in self.components]
         if len(set(names)) != len(names):
             raise ValueError(f"component names must be unique: {names}")
@@ -100,3 +107,10 @@ def r1(target: str | None = None, **accuracy_options: Any) -> Weighted:
         {Accuracy(**accuracy_options): 1.0, ThinkFormat(): 1.0, LanguageConsistency(target): 1.0},
         name="r1",
     )
+
+
+def _finite_real(x) -> bool:
+    """A weight: a real number (numpy scalars too), not a boolean, not NaN or infinite."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Real):
+        return False
+    return math.isfinite(x)

@@ -770,14 +770,17 @@ class Engine:
 
 _default: Engine | None = None
 _default_pid = 0
+_default_chosen = False  # set by set_default_engine: kept across forks, with its settings
 _default_lock = threading.Lock()
 
 
 def default_engine() -> Engine:
-    """The process-wide engine rewards use unless given one (re-created after a fork)."""
+    """The process-wide engine rewards use unless given one: the one `set_default_engine` chose
+    (in a forked child too: an engine forgets its parent's workers after a fork and starts its
+    own), else one built here (built again in a forked child)."""
     global _default, _default_pid
     with _default_lock:
-        if _default is None or _default_pid != os.getpid():
+        if _default is None or (_default_pid != os.getpid() and not _default_chosen):
             _default = Engine()
             _default_pid = os.getpid()
             atexit.register(_default.close)
@@ -785,9 +788,9 @@ def default_engine() -> Engine:
 
 
 def set_default_engine(engine: Engine) -> None:
-    global _default, _default_pid
+    global _default, _default_pid, _default_chosen
     with _default_lock:
-        _default, _default_pid = engine, os.getpid()
+        _default, _default_pid, _default_chosen = engine, os.getpid(), True
 
 
 _abandoned: list = []  # a forked child's copies of the parent's sandboxes

@@ -119,7 +119,7 @@ def looks_like_tests(reference: Any) -> bool:
             return False
         try:
             reference = json.loads(s)
-        except ValueError:
+        except (ValueError, RecursionError):  # not JSON, or nested past the parser's depth
             return False
     if isinstance(reference, Mapping):
         keys = set(reference)
@@ -183,25 +183,31 @@ def math_references(reference: Any) -> list[str] | None:
     (or array) of them is a set of alternatives, any of which is right (verl ships some ground
     truths that way). Anything else (nested lists, mappings, booleans, missing values) is no
     reference: its text form would read as some other answer (`[[2, 3]]` as an interval)."""
+    if hasattr(reference, "tolist") and not isinstance(reference, (str, bytes)):
+        reference = reference.tolist()  # numpy or torch: plain values (a 0-d array is one)
     if isinstance(reference, str):
         return [reference] if reference.strip() else None
     if _is_number(reference):
-        return [str(reference)]
+        return _number_text([reference])
     if isinstance(reference, (bytes, Mapping)) or not hasattr(reference, "__iter__"):
         return None
-    try:
-        items = list(reference)
-    except TypeError:  # a 0-d array
-        return None
     golds = []
-    for item in items:
-        if isinstance(item, str) and item.strip():
+    for item in reference:
+        if (isinstance(item, str) and item.strip()) or _is_number(item):
             golds.append(item)
-        elif _is_number(item):
-            golds.append(str(item))
         else:
             return None
-    return list(dict.fromkeys(golds)) or None
+    golds = _number_text(golds)
+    return list(dict.fromkeys(golds)) if golds else None
+
+
+def _number_text(values: list) -> list[str] | None:
+    """The text of each reference value; None when a number has too many digits to print (the
+    interpreter's limit, 4300 digits): no answer is that long (math answers stop at 1000)."""
+    try:
+        return [v if isinstance(v, str) else str(v) for v in values]
+    except ValueError:
+        return None
 
 
 def _is_number(x: Any) -> bool:
@@ -293,7 +299,8 @@ class Accuracy(Reward):
 
         valid = []
         for i in idx:
-            with contextlib.suppress(ValueError):  # tests in no known format: not applicable
+            # tests in no known format (or nested past the JSON parser's depth): not applicable
+            with contextlib.suppress(ValueError, RecursionError):
                 tests, language = _code_of(refs[i])
                 valid.append((i, code_payload(completion_text(completions[i]), tests, language)))
         if not valid:
@@ -510,6 +517,8 @@ def _lengths(
         raise ValueError("unit must be 'chars' or 'tokens'")
     ids = columns.get("completion_ids")
     if ids is not None:
+        if len(ids) != len(completions):
+            raise ValueError(f"{len(completions)} completions but {len(ids)} completion_ids")
         return [len(x) for x in ids]
     if tokenizer is None:
         raise ValueError("unit='tokens' needs TRL's completion_ids column or a tokenizer")
