@@ -224,8 +224,11 @@ def test_a_failing_scoring_answers_500_in_json_and_the_server_keeps_serving(runn
 def test_a_non_finite_reward_is_a_500_not_invalid_json(running):
     from r1reward.rewards import Accuracy, weighted
 
-    # (a weight of nan is refused on the command line; a reward built in code can still give it)
-    url = running(weighted({Accuracy(): float("nan")}))
+    # (a weight of nan is refused on the command line and by weighted(); a reward of the user's
+    # own can still give one)
+    reward = weighted({Accuracy(): 1.0})
+    reward.components = ((reward.components[0][0], float("nan")),)
+    url = running(reward)
     status, out = post(url, batch(2))  # strict parsing: NaN was sent as a bare token
     assert status == 500 and "finite" in out["error"]
 
