@@ -178,11 +178,21 @@ EXTRACT_LEGIT = [
 # Found by a red-team pass (2026-11-24); each was scored 1 before its fix.
 UNIT_HACKS += [
     ("5", rf"\boxed{{5 \text{{ {word}}}}}")
-    for word in ("squared", "cubed", "hundreds", "thousands", "dozen", "tens", "at minimum",
-                 "maximum", "(rejected)", "extraneous", "(estimate)", "(guessed)", "ish", "e più")
+    for word in ("hundreds", "thousands", "millions", "(rejected)", "extraneous", "(estimate)",
+                 "(guessed)", "ish", "e più")
 ]  # fmt: skip
-UNIT_HACKS += [("5", r"\boxed{5万}"), ("5", r"\boxed{5平方}")]
-UNIT_LEGIT += [("5", r"\boxed{5 \text{ times}}"), ("5", r"\boxed{5 \text{ square units}}")]
+# ... while units, their powers and prefixes stay units (a review of the fix above)
+UNIT_LEGIT += [
+    ("5", r"\boxed{5 \text{ times}}"),
+    ("5", r"\boxed{5 \text{ square units}}"),
+    ("25", r"\boxed{25 \text{ cm squared}}"),
+    ("64", r"\boxed{64 \text{ cm cubed}}"),
+    ("25", r"\boxed{25平方米}"),
+    ("5", r"\boxed{5\text{千克}}"),
+    ("12", r"\boxed{12\text{千瓦时}}"),
+    ("7", r"\boxed{7 \text{ minimum moves}}"),
+    ("5", r"\boxed{5 \text{ dozen}}"),
+]
 # A rounded value is not an exact reference that has a finite decimal form (integers above all:
 # a model must not answer a count with four significant digits); rounding still answers 1/3.
 ROUND_HACKS += [
@@ -199,21 +209,31 @@ ROUND_LEGIT += [
     (r"\frac18", r"\boxed{1.250 \times 10^{-1}}"),
     ("1073741824", r"\boxed{1.073741824 \times 10^9}"),
 ]
-# Symbolic answers are also compared where the variables are negative, so a dropped absolute
-# value fails; equivalences that hold only for positive variables still pass where one side
-# leaves the reals there (square roots, logarithms of negative numbers).
+# When one side has an absolute value the other lacks, the two are also compared where the
+# variables are negative, so a dropped absolute value fails. Answers for positive quantities
+# (`\sqrt{a/b}` and `\sqrt{ab}/b`, `r\sqrt2` and `\sqrt{2r^2}`) still pass, and so do
+# identities whose double-precision values cancel there (`(x+2)^{12}` and its expansion).
 SIGN_HACKS = [
     ("|x|", r"\boxed{x}"),
     ("x", r"\boxed{|x|}"),
-    ("x", r"\boxed{\sqrt{x^2}}"),
     ("x+1", r"\boxed{|x+1|}"),
     ("y-x", r"\boxed{|x-y|}"),
     (r"\frac{|x|}{x}", r"\boxed{1}"),
-    # zero at the first three (positive) sample points
-    ("x", r"\boxed{x+(x-\frac{1647}{1250})(x-\frac{6723}{10000})(x-\frac{21459}{10000})}"),
+    (r"2x", r"\boxed{|x| + x}"),
 ]
 SIGN_LEGIT = [
     (r"\sqrt{x^2}", r"\boxed{|x|}"),
+    (r"\sqrt{\frac{a}{b}}", r"\boxed{\frac{\sqrt{ab}}{b}}"),
+    (r"2\pi\sqrt{\frac{L}{g}}", r"\boxed{\frac{2\pi\sqrt{Lg}}{g}}"),
+    (r"r\sqrt2", r"\boxed{\sqrt{2r^2}}"),
+    (r"\ln|x|", r"\boxed{\ln x}"),
+    (r"|x-1|", r"\boxed{|1-x|}"),
+    (
+        r"\left(x+2\right)^{12}",
+        r"\boxed{x^{12}+24x^{11}+264x^{10}+1760x^9+7920x^8+25344x^7+59136x^6+101376x^5"
+        r"+126720x^4+112640x^3+67584x^2+24576x+4096}",
+    ),
+    ("0.04688", r"\boxed{3 : 64}"),  # the reference is the rounded side
     (r"\ln(x^2)", r"\boxed{2\ln x}"),
     (r"\sqrt{xy}", r"\boxed{\sqrt{x}\sqrt{y}}"),
     (r"\sqrt{x}\sqrt{x}", r"\boxed{x}"),
@@ -253,7 +273,8 @@ CHOICE_HACKS += [
     ("I", "Therefore the correct option is (B). I hope this helps."),
     ("A", "So the right choice is B. A careful reader will agree."),
     ("I", "I think the answer must be option (F)."),
-    ("I", "The answer is I think C."),
+    ("B", "The answer is A and not B"),
+    ("C", "The answer is A since C is impossible."),
 ]
 CHOICE_LEGIT += [
     ("B", "Therefore the correct option is (B). I hope this helps."),
@@ -262,6 +283,11 @@ CHOICE_LEGIT += [
     ("I", "I is correct."),
     ("I", "Answer: I"),
     ("A", "We pick A."),
+    ("A", "The answer is A because the derivative is positive."),
+    ("A", "Answer: A because it is bigger."),
+    ("I", "The correct answer is I since the area is 12."),
+    ("A", "La respuesta es A porque la derivada es positiva."),
+    ("A", "So I pick A because it is bigger"),
 ]
 
 HACKS = (

@@ -197,7 +197,7 @@ def compare(gold, pred, dl: Deadline) -> Outcome:
     if p[0] == "eq" and g[0] != "eq":
         p = _unwrap(_answer_side(p))
     if (g[0] == "eq") != (p[0] == "eq"):
-        return Outcome(False, "equation", "an unsolved equation is not a value")
+        return Outcome(False, "equation", "an equation is not a value")
     gk, pk = g[0], p[0]
 
     if gk == "text" or pk == "text":
@@ -283,10 +283,11 @@ def _compare_ratios(g, p, dl: Deadline) -> Outcome:
     pp = p[1] if p[0] == "ratio" else None
     if gp is None or pp is None:
         ratio = gp or pp
-        value = p if gp else g
         if len(ratio) != 2:
             return Outcome(False, "ratio", "shapes differ")
-        return compare_scalar(("div", ratio[0], ratio[1]), value, dl)
+        quotient = ("div", ratio[0], ratio[1])
+        # the reference stays first: rounding rules depend on which side is the reference
+        return compare_scalar(quotient, p, dl) if gp else compare_scalar(g, quotient, dl)
     if len(gp) != len(pp):
         return Outcome(False, "ratio", "shapes differ")
     # proportional by a non-zero factor, through a part that is non-zero on both sides (a cross-
@@ -582,9 +583,12 @@ def _scalar(a, b, dl: Deadline) -> Outcome:
     if not agreed:
         return Outcome(False, method, "could not evaluate", inconclusive=True)
     if k is None:
-        # exact formulas only: near a zero of the function a relative tolerance for decimals
-        # (`x^2 + 2.828x + 2` for `(x + \\sqrt2)^2` at x = -1.3176) means nothing
-        if symbols and _differ_on_reals(a, b, symbols, tol, dl):
+        # exact formulas only (near a zero of the function a relative tolerance for decimals
+        # means nothing: `x^2 + 2.828x + 2` for `(x + \\sqrt2)^2` at x = -1.3176), and only
+        # when one side has an absolute value the other lacks: `\\sqrt{a/b}` and
+        # `\\sqrt{ab}/b`, or `r\\sqrt2` and `\\sqrt{2r^2}`, are answers for positive
+        # quantities (lengths, masses), which the negated points would reject
+        if symbols and _abs_count(a) != _abs_count(b) and _differ_on_reals(a, b, symbols, dl):
             return Outcome(False, method, "values differ where the variables are negative")
         for index in agreed[:2]:  # exact on both sides: confirm at 50 digits
             va, vb = _mp_pair(a, b, symbols, index, dl)
@@ -618,14 +622,20 @@ def _points(symbols, backend):
         }
 
 
-def _differ_on_reals(a, b, symbols, tol: float, dl: Deadline) -> bool:
-    """True when a and b are both real at one of the sample points negated and differ there.
+def _abs_count(node) -> int:
+    return sum(1 for n in iter_nodes(node) if n[0] == "abs")
 
-    The sample points are positive, where `|x|` and `x`, `\\sqrt{x^2}` and `x`, `|x - y|` and
-    `y - x` agree: a model that drops an absolute value must not pass. Only points in the real
-    domain of both sides count (no square root or logarithm of a negative number on the way):
-    outside it, equivalences that hold for positive variables fail without the answer being
-    wrong (`\\ln(x^2)` and `2\\ln x`, `\\sqrt{x}\\sqrt{y}` and `\\sqrt{xy}`)."""
+
+def _differ_on_reals(a, b, symbols, dl: Deadline) -> bool:
+    """True when a and b are both real at one of the sample points negated and differ there,
+    also at 50 digits (a high power of a factor with a root near the point cancels in double
+    precision: `(x + 2)^{12}` and its expansion).
+
+    The sample points are positive, where `|x|` and `x`, `|x - y|` and `y - x` agree: a model
+    that drops an absolute value must not pass. Only points in the real domain of both sides
+    count (no square root or logarithm of a negative number on the way): outside it,
+    equivalences that hold for positive variables fail without the answer being wrong
+    (`\\ln|x|` and `\\ln x` stay equal)."""
     for t, env in enumerate(_points(symbols, REAL)):
         if t == _MIRRORED:
             break
@@ -636,9 +646,21 @@ def _differ_on_reals(a, b, symbols, tol: float, dl: Deadline) -> bool:
             continue
         if va.imag or vb.imag or not (_finite(va) and _finite(vb)):
             continue
-        if not _close(va, vb, tol, absolute=1e-12):
+        if _close(va, vb, _TIGHT, absolute=1e-12):
+            continue
+        mp = mp_backend()
+        point = {s: -v for s, v in _nth_point(symbols, mp, t).items()}
+        try:
+            wa, wb = numeric(a, point, mp, dl), numeric(b, point, mp, dl)
+        except (EvalError, ArithmeticError, ValueError):
+            continue
+        if not _close(wa, wb, _CONFIRM, absolute=1e-40):
             return True
     return False
+
+
+def _nth_point(symbols, backend, index: int) -> dict:
+    return next(p for t, p in enumerate(_points(symbols, backend)) if t == index)
 
 
 def _finite(z) -> bool:

@@ -335,9 +335,8 @@ def extract_choice(completion: str) -> str | None:
     if boxed:
         return _boxed_choice(boxed)
     segment = _anchored_segment(text)
-    if segment:
-        chosen = (f for f in _STANDALONE_CHOICE.finditer(segment) if not _prose_word(segment, f))
-        m = next(chosen, None)
+    if segment:  # after "the answer is", a letter is the choice: "A because ..." is A
+        m = _STANDALONE_CHOICE.search(segment)
         if m:
             return None if _listed(segment, m) else m.group(1)
     m = CHOICE_RE.match(text)
@@ -347,17 +346,21 @@ def extract_choice(completion: str) -> str | None:
     return None if not found or _listed(text, found[-1]) else found[-1].group(1)
 
 
-# A bare `I` or `A` that starts a sentence's words: "I hope this helps", "A careful reader",
-# "I'm sure". The fallbacks above must not read the pronoun or the article as a choice (MMLU-Pro
-# has options A-J), but "A is correct" and "I." still choose.
+# A bare `I` or `A` that opens a sentence and goes on with a lower-case word: "I hope this
+# helps", "A careful reader", "I'm sure". Without an anchor, the fallbacks above must not read
+# the pronoun or the article as a choice (MMLU-Pro has options A-J); "A is correct", "I." and
+# "so I pick A because ..." still choose.
 _PROSE_AFTER = regex.compile(
     r"['’]\p{L}|\s+(?!(?:is|was|seems|appears|remains|fits|matches)\b)\p{Ll}"
 )
+_SENTENCE_START = regex.compile(r"(?:^|[.!?。！？:\n])[\s*_\"“(]*$")
 
 
 def _prose_word(text: str, m: regex.Match) -> bool:
     """Whether the letter found is the word "I" or "A" of the prose, not a choice."""
     letter = m.group(1)
     if letter not in "AI" or m.group(0) != letter:  # a parenthesised letter is a choice
+        return False
+    if _SENTENCE_START.search(text, max(0, m.start() - 40), m.start()) is None:
         return False
     return _PROSE_AFTER.match(text, m.end()) is not None

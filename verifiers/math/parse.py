@@ -85,19 +85,18 @@ _NOT_UNIT_WORDS = frozenset({
     "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
     "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety", "hundred",
     "thousand", "million", "billion", "trillion", "half",
-    # multipliers and powers: "5 thousands" is not 5, "5 squared" is 25
-    "tens", "dozen", "dozens", "hundreds", "thousands", "millions", "billions", "trillions",
-    "lakh", "crore", "squared", "cubed", "hundert", "tausend", "mille", "mil", "тысяч",
-    "тысячи", "миллион", "миллиона", "миллионов",
-    # bounds, estimates and retractions: "5 at minimum", "5 (estimate)", "5 (rejected)"
-    "minimum", "maximum", "minimal", "maximal", "estimate", "estimated", "estimation",
+    # multipliers, as "million" above: "5 thousands" is not 5 ("cm squared", "dozen" and
+    # "万元" stay units: a question may ask in them)
+    "hundreds", "thousands", "millions", "billions", "trillions", "lakh", "crore", "hundert",
+    "tausend", "тысяч", "тысячи", "миллион", "миллиона", "миллионов",
+    # estimates and retractions: "5 (estimate)", "5 (rejected)"
+    "estimate", "estimated", "estimation",
     "guessed", "ish", "rejected", "extraneous", "discarded", "excluded", "invalidated",
     "tentative", "tentatively", "assuming", "assumed", "unverified", "doubtful",
     "più", "mehr", "weniger", "más", "menos", "mais", "больше", "меньше",
 })  # fmt: skip
 _NOT_UNIT_CJK = regex.compile(
     "或|不|非|约|約|左右|以上|以下|至少|至多|最多|最少|还是|可能|也许|错|程度|または|ない"
-    "|十|百|千|万|萬|亿|億|兆|平方|立方"
 )
 _UNIT_EXPONENT = regex.compile(r"\^\s*\{?\s*-?\d+\s*\}?")
 _WORD_RE = regex.compile(r"[^\W\d_]+")
