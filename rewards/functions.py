@@ -2,7 +2,9 @@
 
 Values are floats, or None.
 
-`None` means not applicable (no or unparseable reference, no tests, too little text to judge).
+`None` means not applicable (no or empty reference, code tests in no known format, no tests,
+too little text to judge). A math reference the parser cannot read is compared as text (a
+text answer such as `O(\\log n)`), so it scores 0.0 or 1.0.
 Each reward is a picklable object with a stable `__name__` (TRL logs `rewards/<name>/mean`), and
 each scores its whole batch through the batched core (`Engine`), never a loop of its own.
 `details(...)` returns the values with what was seen, for logs and the command line.
@@ -220,6 +222,8 @@ class Accuracy(Reward):
 
     Dispatch follows the reference's shape, or a `data_source`/`task` column naming a code set.
     A timed-out check scores `timeout_value` (default 0.0) and is flagged in `details`.
+    `timeout` bounds each math check; a code item is bounded by the sandbox instead (each
+    test's `wall_s`, and `run_tests`'s `max_total_s` for the item).
     """
 
     name = "accuracy"
