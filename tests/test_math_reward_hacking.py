@@ -261,6 +261,18 @@ STRUCT_LEGIT += [
     ("1000,99", r"\boxed{1000.99}"),
 ]
 STRUCT_HACKS += [("0, 1", r"\boxed{0.1}"), ("0, 1", r"\boxed{0,1,2}"), ("0.1", r"\boxed{0, 1}")]
+# Relations on one variable joined by "or" (or a comma) whose intervals are disjoint are their
+# union; overlapping ones are not (read with "and" they would be an intersection).
+STRUCT_LEGIT += [
+    (r"(-\infty,2)\cup(3,\infty)", r"\boxed{x<2 \text{ or } x>3}"),
+    (r"(-\infty,2)\cup(3,\infty)", r"\boxed{x>3, x<2}"),
+    (r"(-\infty,0)\cup(0,\infty)", r"\boxed{x<0 \text{ or } x>0}"),
+]
+STRUCT_HACKS += [
+    (r"(-\infty,2)\cup(3,\infty)", r"\boxed{x<3 \text{ or } x>2}"),  # overlapping: all reals
+    (r"(-\infty,2]\cup(3,\infty)", r"\boxed{x<2 \text{ or } x>3}"),
+    (r"(-\infty,2)\cup(3,\infty)", r"\boxed{x<2 \text{ or } y>3}"),
+]
 CHAIN_LEGIT = [
     ("105", r"\boxed{35+70=105}"),
     ("2", r"\boxed{x=1+1=2}"),

@@ -18,12 +18,14 @@ Policies (documented in the README):
 
 from __future__ import annotations
 
+import itertools
+import math
 from dataclasses import dataclass
 from fractions import Fraction
 
 import regex
 
-from .._timebound import Deadline
+from .._timebound import Deadline, DeadlineExceeded
 from .evaluate import (
     FLOAT,
     REAL,
@@ -140,7 +142,46 @@ def _intervals(node):
         return out
     if kind == "rel":
         return _relation_interval(node)
+    if kind == "list" and len(node[1]) > 1 and all(i[0] == "rel" for i in node[1]):
+        return _disjoint_union(node[1])
     return None
+
+
+def _disjoint_union(relations):
+    """`x < 2 or x > 3` (the parser reads "or" and commas as a list): the union of the
+    relations' intervals, when they bound one and the same variable and the intervals are
+    disjoint, so that "and" would leave nothing (`x > 1, x < 5` is not read as a union)."""
+    if len({free_symbols(r) for r in relations}) != 1:
+        return None
+    parts = []
+    for r in relations:
+        part = _relation_interval(r)
+        if part is None:
+            return None
+        parts.extend(part)
+    ends = []
+    for lo, lo_closed, hi, hi_closed in parts:
+        lo_v = -math.inf if _is_inf(lo) == -1 else _float_value(lo)
+        hi_v = math.inf if _is_inf(hi) == 1 else _float_value(hi)
+        if lo_v is None or hi_v is None:
+            return None
+        ends.append((lo_v, lo_closed, hi_v, hi_closed))
+    ends.sort()
+    for (_, _, hi, hi_closed), (lo, lo_closed, _, _) in itertools.pairwise(ends):
+        if hi > lo or (hi == lo and hi_closed and lo_closed):
+            return None
+    return parts
+
+
+def _float_value(node) -> float | None:
+    """The value of a constant interval end, or None (a formula in another variable)."""
+    if free_symbols(node):
+        return None
+    try:
+        value = numeric(node, {}, FLOAT, Deadline(0.05))
+    except (EvalError, ArithmeticError, ValueError, DeadlineExceeded):
+        return None
+    return value.real if value.imag == 0 and _finite(value) else None
 
 
 _FLIP = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}
