@@ -31,17 +31,19 @@ def _read_exact(fd: int, n: int) -> bytes:
     return b"".join(chunks)
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        n = os.write(fd, view)
-        view = view[n:]
-
-
-def send(fd: int, header: dict, blobs: tuple[bytes, ...] = ()) -> None:
-    header = dict(header, _blobs=[len(b) for b in blobs])
+def send(fd: int, header: dict, blobs: tuple[bytes | bytearray | memoryview, ...] = ()) -> None:
+    """Header and blobs in one gathered write: the blobs are never copied, so a sender that
+    wipes its buffers afterwards leaves no copy of them behind."""
+    views = [memoryview(b).cast("B") for b in blobs]
+    header = dict(header, _blobs=[v.nbytes for v in views])
     raw = json.dumps(header, separators=(",", ":")).encode()
-    _write_all(fd, b"".join([struct.pack("<I", len(raw)), raw, *blobs]))
+    parts = [memoryview(struct.pack("<I", len(raw)) + raw), *(v for v in views if v.nbytes)]
+    while parts:
+        n = os.writev(fd, parts[:1024])  # IOV_MAX
+        while n and n >= parts[0].nbytes:
+            n -= parts.pop(0).nbytes
+        if n:
+            parts[0] = parts[0][n:]
 
 
 def recv(fd: int) -> tuple[dict, list[bytearray]]:

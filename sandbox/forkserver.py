@@ -2,8 +2,11 @@
 sandboxed child per run, so no run pays interpreter start-up.
 
 Started by `worker.py` as `python -I -B forkserver.py`; talks to its parent over fds 0/1 with
-`_wire` framing. It only ever receives a program, its stdin and limits, never expected outputs,
-so nothing a child can read (its copy of this process's memory included) reveals an answer.
+`_wire` framing. It only ever receives a program, its stdin and limits, never expected outputs.
+Every child starts as a copy of this process's memory, so what passes through it is wiped once
+used: a run's program and stdin after the run, its stdout, stderr, result channel and compiled
+binary after the reply (read straight into buffers, never into `bytes` chunks), or the next
+candidate could find an earlier right program's answers in its own address space.
 
 Once per server: user, mount, pid, net, ipc and uts namespaces (as available); a fresh /proc; an
 empty size-capped tmpfs over /tmp (the runs' only writable place) and over /dev/shm; /root, /home
@@ -82,6 +85,7 @@ class Server:
         self.run_root = cfg["run_root"]
         self.pid1 = False
         self.counter = 0
+        self._dirty: list[bytearray] = []  # buffers that held a run's output, until wiped
         self._trusted: dict[str, types.CodeType] = {}
         self._preludes: dict[str, dict] = {}
         self.stdio = _stdio()
@@ -380,14 +384,14 @@ class Server:
         self, pid, start, lim, in_w, stdin, out_r, err_r, st_r, chan_r, peer_r, rundir, req
     ):
         cap = int(lim["output_bytes"])
-        bufs = {out_r: bytearray(), err_r: bytearray(), st_r: bytearray()}
-        caps = {out_r: cap, err_r: min(cap, 1 << 16), st_r: 16}
+        dirty = self._dirty
+        bufs = {out_r: _Sink(cap, dirty), err_r: _Sink(min(cap, 1 << 16), dirty)}
+        bufs[st_r] = _Sink(16, dirty)
         if chan_r is not None:
-            bufs[chan_r] = bytearray()
-            caps[chan_r] = cap
+            bufs[chan_r] = _Sink(cap, dirty)
         if peer_r is not None:
-            bufs[peer_r] = bytearray()
-            caps[peer_r] = 1 << 14
+            bufs[peer_r] = _Sink(1 << 14, dirty)
+        fatal = {out_r, chan_r}  # output past the cap ends the run
         for fd in bufs:
             os.set_blocking(fd, False)
         if in_w >= 0:
@@ -450,17 +454,14 @@ class Server:
                         in_w = -1
                 else:
                     try:
-                        chunk = os.read(fd, 65536)
+                        got, over = bufs[fd].fill(fd)
                     except (BlockingIOError, InterruptedError):
                         continue
-                    if not chunk:
+                    if not got:
                         poller.unregister(fd)
                         open_fds.discard(fd)
                         continue
-                    buf = bufs[fd]
-                    room = caps[fd] - len(buf)
-                    buf += chunk[:room]
-                    if len(chunk) > room and fd in (out_r, chan_r):
+                    if over and fd in fatal:
                         overflow = True
             if overflow:
                 break
@@ -479,20 +480,20 @@ class Server:
         for fd in open_fds:  # every writer is dead now: take what is left in the pipes
             while not overflow:
                 try:
-                    chunk = os.read(fd, 65536)
+                    got, over = bufs[fd].fill(fd)
                 except OSError:
                     break
-                if not chunk:
+                if not got:
                     break
-                room = caps[fd] - len(bufs[fd])
-                bufs[fd] += chunk[:room]
-                if len(chunk) > room and fd in (out_r, chan_r):
+                if over and fd in fatal:
                     overflow = True
         for fd in bufs:
             os.close(fd)
-        collected = b""
+        collected = memoryview(b"")
         if req.get("collect") and not (timed_out or overflow):
-            collected = _read_regular(os.path.join(rundir, req["collect"]), 64 << 20)
+            data = _read_regular(os.path.join(rundir, req["collect"]), 64 << 20)
+            self._dirty.append(data)
+            collected = memoryview(data)
         header = {
             "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
@@ -504,15 +505,23 @@ class Server:
             "memory_exceeded": held > memory_cap,
             "run_cpu_s": burned,
             "cpu_exceeded": burned > cpu_cap,
-            "marker": bytes(bufs[st_r]).decode("ascii", "replace"),
+            "marker": bytes(bufs[st_r].data()).decode("ascii", "replace"),
         }
+        empty = memoryview(b"")
         return header, (
-            bytes(bufs[out_r]),
-            bytes(bufs[err_r]),
-            bytes(bufs[chan_r]) if chan_r is not None else b"",
-            bytes(bufs[peer_r]) if peer_r is not None else b"",
+            bufs[out_r].data(),
+            bufs[err_r].data(),
+            bufs[chan_r].data() if chan_r is not None else empty,
+            bufs[peer_r].data() if peer_r is not None else empty,
             collected,
         )
+
+    def wipe_outputs(self) -> None:
+        """Zero every buffer that held a run's output, once the reply is sent: the next child is
+        a copy of this process, and a right program's output (its results, its stdout, its
+        compiled binary) lingering in freed memory here would be a later candidate's answer."""
+        W.wipe(*self._dirty)
+        self._dirty.clear()
 
     def _run_usage(self) -> tuple[int, float]:
         """(bytes of resident anonymous and shared memory, CPU seconds) of the run's processes
@@ -776,25 +785,76 @@ def _print_exc() -> None:
     sys.__excepthook__(kind, exc.with_traceback(tb), tb)
 
 
-def _read_regular(path: str, cap: int) -> bytes:
+class _Sink:
+    """One output stream of a run, read straight into buffers that the server wipes (no `bytes`
+    chunks, no resizing that frees an unwiped copy): see `Server.wipe_outputs`. Holds at most
+    `cap` bytes; what comes after is read into a shared scratch buffer and dropped."""
+
+    __slots__ = ("buf", "cap", "dirty", "dropped", "n")
+
+    def __init__(self, cap: int, dirty: list[bytearray]) -> None:
+        self.cap = max(cap, 0)
+        self.buf = bytearray(min(self.cap, 4096))
+        self.n = 0
+        self.dirty = dirty
+        self.dropped = False
+        dirty.append(self.buf)
+
+    def fill(self, fd: int) -> tuple[int, bool]:
+        """Read once: (bytes read, whether they went past the cap). 0 bytes means EOF."""
+        if self.n == len(self.buf) and self.n < self.cap:
+            grown = bytearray(min(self.cap, 2 * self.n))
+            grown[: self.n] = self.buf
+            self.dirty.append(grown)  # the old buffer stays listed, so it is wiped too
+            self.buf = grown
+        if self.n < self.cap:
+            got = os.readv(fd, [memoryview(self.buf)[self.n :]])
+            self.n += got
+            return got, False
+        scratch = _scratch()
+        if not self.dropped:
+            self.dropped = True
+            self.dirty.append(scratch)
+        return os.readv(fd, [scratch]), True
+
+    def data(self) -> memoryview:
+        return memoryview(self.buf)[: self.n]
+
+
+_SCRATCH: list[bytearray] = []
+
+
+def _scratch() -> bytearray:
+    """Where output past a cap lands, to be dropped (wiped with the run's buffers)."""
+    if not _SCRATCH:
+        _SCRATCH.append(bytearray(65536))
+    return _SCRATCH[0]
+
+
+def _read_regular(path: str, cap: int) -> bytearray:
     """Read a file the run produced, refusing symlinks and non-regular files: this process is
-    not confined, so a planted link must not make it read a host file."""
+    not confined, so a planted link must not make it read a host file. Read into one buffer of
+    the file's size, which the caller wipes after use; empty when the file is unfit."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError:
-        return b""
+        return bytearray()
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_size > cap:
-            return b""
-        chunks, total = [], 0
-        while total <= cap:
-            chunk = os.read(fd, 1 << 20)
-            if not chunk:
+            return bytearray()
+        buf = bytearray(st.st_size)
+        view = memoryview(buf)
+        pos = 0
+        while pos < len(buf):
+            got = os.readv(fd, [view[pos:]])
+            if not got:
                 break
-            chunks.append(chunk)
-            total += len(chunk)
-        return b"".join(chunks) if total <= cap else b""
+            pos += got
+        if pos < len(buf) or os.read(fd, 1):  # changed while read: the run is over, so refuse
+            W.wipe(buf)
+            return bytearray()
+        return buf
     finally:
         os.close(fd)
 
@@ -995,6 +1055,8 @@ def main() -> None:
             W.send(CTL_OUT, header, out)
         except OSError:
             _real_exit(0)
+        finally:
+            server.wipe_outputs()
 
 
 if __name__ == "__main__":
