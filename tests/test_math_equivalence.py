@@ -27,11 +27,13 @@ EQUAL = [
     ("[1, 2)", r"\left[1, 2\right)"), (r"(-\infty, 1] \cup (3, \infty)", r"(3, \infty) \cup (-\infty, 1]"),
     ("x > 2", r"(2, \infty)"), (r"x \ge 2", r"[2, \infty)"), ("-1 < x < 3", "(-1, 3)"),
     (r"\mathbb{R}", r"(-\infty, \infty)"), ("x = 2", "2"), ("y = 2x + 1", "y = 1 + 2x"),
+    (r"(-\infty, \infty)", r"\text{all real numbers}"), (r"\mathbb R", r"\text{All reals}"),
+    (r"(-\infty,\infty)", r"\text{the set of all real numbers}"), (r"\mathbb{R}", r"\mathbb R"),
     ("2x + 4y = 6", "x + 2y = 3"),
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"),
     (r"\begin{pmatrix} 1 \\ 2 \\ 3 \end{pmatrix}", "(1, 2, 3)"),
     # units, text, case
-    (r"10 \text{ cm}", "10"), (r"5^\circ", "5"), (r"\text{Monday}", "monday"), ("4210_7", "4210_{7}"),
+    (r"10 \text{ cm}", "10"), ("5", r"5 \text{ min}"), ("5", r"5\text{min}"), (r"5^\circ", "5"), (r"\text{Monday}", "monday"), ("4210_7", "4210_{7}"),
 ]  # fmt: skip
 
 DIFFERENT = [
@@ -43,6 +45,8 @@ DIFFERENT = [
     ("2x + 4y = 6", "x + 2y = 4"), (r"\text{Monday}", r"\text{Tuesday}"), ("10", "-10"),
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 3 \\ 2 & 4 \end{pmatrix}"),
     ("12", "1 2"), (r"10^{-20}", "0"), (r"\pi \cdot 10^{-20}", "0"),
+    ("6", r"5 \text{ min}"), ("3", r"5 \text{min}(3, 4)"), (r"(0, \infty)", r"\text{all real numbers}"), (r"(-\infty,2)\cup(2,\infty)", r"\text{all reals}"),
+    (r"(-\infty, \infty)", r"\text{all real numbers except } 2"), (r"\mathbb{R}", r"\mathbb{R}^2"),
 ]  # fmt: skip
 
 

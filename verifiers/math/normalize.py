@@ -80,7 +80,13 @@ _SPELLINGS = [
     ),
     (r"\\%", "%"),
     (r"\\\$|\\euro|€|£|¥|₹|\\pounds(?![A-Za-z])", ""),
-    (r"\\(?:mathbb|mathbf|bm|boldsymbol)\s*\{\s*R\s*\}|ℝ", "\\reals "),
+    (r"\\(?:mathbb|mathbf|bm|boldsymbol)\s*(?:\{\s*R\s*\}|R(?![A-Za-z]))|ℝ", "\\reals "),
+    # the words for it, as MATH's domain and range answers often are: `\text{all real numbers}`
+    (
+        r"(?i:(?:\\(?:text|textrm|mathrm|textbf|mbox)\s*\{\s*)?(?:the\s+set\s+of\s+)?"
+        r"(?:all|every|any)\s+real(?:\s+numbers?|s)(?:\s*\})?)(?![A-Za-z])",
+        "\\reals ",
+    ),
     (r"\\(?:varnothing|emptyset)(?![A-Za-z])|∅|\\\{\s*\\\}", "\\emptyset "),
     (r"\\infty(?![A-Za-z])|∞|\\inf(?![A-Za-z])", "\\infty "),
     (r"√", "\\sqrt"),

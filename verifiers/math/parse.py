@@ -103,6 +103,17 @@ _WORD_RE = regex.compile(r"[^\W\d_]+")
 _DIGIT_OR_DOUBT = regex.compile(r"[\d?？]")
 
 
+def _unit_after_number(word: str, tokens: list, s: str, i: int) -> bool:
+    """`10 cm`, `10 min`: a unit word after a number (not `\\min`, a function, before its
+    argument at `s[i:]`)."""
+    return (
+        word in _UNIT_WORDS
+        and bool(tokens)
+        and tokens[-1][0] in ("NUM", ")", "°")
+        and not s[i:].lstrip().startswith(("(", "{"))
+    )
+
+
 def _reads_as_unit(text: str) -> bool:
     """Whether text after a number is a unit: no digit (but `m^2`), no `?`, no hedge word."""
     bare = _UNIT_EXPONENT.sub("", text)
@@ -198,6 +209,8 @@ def tokenize(s: str) -> list[tuple[str, object]]:
                     continue
                 if regex.fullmatch(r"[A-Za-z]", content):
                     tokens.append(_letter_token(content))
+                elif _unit_after_number(content, tokens, s, i):  # `5\text{ min}`: minutes
+                    tokens.append(("TEXT", content))
                 elif (
                     regex.fullmatch(r"\\?[A-Za-z]+", content) and content.lstrip("\\") in FUNCTIONS
                 ):
@@ -229,13 +242,7 @@ def tokenize(s: str) -> list[tuple[str, object]]:
             m = _LETTERS_RE.match(s, i)
             word, i0, i = m.group(), i, m.end()
             spaced = i0 == 0 or s[i0 - 1] in " \t"
-            unit = (  # `10 cm`, `10 min`: a unit word after a number, not a function call
-                spaced
-                and word in _UNIT_WORDS
-                and tokens
-                and tokens[-1][0] in ("NUM", ")", "°")
-                and not s[i:].lstrip().startswith(("(", "{"))
-            )
+            unit = spaced and _unit_after_number(word, tokens, s, i)
             if word in FUNCTIONS and not unit:
                 tokens.append(("FUNC", word))
             elif word in _PLAIN_WORDS:  # plain-text math: pi/2, sqrt(3), -1 + exp(16)
