@@ -23,9 +23,22 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
+from .limits import Limits
+
 # (binary or None, diagnostics), or with a third item False when the result must not be cached
 Compiler = Callable[[str], "tuple[bytes | None, str] | tuple[bytes | None, str, bool]"]
 MAX_BINARY_BYTES = 16 << 20
+# What one compile may use (`Sandbox(compile_limits=...)`); its file-size limit is always
+# MAX_BINARY_BYTES. Codeforces allows about 30 s.
+COMPILE_LIMITS = Limits(
+    cpu_s=20,
+    wall_s=30,
+    memory_mb=2048,
+    output_bytes=1 << 16,
+    processes=16,
+    open_files=256,
+    file_bytes=MAX_BINARY_BYTES,
+)
 STACK_MB_WITHOUT_AS_LIMIT = 1024
 
 # Runs first (constructor priority 101) with glibc's (argc, argv, envp). Symbols are bound by

@@ -257,3 +257,51 @@ def test_a_compile_the_sandbox_failed_is_a_sandbox_error_and_not_cached():
         assert first.status == "sandbox_error" and "worker died" in first.detail, first
         second = box.run(source, language="cpp")
         assert second.status == "ok" and second.stdout == "hi\n", second
+
+
+# ---- compile limits ---------------------------------------------------------------------------
+# Each constant expression stays under g++'s per-evaluation operation limit; together they keep
+# the compiler busy for tens of seconds (`n` makes each source distinct, so none is cached).
+SLOW_COMPILE = r"""
+constexpr long burn(long k) {
+  long s = k;
+  for (long i = 0; i < 2500; ++i)
+    for (long j = 0; j < 2500; ++j) s += i ^ j;
+  return s;
+}
+#define B(n) constexpr long v##n = burn(n);
+B(0) B(1) B(2) B(3) B(4) B(5) B(6) B(7) B(8) B(9) B(10) B(11) B(12) B(13) B(14) B(15)
+int main() { return (int)(v0 & v15 & 1); }
+// %d
+"""
+
+
+def _timed_cpp(sb, source):
+    import time
+
+    t0 = time.monotonic()
+    ex = sb.run(source, language="cpp")
+    return ex, time.monotonic() - t0
+
+
+def test_compile_limits_bound_a_hostile_compile():
+    """The compile had fixed limits (20 s of CPU): a source of slow constant expressions held
+    the worker that long whatever the caller chose; `compile_limits` bounds it."""
+    lim = Limits(cpu_s=1, wall_s=5, memory_mb=512)
+    with Sandbox(workers=1, limits=LIM, compile_limits=lim) as box:
+        ex, wall = _timed_cpp(box, SLOW_COMPILE % 1)
+        assert ex.status == "compile_error" and wall < 4, (ex, wall)
+        # killed by its CPU limit: a property of the source, so kept
+        again, wall = _timed_cpp(box, SLOW_COMPILE % 1)
+        assert again.status == "compile_error" and wall < 0.5, (again, wall)
+
+
+def test_compile_killed_by_the_wall_limit_is_not_cached():
+    """A compile starved by concurrent runs reached its wall limit with CPU to spare; it was
+    cached as a compile error, so a right program failed for the Sandbox's lifetime."""
+    lim = Limits(cpu_s=20, wall_s=1, memory_mb=512)
+    with Sandbox(workers=1, limits=LIM, compile_limits=lim) as box:
+        ex, wall = _timed_cpp(box, SLOW_COMPILE % 2)
+        assert ex.status == "compile_error" and 0.9 < wall < 4, (ex, wall)
+        again, wall = _timed_cpp(box, SLOW_COMPILE % 2)  # compiled again, not served cached
+        assert again.status == "compile_error" and wall > 0.9, (again, wall)

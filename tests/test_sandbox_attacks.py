@@ -853,6 +853,37 @@ def test_a_program_still_sets_its_own_limits_priority_and_affinity(contained):
     assert ex.status == "ok" and ex.stdout.split("\n")[:2] == ["(32, 32) 3", "[0]"], ex
 
 
+def test_file_locks_on_host_files_are_refused(contained):
+    """A lock on a readable host file (a read-only descriptor is enough) held host processes off
+    it for the run's wall time, and let two concurrent runs on different workers pass bytes by
+    locking and probing host files: flock and every fcntl lock command fail with ENOLCK."""
+    ex = contained(
+        "import errno, fcntl, os, struct\n"
+        "fd = os.open(os.__file__, os.O_RDONLY)\n"
+        "lock = struct.pack('hhqqi4x', fcntl.F_RDLCK, 0, 0, 0, 0)\n"
+        "tries = [lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB),\n"
+        "         lambda: fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB),\n"
+        "         lambda: fcntl.fcntl(fd, fcntl.F_GETLK, lock),\n"
+        "         lambda: fcntl.fcntl(fd, 37, lock), lambda: fcntl.fcntl(fd, 36, lock)]\n"
+        "for attempt in tries:\n"
+        "    try:\n        attempt(); print('GRANTED')\n"
+        "    except OSError as e:\n        print(errno.errorcode[e.errno])\n"
+    )
+    assert ex.status == "ok" and ex.stdout.split() == ["ENOLCK"] * 5, ex
+
+
+def test_host_wide_writeback_is_refused(contained):
+    """sync(2) and syncfs(2) write back every dirty page of the host or of a host file system."""
+    ex = contained(
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "fd = os.open(os.__file__, os.O_RDONLY)\n"
+        "print(libc.syscall(162), ctypes.get_errno())\n"
+        "print(libc.syncfs(fd), ctypes.get_errno())\n"
+    )
+    assert ex.status == "ok" and ex.stdout.split("\n")[:2] == ["-1 1", "-1 1"], ex
+
+
 @pytest.mark.parametrize(("name", "cmd"), [("lease", 1024), ("dnotify", 1026)])
 def test_leases_and_directory_notifications_are_refused(contained, name, cmd):
     """A read lease on a host file blocked host writers for the run's wall time; dnotify watched

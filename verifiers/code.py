@@ -317,7 +317,8 @@ def run_tests(
     and all of them with `always_test_process=True`, run in their own sandboxed test process.
     `credit="binary"` scores 1 only when every test passes. Stdin/stdout tests run one process
     each; once `max_total_s` has passed, the remaining ones are `not_run` (a slow program
-    cannot hold a trainer for tests x wall limit). One `Sandbox` per call is created
+    cannot hold a trainer for tests x wall limit; a C++ source's one compile is bounded by the
+    sandbox's `compile_limits`). One `Sandbox` per call is created
     when none is given; pass a shared one for throughput.
     """
     if credit not in ("partial", "binary"):
