@@ -88,6 +88,16 @@ def with_startup(source: str) -> str:
     return source + STARTUP
 
 
+class _Compiling:
+    """A compile in flight: callers with the same source wait for its result."""
+
+    __slots__ = ("done", "result")
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.result: tuple[bytes | None, str] | None = None
+
+
 class CppCache:
     def __init__(self, max_entries: int = 256, max_bytes: int = 256 << 20) -> None:
         self._max = max_entries
@@ -95,7 +105,7 @@ class CppCache:
         self._bytes = 0
         self._items: OrderedDict[str, tuple[bytes | None, str]] = OrderedDict()
         self._lock = threading.Lock()
-        self._inflight: dict[str, threading.Event] = {}
+        self._inflight: dict[str, _Compiling] = {}
 
     def get_or_compile(self, source: str, compile_fn: Compiler) -> tuple[bytes | None, str]:
         key = hashlib.sha256(source.encode("utf-8", "surrogatepass")).hexdigest()
@@ -104,16 +114,19 @@ class CppCache:
                 if key in self._items:
                     self._items.move_to_end(key)
                     return self._items[key]
-                event = self._inflight.get(key)
-                if event is None:
-                    event = self._inflight[key] = threading.Event()
+                pending = self._inflight.get(key)
+                if pending is None:
+                    pending = self._inflight[key] = _Compiling()
                     break
-            event.wait()  # another thread compiles the same source
+            pending.done.wait()  # another thread compiles the same source
+            if pending.result is not None:  # its result, kept or not (a GRPO group's copies
+                return pending.result  # of one program share one compile)
+            # that compile raised: try again
         try:
             made = compile_fn(with_startup(source))
-            result = (made[0], made[1])
-            # a third item False: a sandbox failure or a wall-time kill under load, which says
-            # nothing about the source, is returned but not kept
+            result = pending.result = (made[0], made[1])
+            # a third item False: a sandbox failure or a compile starved by concurrent runs,
+            # which says nothing about the source, is returned but not kept
             if len(made) > 2 and not made[2]:
                 return result
             with self._lock:
@@ -126,4 +139,4 @@ class CppCache:
         finally:
             with self._lock:
                 self._inflight.pop(key, None)
-            event.set()
+            pending.done.set()

@@ -307,15 +307,13 @@ class Server:
         epilogue = self._compile_trusted(req.get("epilogue"))
         peer_epilogue = self._compile_trusted(req.get("peer_epilogue"))
         prelude = self._prelude(req.get("prelude"))
+        # Files are written unbuffered: a buffered writer copies a small file into its buffer,
+        # freed unwiped, where a later child could find another run's source.
         if lang == "exec":
-            path = os.path.join(rundir, "prog")
-            with open(path, "wb") as f:
-                f.write(program)
-            os.chmod(path, 0o500)
+            _write_file(os.path.join(rundir, "prog"), program, 0o500)
         elif lang == "argv":
             for name, data in zip(req.get("files", []), blobs[2:], strict=False):
-                with open(os.path.join(rundir, os.path.basename(name)), "wb") as f:
-                    f.write(data)
+                _write_file(os.path.join(rundir, os.path.basename(name)), data, 0o600)
         peer = req.get("peer") is not None
         peer_bind = req.get("peer_bind")
         if peer and stdin:
@@ -871,6 +869,15 @@ def _sealed_memfd(data: bytes) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def _write_file(path: str, data, mode: int) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    try:
+        _write_all(fd, data)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data) -> None:

@@ -44,7 +44,8 @@ class Sandbox:
     missing instead of warning once. `compile_limits` bound a C++ compile, once per distinct
     source (`COMPILE_LIMITS` by default: g++ -O2 of a typical solution takes 1-3 s of CPU, more
     than a judged run is given, so a compile does not take the run's limits); a compile the
-    wall limit killed (under load, it says nothing about the source) is not cached.
+    wall limit killed while it was busy (starved by concurrent runs: that says nothing about
+    the source) is not cached, and callers waiting for the same source get its result.
     """
 
     def __init__(
@@ -221,9 +222,10 @@ class Sandbox:
             return raw.collected, ex.stderr
         if ex.status == "sandbox_error":  # says nothing about the source: not cached
             return None, SANDBOX_FAILURE + (ex.detail or ex.stderr)[-4000:], False
-        if ex.status == "timeout" and ex.cpu_s < 0.95 * lim.cpu_s:
-            # killed by the wall limit with CPU time to spare: starved by concurrent runs, not
-            # a property of the source, so a later call compiles it again
+        if ex.status == "timeout" and 0.1 * ex.wall_s <= ex.cpu_s < 0.95 * lim.cpu_s:
+            # killed by the wall limit while busy, with CPU time to spare: starved by concurrent
+            # runs, not a property of the source, so a later call compiles it again. A compile
+            # that sat idle (`#include "/dev/fd/1"` reads its own output) is the source's doing.
             return None, (ex.stderr or ex.detail)[-4000:], False
         return None, (ex.stderr or ex.detail or ex.status)[-4000:]
 

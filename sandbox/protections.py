@@ -407,17 +407,14 @@ _PROGRAM_DENY_X86_64 = {
 }
 # File locks: Landlock does not govern them, and a read-only descriptor on any readable host
 # file can take one, so a run held host processes off `/usr/bin/env` for its wall time, and two
-# concurrent runs on different workers passed bytes by locking and probing host files. Refused
-# with ENOLCK, the errno a program already handles for "no locks available".
+# concurrent runs on different workers passed bytes by locking and probing host files. Taking a
+# lock (flock, F_SETLK, F_SETLKW and the OFD forms) succeeds without taking it: refusing broke
+# SQLite file databases ("database is locked"), which single-process judged programs use; a
+# program gets no mutual exclusion from it. Asking for a lock's holder fails with ENOLCK ("no
+# locks available"), so nothing about other processes' locks is seen either.
 _SYS_flock = 73
-_LOCK_FCNTL = {
-    "F_GETLK": 5,
-    "F_SETLK": 6,
-    "F_SETLKW": 7,
-    "F_OFD_GETLK": 36,
-    "F_OFD_SETLK": 37,
-    "F_OFD_SETLKW": 38,
-}
+_SET_LOCK_FCNTL = {"F_SETLK": 6, "F_SETLKW": 7, "F_OFD_SETLK": 37, "F_OFD_SETLKW": 38}
+_GET_LOCK_FCNTL = {"F_GETLK": 5, "F_OFD_GETLK": 36}
 # Calls that act on another process named by pid: a program may aim them only at itself (pid
 # 0). Landlock does not govern them, and the fork server runs as the same user in the same pid
 # namespace (it is PID 1 there), so `prlimit(1, RLIMIT_AS, ...)` lowered the server's hard
@@ -529,8 +526,9 @@ def _program_filter() -> bytes:
     f.refuse_unless(_SYS_setpriority, [(0, _PRIO_PROCESS), (1, 0)])
     f.refuse_unless(_SYS_ioprio_set, [(0, _IOPRIO_WHO_PROCESS), (1, 0)])
     f.refuse_if(_SYS_fcntl, 1, sorted(_REFUSED_FCNTL.values()))
-    f.deny([_SYS_flock], errno.ENOLCK)
-    f.refuse_if(_SYS_fcntl, 1, sorted(_LOCK_FCNTL.values()), errno.ENOLCK)
+    f.deny([_SYS_flock], 0)  # errno 0: the call returns 0, and nothing is locked
+    f.refuse_if(_SYS_fcntl, 1, sorted(_SET_LOCK_FCNTL.values()), 0)
+    f.refuse_if(_SYS_fcntl, 1, sorted(_GET_LOCK_FCNTL.values()), errno.ENOLCK)
     allowed = sorted(_PROGRAM_IOCTLS.values())
     f.jump(_JEQ_K, _SYS_ioctl, 0, len(allowed) + 2)  # not ioctl: skip to the final allow
     f.stmt(_LD_W_ABS, 24)  # args[1] (the request), low 32 bits

@@ -305,3 +305,32 @@ def test_compile_killed_by_the_wall_limit_is_not_cached():
         assert ex.status == "compile_error" and 0.9 < wall < 4, (ex, wall)
         again, wall = _timed_cpp(box, SLOW_COMPILE % 2)  # compiled again, not served cached
         assert again.status == "compile_error" and wall > 0.9, (again, wall)
+
+
+def test_compile_that_sits_idle_is_cached():
+    """`#include "/dev/fd/1"` makes the compiler read its own output and wait, with no CPU
+    spent, until the wall limit: the source's doing, so kept (else every copy waits again)."""
+    lim = Limits(cpu_s=20, wall_s=1.5, memory_mb=512)
+    source = '#include "/dev/fd/1"\nint main() {}\n'
+    with Sandbox(workers=1, limits=LIM, compile_limits=lim) as box:
+        ex, wall = _timed_cpp(box, source)
+        assert ex.status == "compile_error" and wall > 1.4, (ex, wall)
+        again, wall = _timed_cpp(box, source)
+        assert again.status == "compile_error" and wall < 0.5, (again, wall)
+
+
+def test_concurrent_copies_of_a_source_share_one_compile():
+    """A GRPO group's identical completions arrive at once: the waiting callers take the first
+    compile's result, even one that is not cached, instead of compiling again one by one."""
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    lim = Limits(cpu_s=20, wall_s=1, memory_mb=512)
+    source = SLOW_COMPILE % 3
+    with Sandbox(workers=3, limits=LIM, compile_limits=lim) as box:
+        t0 = time.monotonic()
+        with ThreadPoolExecutor(3) as pool:
+            runs = list(pool.map(lambda _: box.run(source, language="cpp"), range(3)))
+        elapsed = time.monotonic() - t0
+    assert [ex.status for ex in runs] == ["compile_error"] * 3
+    assert elapsed < 1.9, elapsed  # one compile's wall limit, not three in a row

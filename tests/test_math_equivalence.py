@@ -33,7 +33,8 @@ EQUAL = [
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{bmatrix} 1 & 2 \\ 3 & 4 \end{bmatrix}"),
     (r"\begin{pmatrix} 1 \\ 2 \\ 3 \end{pmatrix}", "(1, 2, 3)"),
     # units, text, case
-    (r"10 \text{ cm}", "10"), ("5", r"5 \text{ min}"), ("5", r"5\text{min}"), (r"5^\circ", "5"), (r"\text{Monday}", "monday"), ("4210_7", "4210_{7}"),
+    (r"10 \text{ cm}", "10"), ("5", r"5 \text{ min}"), ("5", r"5\text{min}"),
+    (r"2\sec x", r"2\text{sec} x"), (r"3\sec^2 x", r"3\text{sec}^2 x"), ("5", r"5 \text{ sec}"), (r"5^\circ", "5"), (r"\text{Monday}", "monday"), ("4210_7", "4210_{7}"),
 ]  # fmt: skip
 
 DIFFERENT = [

@@ -853,23 +853,54 @@ def test_a_program_still_sets_its_own_limits_priority_and_affinity(contained):
     assert ex.status == "ok" and ex.stdout.split("\n")[:2] == ["(32, 32) 3", "[0]"], ex
 
 
-def test_file_locks_on_host_files_are_refused(contained):
+def test_file_locks_on_host_files_are_never_taken(contained):
     """A lock on a readable host file (a read-only descriptor is enough) held host processes off
     it for the run's wall time, and let two concurrent runs on different workers pass bytes by
-    locking and probing host files: flock and every fcntl lock command fail with ENOLCK."""
-    ex = contained(
-        "import errno, fcntl, os, struct\n"
-        "fd = os.open(os.__file__, os.O_RDONLY)\n"
+    locking and probing host files. Taking a lock now succeeds without taking it: a second
+    description of the same file, which a real lock would keep out, gets it too, the host gets
+    it while the run holds it, and asking for a holder fails with ENOLCK."""
+    import fcntl
+
+    program = (
+        "import errno, fcntl, os, struct, sys, time\n"
+        "a, b = os.open(os.__file__, os.O_RDONLY), os.open(os.__file__, os.O_RDONLY)\n"
         "lock = struct.pack('hhqqi4x', fcntl.F_RDLCK, 0, 0, 0, 0)\n"
-        "tries = [lambda: fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB),\n"
-        "         lambda: fcntl.lockf(fd, fcntl.LOCK_SH | fcntl.LOCK_NB),\n"
-        "         lambda: fcntl.fcntl(fd, fcntl.F_GETLK, lock),\n"
-        "         lambda: fcntl.fcntl(fd, 37, lock), lambda: fcntl.fcntl(fd, 36, lock)]\n"
+        "tries = [lambda: fcntl.flock(a, fcntl.LOCK_EX | fcntl.LOCK_NB),\n"
+        "         lambda: fcntl.flock(b, fcntl.LOCK_EX | fcntl.LOCK_NB),\n"
+        "         lambda: fcntl.lockf(a, fcntl.LOCK_SH | fcntl.LOCK_NB),\n"
+        "         lambda: fcntl.fcntl(a, 37, lock),\n"
+        "         lambda: fcntl.fcntl(a, fcntl.F_GETLK, lock), lambda: fcntl.fcntl(a, 36, lock)]\n"
         "for attempt in tries:\n"
-        "    try:\n        attempt(); print('GRANTED')\n"
+        "    try:\n        attempt(); print('granted')\n"
         "    except OSError as e:\n        print(errno.errorcode[e.errno])\n"
+        "sys.stdout.flush()\n"
+        "time.sleep(1.5)\n"
     )
-    assert ex.status == "ok" and ex.stdout.split() == ["ENOLCK"] * 5, ex
+    result: dict = {}
+    runner = threading.Thread(target=lambda: result.update(ex=contained(program)))
+    runner.start()
+    time.sleep(0.8)  # the run holds its "locks" now
+    with open(os.__file__, "rb") as host:
+        fcntl.flock(host, fcntl.LOCK_EX | fcntl.LOCK_NB)  # raises if the run held a lock
+        fcntl.flock(host, fcntl.LOCK_UN)
+    runner.join()
+    ex = result["ex"]
+    assert ex.status == "ok", ex
+    assert ex.stdout.split() == ["granted"] * 4 + ["ENOLCK"] * 2, ex
+
+
+def test_sqlite_file_database_works(contained):
+    """SQLite locks its file: refusing locks failed right programs with "database is locked"."""
+    ex = contained(
+        "import sqlite3\n"
+        "db = sqlite3.connect('scores.db')\n"
+        "db.execute('create table t (x int)')\n"
+        "db.executemany('insert into t values (?)', [(1,), (2,), (3,)])\n"
+        "db.commit()\n"
+        "other = sqlite3.connect('scores.db')\n"
+        "print(other.execute('select sum(x) from t').fetchone()[0])\n"
+    )
+    assert ex.status == "ok" and ex.stdout.strip() == "6", ex
 
 
 def test_host_wide_writeback_is_refused(contained):

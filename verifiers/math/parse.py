@@ -104,14 +104,15 @@ _DIGIT_OR_DOUBT = regex.compile(r"[\d?？]")
 
 
 def _unit_after_number(word: str, tokens: list, s: str, i: int) -> bool:
-    """`10 cm`, `10 min`: a unit word after a number (not `\\min`, a function, before its
-    argument at `s[i:]`)."""
-    return (
-        word in _UNIT_WORDS
-        and bool(tokens)
-        and tokens[-1][0] in ("NUM", ")", "°")
-        and not s[i:].lstrip().startswith(("(", "{"))
-    )
+    """`10 cm`, `10 min`: a unit word after a number, not a function before its argument at
+    `s[i:]`; a word that is also a function (`min`, `sec`) is a unit only when no operand
+    follows (`2\\text{sec} x` is 2 sec(x))."""
+    if word not in _UNIT_WORDS or not tokens or tokens[-1][0] not in ("NUM", ")", "°"):
+        return False
+    rest = s[i:].lstrip()
+    if word in FUNCTIONS:
+        return not rest or rest[0] in "+-=,;)]}<>*/!"
+    return not rest.startswith(("(", "{"))
 
 
 def _reads_as_unit(text: str) -> bool:
