@@ -34,6 +34,7 @@ EQUAL = [
     (r"\begin{pmatrix} 1 \\ 2 \\ 3 \end{pmatrix}", "(1, 2, 3)"),
     # units, text, case
     (r"10 \text{ cm}", "10"), ("5", r"5 \text{ min}"), ("5", r"5\text{min}"),
+    ("2.74", "2,74"), ("-2.5", "-2,5"), ("3.14159", "3,14159"),
     (r"2\sec x", r"2\text{sec} x"), (r"3\sec^2 x", r"3\text{sec}^2 x"), ("5", r"5 \text{ sec}"), (r"5^\circ", "5"), (r"\text{Monday}", "monday"), ("4210_7", "4210_{7}"),
 ]  # fmt: skip
 
@@ -46,7 +47,7 @@ DIFFERENT = [
     ("2x + 4y = 6", "x + 2y = 4"), (r"\text{Monday}", r"\text{Tuesday}"), ("10", "-10"),
     (r"\begin{pmatrix} 1 & 2 \\ 3 & 4 \end{pmatrix}", r"\begin{pmatrix} 1 & 3 \\ 2 & 4 \end{pmatrix}"),
     ("12", "1 2"), (r"10^{-20}", "0"), (r"\pi \cdot 10^{-20}", "0"),
-    ("6", r"5 \text{ min}"), ("3", r"5 \text{min}(3, 4)"), (r"(0, \infty)", r"\text{all real numbers}"), (r"(-\infty,2)\cup(2,\infty)", r"\text{all reals}"),
+    ("2.74", "2,75"), ("2.74", "2, 74"), ("12", "1,2"), ("6", r"5 \text{ min}"), ("3", r"5 \text{min}(3, 4)"), (r"(0, \infty)", r"\text{all real numbers}"), (r"(-\infty,2)\cup(2,\infty)", r"\text{all reals}"),
     (r"(-\infty, \infty)", r"\text{all real numbers except } 2"), (r"\mathbb{R}", r"\mathbb{R}^2"),
 ]  # fmt: skip
 

@@ -32,6 +32,8 @@ from .verdict import MathVerdict
 DEFAULT_TIMEOUT = 1.0
 _SPACE = regex.compile(r" (?![\d.])|(?<![\d.]) ")  # spaces that do not separate two numbers
 _BLANK = regex.compile(r"(?:\\[A-Za-z]+\s*\{\s*\}|[{}\s])*")  # empty groups, no content
+_DECIMAL_POINT = regex.compile(r"-?\d+\.\d+")
+_DECIMAL_COMMA_PAIR = regex.compile(r"(-?\d+),(\d+)")  # `2,74`: no space, no thousands group
 MAX_COMPLETION_CHARS = 2_000_000
 MAX_ANSWER_CHARS = 1_000
 
@@ -142,6 +144,14 @@ def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
         # `0,1` and `2024,2025` read as decimal commas; against a list of values they are lists
         p_list = normalize(pred_answer, decimal_comma=False)
         p_ast2 = _parsed(p_list)[0] if p_list != p_norm else None
+        if p_ast2 is not None:
+            outcome = compare(g_ast, p_ast2, dl)
+    elif not outcome.equal and _DECIMAL_POINT.fullmatch(g_norm):
+        # `2,74` against a decimal reference is the decimal 2.74 (a decimal comma `normalize`
+        # leaves alone: with 1-3 digits before the comma it could be a pair); a pair of numbers
+        # could not match a single one anyway
+        m = _DECIMAL_COMMA_PAIR.fullmatch(p_norm)
+        p_ast2 = _parsed(f"{m[1]}.{m[2]}")[0] if m else None
         if p_ast2 is not None:
             outcome = compare(g_ast, p_ast2, dl)
     if outcome.equal:
