@@ -18,57 +18,66 @@ from r1reward.verifiers.code import run_tests
 
 LIM = Limits(cpu_s=5, wall_s=8, memory_mb=256)
 
-# Reads every mapped range reachable from the heap top and from the address of every live
-# object (pymalloc arenas, malloc'd and mmap'd blocks next to them), walking 64 KiB pages up and
-# down until one is unmapped. Prints "FOUND <i>" for each needle i seen. A needle comes in as two
-# hex halves, searched as a head followed by a tail, so it is never whole in the scanner's own
-# memory (its stdin, its variables, the pages it copied), only where another run left it.
-MEMORY_SCAN = r"""
-import ctypes, gc, os, sys
-halves = [[bytes.fromhex(h) for h in line.split()] for line in sys.stdin.read().splitlines()]
+# Every readable 64 KiB page reachable from the heap top and from the address of every live
+# object (pymalloc arenas, malloc'd and mmap'd blocks next to them), walking up and down from
+# each until a page is unmapped.
+PAGES = r"""
+import ctypes, gc, os
 libc = ctypes.CDLL(None, use_errno=True)
 libc.sbrk.restype = ctypes.c_void_p
 libc.write.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
 libc.write.restype = ctypes.c_ssize_t
 STEP = 1 << 16
-r, w = os.pipe()
-seen, found = set(), set()
+_r, _w = os.pipe()
+seen = set()
 
 def page(addr):
-    n = libc.write(w, addr, STEP)
+    n = libc.write(_w, addr, STEP)
     if n <= 0:
         return None
     data = b""
     while len(data) < n:
-        data += os.read(r, n - len(data))
+        data += os.read(_r, n - len(data))
     return data
 
-def walk(addr):
-    for step in (STEP, -STEP):
-        a = (addr & ~(STEP - 1)) + (0 if step > 0 else -STEP)
-        for _ in range(4096):
-            if a <= 0 or a in seen:
-                break
-            seen.add(a)
-            data = page(a)
-            if data is None:
-                break
-            for k, (head, tail) in enumerate(halves):
-                i = data.find(head)
-                while i >= 0:
-                    if data.startswith(tail, i + len(head)):
-                        found.add(k)
-                    i = data.find(head, i + 1)
-            a += step
+def pages():
+    for start in [libc.sbrk(0) - 1] + [id(o) for o in gc.get_objects()]:
+        if start & ~(STEP - 1) in seen:
+            continue
+        for step in (STEP, -STEP):
+            a = (start & ~(STEP - 1)) + (0 if step > 0 else -STEP)
+            for _ in range(4096):
+                if a <= 0 or a in seen:
+                    break
+                seen.add(a)
+                data = page(a)
+                if data is None:
+                    break
+                yield data
+                a += step
+"""
 
-starts = [libc.sbrk(0) - 1] + [id(o) for o in gc.get_objects()]
-for addr in starts:
-    if addr & ~(STEP - 1) not in seen:
-        walk(addr)
+# Prints "FOUND <i>" for each needle i seen. A needle comes in as two hex halves, searched as a
+# head followed by a tail, so it is never whole in the scanner's own memory (its stdin, its
+# variables, the pages it copied), only where another run left it.
+MEMORY_SCAN = (
+    PAGES
+    + r"""
+import sys
+halves = [[bytes.fromhex(h) for h in line.split()] for line in sys.stdin.read().splitlines()]
+found = set()
+for data in pages():
+    for k, (head, tail) in enumerate(halves):
+        i = data.find(head)
+        while i >= 0:
+            if data.startswith(tail, i + len(head)):
+                found.add(k)
+            i = data.find(head, i + 1)
 print(len(seen), "pages read")
 for k in sorted(found):
     print("FOUND", k)
 """
+)
 
 
 def _marker(tag: str) -> str:
@@ -132,45 +141,27 @@ def test_stderr_of_an_earlier_run_is_not_left_behind(sb):
 
 # A candidate that knows nothing of the problem: it reads the call-based result records of an
 # earlier run from its memory and returns them in order.
-HARVEST = r"""
-import ctypes, gc, json, os
-libc = ctypes.CDLL(None, use_errno=True)
-libc.sbrk.restype = ctypes.c_void_p
-libc.write.argtypes = (ctypes.c_int, ctypes.c_void_p, ctypes.c_size_t)
-r, w = os.pipe()
-STEP = 1 << 16
-got, seen = {}, set()
-def scan(addr):
-    for step in (STEP, -STEP):
-        a = (addr & ~(STEP - 1)) + (0 if step > 0 else -STEP)
-        for _ in range(4096):
-            if a <= 0 or a in seen:
-                break
-            seen.add(a)
-            n = libc.write(w, a, STEP)
-            if n <= 0:
-                break
-            data = b""
-            while len(data) < n:
-                data += os.read(r, n - len(data))
-            i = data.find(b'{"i"')
-            while i >= 0:
-                try:
-                    rec = json.loads(data[i:data.index(b"}", i) + 1])
-                    if rec.get("ok") is not None:  # not this program's own earlier records
-                        got.setdefault(rec["i"], rec["ok"])
-                except Exception:
-                    pass
-                i = data.find(b'{"i"', i + 1)
-            a += step
-for addr in [libc.sbrk(0) - 1] + [id(o) for o in gc.get_objects()]:
-    if addr & ~(STEP - 1) not in seen:
-        scan(addr)
+HARVEST = (
+    PAGES
+    + r"""
+import json
+got = {}
+for data in pages():
+    i = data.find(b'{"i"')
+    while i >= 0:
+        try:
+            rec = json.loads(data[i:data.index(b"}", i) + 1])
+            if rec.get("ok") is not None:  # not this program's own earlier records
+                got.setdefault(rec["i"], rec["ok"])
+        except Exception:
+            pass
+        i = data.find(b'{"i"', i + 1)
 _n = [0]
 def f(x):
     _n[0] += 1
     return got.get(_n[0] - 1)
 """
+)
 
 CALL_TESTS = {
     "fn_name": "f",
