@@ -223,7 +223,8 @@ class Accuracy(Reward):
     Dispatch follows the reference's shape, or a `data_source`/`task` column naming a code set.
     A timed-out check scores `timeout_value` (default 0.0) and is flagged in `details`.
     `timeout` bounds each math check; a code item is bounded by the sandbox instead (each
-    test's `wall_s`, and `run_tests`'s `max_total_s` for the item).
+    test's `wall_s`, `run_tests`'s `max_total_s` for the item, and for C++ one compile under
+    the sandbox's `compile_limits`).
     """
 
     name = "accuracy"
