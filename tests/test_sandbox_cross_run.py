@@ -19,8 +19,8 @@ from r1reward.verifiers.code import run_tests
 LIM = Limits(cpu_s=5, wall_s=8, memory_mb=256)
 
 # Every readable 64 KiB page reachable from the heap top and from the address of every live
-# object (pymalloc arenas, malloc'd and mmap'd blocks next to them), walking up and down from
-# each until a page is unmapped.
+# object the collector knows and of everything those refer to (pymalloc arenas, malloc'd and
+# mmap'd blocks next to them), walking up and down from each until a page is unmapped.
 PAGES = r"""
 import ctypes, gc, os
 libc = ctypes.CDLL(None, use_errno=True)
@@ -41,7 +41,11 @@ def page(addr):
     return data
 
 def pages():
-    for start in [libc.sbrk(0) - 1] + [id(o) for o in gc.get_objects()]:
+    tracked = gc.get_objects()
+    starts = [libc.sbrk(0) - 1] + [id(o) for o in tracked]
+    starts += [id(o) for o in gc.get_referents(*tracked)]  # strings, bytes, numbers too
+    del tracked
+    for start in starts:
         if start & ~(STEP - 1) in seen:
             continue
         for step in (STEP, -STEP):
