@@ -487,11 +487,10 @@ class Server:
                     overflow = True
         for fd in bufs:
             os.close(fd)
-        collected = memoryview(b"")
+        collected = bytearray()
         if req.get("collect") and not (timed_out or overflow):
-            data = _read_regular(os.path.join(rundir, req["collect"]), 64 << 20)
-            self._dirty.append(data)
-            collected = memoryview(data)
+            collected = _read_regular(os.path.join(rundir, req["collect"]), 64 << 20)
+            self._dirty.append(collected)
         header = {
             "exit_code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
             "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
@@ -505,12 +504,11 @@ class Server:
             "cpu_exceeded": burned > cpu_cap,
             "marker": bytes(bufs[st_r].data()).decode("ascii", "replace"),
         }
-        empty = memoryview(b"")
         return header, (
             bufs[out_r].data(),
             bufs[err_r].data(),
-            bufs[chan_r].data() if chan_r is not None else empty,
-            bufs[peer_r].data() if peer_r is not None else empty,
+            bufs[chan_r].data() if chan_r is not None else b"",
+            bufs[peer_r].data() if peer_r is not None else b"",
             collected,
         )
 
@@ -809,24 +807,16 @@ class _Sink:
             got = os.readv(fd, [memoryview(self.buf)[self.n :]])
             self.n += got
             return got, False
-        scratch = _scratch()
         if not self.dropped:
             self.dropped = True
-            self.dirty.append(scratch)
-        return os.readv(fd, [scratch]), True
+            self.dirty.append(_SCRATCH)
+        return os.readv(fd, [_SCRATCH]), True
 
     def data(self) -> memoryview:
         return memoryview(self.buf)[: self.n]
 
 
-_SCRATCH: list[bytearray] = []
-
-
-def _scratch() -> bytearray:
-    """Where output past a cap lands, to be dropped (wiped with the run's buffers)."""
-    if not _SCRATCH:
-        _SCRATCH.append(bytearray(65536))
-    return _SCRATCH[0]
+_SCRATCH = bytearray(65536)  # where output past a cap lands, dropped (wiped with the run's)
 
 
 def _read_regular(path: str, cap: int) -> bytearray:
