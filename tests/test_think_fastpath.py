@@ -79,3 +79,53 @@ def test_verdict_constructor_builds_the_dataclass():
     assert v == think.FormatVerdict(False, ("x",), "r", None, 0.5, "tags", "d")
     with pytest.raises(AttributeError):
         v.ok = True  # type: ignore[misc]
+
+
+_MESSAGES = [
+    {"role": "assistant", "reasoning_content": "r", "content": "4"},
+    [{"role": "user", "content": "q"}, {"role": "assistant", "content": "<think>r</think>4"}],
+    None,
+    b"<think>r</think>4",
+    "<think>r</think>" + "4" * 50,  # over the size limit below
+]
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_format_scores_is_the_score_of_each_check(seed):
+    """The batch skips building verdicts for well-formed completions of the usual shapes; its
+    scores must be check_format's, whatever the options and the completion."""
+    batch = [*_texts(seed, 300), *_MESSAGES]
+    for mode in think.ANSWER_MODES:
+        for strict in (False, True):
+            for allow_empty in (False, True):
+                for prefilled in (False, "auto", True, 1, 0):
+                    opts = dict(
+                        answer_tags=mode,
+                        strict=strict,
+                        allow_empty_think=allow_empty,
+                        prefilled_think=prefilled,
+                    )
+                    expected = [think.check_format(c, **opts).score for c in batch]
+                    assert think.format_scores(batch, **opts) == expected, opts
+    for opts in (
+        {"max_chars": 40},
+        {"think_tags": ("<reasoning>", "</reasoning>")},
+        {"answer_tag_names": ("<final>", "</final>"), "answer_tags": "required"},
+        {"think_tags": ["<think>", "</think>"]},  # equal tags given as a list, as configs do
+    ):
+        expected = [think.check_format(c, **opts).score for c in batch]
+        assert think.format_scores(batch, **opts) == expected, opts
+    assert 0.0 < sum(think.format_scores(batch)) < len(batch)  # the batch has both outcomes
+
+
+@pytest.mark.parametrize(
+    "opts, error",
+    [
+        ({"answer_tags": "always"}, ValueError),
+        ({"prefilled_think": "maybe"}, ValueError),
+        ({"no_such_option": 1}, TypeError),
+    ],
+)
+def test_format_scores_refuses_bad_options_even_for_an_empty_batch(opts, error):
+    with pytest.raises(error):
+        think.format_scores([], **opts)

@@ -31,7 +31,7 @@ Rules (see `check_format`):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -273,55 +273,118 @@ def check_format(
     if answer_tags not in ANSWER_MODES:
         raise ValueError(f"answer_tags must be one of {ANSWER_MODES}, not {answer_tags!r}")
     if prefilled_think is not False and prefilled_think is not True and prefilled_think != "auto":
-        if prefilled_think not in (True, False):
-            raise ValueError(
-                f"prefilled_think must be True, False or 'auto', not {prefilled_think!r}"
-            )
-        prefilled_think = bool(prefilled_think)  # 1, 0, numpy bools: the paths below test identity
+        prefilled_think = _prefill_flag(prefilled_think)
     if type(completion) is str:  # the common case, without the message-parsing calls
         text, field = completion, None
         default_tags = think_tags is _DEFAULT_THINK and answer_tag_names is _DEFAULT_ANSWER
         if default_tags and len(text) <= max_chars:
-            # Fast path: the only `<` are the tags of `<think>..</think>` (or of a `</think>` that
-            # closes a pre-filled opening) with or without one `<answer>..</answer>` after, and no
-            # fence run; memchr scans only. A find that fails gives -1, where startswith of a tag
-            # is False: no separate test for -1.
-            find, startswith = text.find, text.startswith
-            s0 = find("<")
-            if prefilled_think is not True and startswith("<think>", s0):
-                s1 = find("<", s0 + 7)
-            elif prefilled_think is not False and startswith("</think>", s0):
-                s1, s0 = s0, PREFILLED
-            else:
-                s1 = -2
-            if startswith("</think>", s1):
-                s2 = find("<", s1 + 8)
-                ans: tuple[int, int] | None = None
-                if startswith("<answer>", s2):
-                    s3 = find("<", s2 + 8)
-                    if startswith("</answer>", s3) and find("<", s3 + 9) == -1:
-                        ans = (s2, s3)
-                if (s2 == -1 or ans is not None) and _no_fence(text):
-                    return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
-            elif s1 == -1 and _no_fence(text):
-                return _judge_unclosed(text, s0, answer_tags)
+            verdict = _fast(text, prefilled_think, answer_tags, strict, allow_empty_think, _verdict)
+            if verdict is not None:
+                return verdict
     else:
         text, field, error = _message_parts(completion)
         if text is None:
             return _verdict(False, (NOT_TEXT,), None, None, 0.0, detail=error or "")
     if len(text) + len(field or "") > max_chars:
         return _verdict(False, (TOO_LARGE,), None, None, 0.0, detail=f"over {max_chars} chars")
-    tags = _tags(text, think_tags, answer_tag_names)
     if field is not None:
+        tags = _tags(text, think_tags, answer_tag_names)
         return _judge_field(text, field, tags, answer_tags, strict)
-    if prefilled_think is not True and think_tags == _DEFAULT_THINK:
+    return _judge_text(
+        text, prefilled_think, answer_tags, strict, allow_empty_think, think_tags, answer_tag_names
+    )
+
+
+def _judge_text(
+    text: str,
+    prefilled: Prefill,
+    answer_tags: AnswerTags,
+    strict: bool,
+    allow_empty_think: bool,
+    think_tags: tuple[str, str],
+    answer_tag_names: tuple[str, str],
+) -> FormatVerdict:
+    """A completion's text, within the size limit, by the general rules (any shape, any tags)."""
+    tags = _tags(text, think_tags, answer_tag_names)
+    if prefilled is not True and think_tags == _DEFAULT_THINK:
         kinds = [t[0] for t in tags]
         if kinds == ["think", "/think"] or kinds == ["think", "/think", "answer", "/answer"]:
             ans = (tags[2][1], tags[3][1]) if len(tags) == 4 else None
             if answer_tag_names == _DEFAULT_ANSWER:
                 s0, s1 = tags[0][1], tags[1][1]
                 return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
-    return _judge_tags(text, tags, prefilled_think, answer_tags, strict, allow_empty_think)
+    return _judge_tags(text, tags, prefilled, answer_tags, strict, allow_empty_think)
+
+
+def _prefill_flag(value: Any) -> Prefill:
+    """`prefilled_think` as True, False or "auto"; 1, 0 and numpy bools become bools (the fast
+    paths test identity)."""
+    if value != "auto" and value not in (True, False):
+        raise ValueError(f"prefilled_think must be True, False or 'auto', not {value!r}")
+    return "auto" if value == "auto" else bool(value)
+
+
+def _fast(
+    text: str,
+    prefilled: Prefill,
+    answer_tags: AnswerTags,
+    strict: bool,
+    allow_empty_think: bool,
+    build: Callable[..., FormatVerdict] | None,
+) -> FormatVerdict | float | None:
+    """The usual shapes (default tags, `text` within the size limit), judged without building the
+    tag list: the only `<` are the tags of `<think>..</think>` (or of a `</think>` that closes a
+    pre-filled opening), with or without one `<answer>..</answer>` after, or of a `<think>` cut
+    off; no fence run. Memchr scans only. A well-formed completion gives its verdict, made by
+    `build`, or its score 1.0 when `build` is None (`format_scores` needs no verdict); another
+    usual shape its verdict; any other None.
+    A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
+    find, startswith = text.find, text.startswith
+    s0 = find("<")
+    if prefilled is not True and startswith("<think>", s0):
+        s1 = find("<", s0 + 7)
+    elif prefilled is not False and startswith("</think>", s0):
+        s1, s0 = s0, PREFILLED
+    else:
+        return None
+    if not startswith("</think>", s1):
+        if s1 == -1 and _no_fence(text):
+            return _judge_unclosed(text, s0, answer_tags)
+        return None
+    s2 = find("<", s1 + 8)
+    ans: tuple[int, int] | None = None
+    if startswith("<answer>", s2):
+        s3 = find("<", s2 + 8)
+        if startswith("</answer>", s3) and find("<", s3 + 9) == -1:
+            ans = (s2, s3)
+    if (s2 != -1 and ans is None) or not _no_fence(text):
+        return None
+    # well-formed, the usual outcome, settled before any problem bookkeeping; `_stripped`
+    # without a call when a part starts with visible ASCII (nearly always)
+    reasoning = text[s0 + 7 : s1].strip(_BLANK)  # from the start of the text when pre-filled
+    if reasoning and not " " < reasoning[0] < "\x7f":
+        reasoning = _stripped(reasoning)
+    if (reasoning or allow_empty_think) and not (s0 > 0 and _stripped(text[:s0])):
+        source = "tags" if s0 >= 0 else "prefilled"
+        if ans is None:
+            if answer_tags == "optional":
+                answer = text[s1 + 8 :].strip(_BLANK)
+                if answer and (" " < answer[0] < "\x7f" or _stripped(answer)):
+                    if build is None:
+                        return 1.0
+                    return build(True, (), reasoning, answer, 1.0, source)
+        elif answer_tags != "forbidden":
+            s2, s3 = ans
+            answer = text[s2 + 8 : s3].strip(_BLANK)
+            if (
+                answer
+                and (" " < answer[0] < "\x7f" or _stripped(answer))
+                and not (strict and (_stripped(text[s1 + 8 : s2]) or _stripped(text[s3 + 9 :])))
+            ):
+                if build is None:
+                    return 1.0
+                return build(True, (), reasoning, answer, 1.0, source)
+    return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
 
 
 def _judge_common(
@@ -337,28 +400,9 @@ def _judge_common(
     (or s0 == PREFILLED: the prompt opened the thinking), `</think>` at s1 and no other tag, or
     also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the same order, same
     score; tests/test_think_fastpath.py checks it against `_judge_tags`."""
-    # _stripped, without a call when the text starts with visible ASCII (nearly always)
-    reasoning = text[s0 + 7 : s1].strip(_BLANK)  # from the start of the text when pre-filled
-    if reasoning and not " " < reasoning[0] < "\x7f":
-        reasoning = _stripped(reasoning)
+    reasoning = _stripped(text[s0 + 7 : s1])  # from the start of the text when pre-filled
     e1 = s1 + 8
     source = "tags" if s0 >= 0 else "prefilled"
-    if (reasoning or allow_empty_think) and not (s0 > 0 and _stripped(text[:s0])):
-        # well-formed, the usual outcome: settled before any problem bookkeeping
-        if ans is None:
-            if answer_tags == "optional":
-                answer = text[e1:].strip(_BLANK)
-                if answer and (" " < answer[0] < "\x7f" or _stripped(answer)):
-                    return _verdict(True, (), reasoning, answer, 1.0, source)
-        elif answer_tags != "forbidden":
-            s2, s3 = ans
-            answer = text[s2 + 8 : s3].strip(_BLANK)
-            if (
-                answer
-                and (" " < answer[0] < "\x7f" or _stripped(answer))
-                and not (strict and (_stripped(text[e1:s2]) or _stripped(text[s3 + 9 :])))
-            ):
-                return _verdict(True, (), reasoning, answer, 1.0, source)
     problems: list[str] = []
     credit_think = 2  # quarters for the think tags: the opening and the closing
     if s0 > 0 and _stripped(text[:s0]):
@@ -582,11 +626,35 @@ def format_score(completion: Any, **options: Any) -> float:
     return check_format(completion, **options).score
 
 
+_CHECK_DEFAULTS: dict[str, Any] = dict(check_format.__kwdefaults__ or {})  # one source of truth
+
+
 def format_scores(completions: Sequence[Any], **options: Any) -> list[float]:
-    """Batch form of `format_score`, in the shape of a TRL reward function's output."""
-    if not options:  # skip unpacking an empty dict per completion
-        return [check_format(c).score for c in completions]
-    return [check_format(c, **options).score for c in completions]
+    """Batch form of `format_score`, in the shape of a TRL reward function's output. The options
+    are checked once per batch, and well-formed completions of the usual shapes get their 1.0
+    without a verdict being built."""
+    check_format("", **options)  # bad options raise here, once
+    settings = {**_CHECK_DEFAULTS, **options}
+    prefilled = settings["prefilled_think"]
+    if prefilled is not False and prefilled is not True:
+        prefilled = _prefill_flag(prefilled)
+    mode, strict, allow_empty = (
+        settings[k] for k in ("answer_tags", "strict", "allow_empty_think")
+    )
+    tag_names = settings["think_tags"], settings["answer_tag_names"]
+    fast = tag_names == (_DEFAULT_THINK, _DEFAULT_ANSWER)
+    max_chars = settings["max_chars"]
+    scores: list[float] = []
+    append = scores.append
+    for c in completions:
+        if type(c) is not str or len(c) > max_chars:
+            append(check_format(c, **options).score)
+            continue
+        judged = _fast(c, prefilled, mode, strict, allow_empty, None) if fast else None
+        if judged is None:
+            judged = _judge_text(c, prefilled, mode, strict, allow_empty, *tag_names)
+        append(judged if type(judged) is float else judged.score)
+    return scores
 
 
 def extract_cot(
