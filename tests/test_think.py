@@ -86,6 +86,29 @@ def test_empty_think_rejected_by_default_and_configurable(text):
     assert v and v.reasoning == "" and v.answer == "42"
 
 
+@pytest.mark.parametrize("body", [".", "...", "\n-\n", "?!", "\U0001f914", ".\u3164.", "$$", "—"])
+@pytest.mark.parametrize(
+    "shape",
+    [
+        "<think>{}</think>42",
+        "<think>\n{}\n</think>\n<answer>42</answer>",
+        "{}</think>42",  # pre-filled
+    ],
+)
+def test_thinking_without_a_letter_or_digit_is_empty(body, shape):
+    """`<think>.</think>` skips the reasoning as surely as `<think></think>` does: a format
+    reward that paid for it would teach a one-token skip."""
+    text = shape.format(body)
+    v = check_format(text, prefilled_think="auto")
+    assert think.EMPTY_THINK in v.problems and v.score <= 0.5
+    assert format_scores([text], prefilled_think="auto") == [v.score]
+    assert check_format(text, prefilled_think="auto", allow_empty_think=True)
+    for said in ("x", "2", "设", "Ж"):  # one letter or digit anywhere makes it thinking
+        assert check_format(shape.format(body + said), prefilled_think="auto"), said
+    reasoning_field = {"reasoning_content": body, "content": "42"}
+    assert think.EMPTY_THINK in check_format(reasoning_field).problems
+
+
 # ---------------------------------------------------------------- pre-filled <think>
 def test_prefilled_has_only_close():
     text = "The user wants 2+2.\n</think>\n\n4"

@@ -18,7 +18,7 @@ def _texts(seed: int, n: int) -> list[str]:
     rng = random.Random(seed)
     out = ["<think>" + "a<b" * k + "</think>x" for k in (0, 1, 70)]  # past the scan's miss limit
     for pre in ("", " \n", "x"):  # the common shapes, with every kind of emptiness
-        for body in ("", "\n", "r"):
+        for body in ("", "\n", "r", "..."):
             for mid in ("", " ", "x"):
                 for ans in ("", "\n", "4"):
                     for post in ("", "\n", "p"):
@@ -28,7 +28,7 @@ def _texts(seed: int, n: int) -> list[str]:
             for ans in ("", "\n", "4"):  # the prompt opened the thinking (R1-distill, Qwen3)
                 out.append(f"{pre}{body}</think>{mid}{ans}")
                 out.append(f"{pre}{body}</think>{mid}<answer>{ans}</answer>")
-    for body in (" ", "\t", " \n\t\n "):  # empty thinking of every blank, every answer part
+    for body in (" ", "\t", " \n\t\n ", ".", "-\u3164-"):  # empty thinking, every answer part
         for pre in ("", "\n", "x"):
             for rest in ("", " ", "4", "<answer></answer>", "<answer>\n</answer>", _ANSWER):
                 for post in ("", "\n", "p"):

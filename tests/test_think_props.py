@@ -25,7 +25,10 @@ OPTIONS = st.fixed_dictionaries(
         "allow_empty_think": st.booleans(),
     }
 )
-WORDS = st.text(st.sampled_from("abcdefgh xyz,.中"), min_size=1, max_size=30).filter(str.strip)
+# text that says something: at least one letter (thinking of only `.` and `,` is empty)
+WORDS = st.text(st.sampled_from("abcdefgh xyz,.中"), min_size=1, max_size=30).filter(
+    lambda s: any(c.isalnum() for c in s)
+)
 
 
 @SETTINGS

@@ -19,7 +19,9 @@ Rules (see `check_format`):
 - a tag inside a fenced code block (``` or ~~~) is text, not a tag; an unclosed fence hides nothing;
 - a non-empty answer must follow `</think>`;
 - empty thinking (`<think>\\n\\n</think>`, what models emit when they skip thinking) is a problem by
-  default, because a format reward that pays for it rewards skipping the reasoning;
+  default, because a format reward that pays for it rewards skipping the reasoning; thinking
+  without a visible letter or digit (`<think>.</think>`, `<think>...</think>`, an emoji) is empty
+  too, or a policy would learn a one-character token to skip it with full credit;
   `allow_empty_think=True` accepts it; for the same reason the graded score gives the think tags
   no credit when the thinking is empty (tags, pre-filled or an empty reasoning field alike);
 - `<answer>...</answer>` is `"required"`, `"optional"` (default) or `"forbidden"`; `strict=True`
@@ -53,7 +55,7 @@ TEXT_BEFORE_THINK = "text_before_think"  # non-whitespace before `<think>`
 UNCLOSED_THINK = "unclosed_think"  # no `</think>` after the opening
 NESTED_THINK = "nested_think"  # `<think>` inside the think block (or after a pre-filled one)
 REPEATED_THINK = "repeated_think"  # a second `<think>` / `</think>` after the block closed
-EMPTY_THINK = "empty_think"  # nothing but whitespace inside the block
+EMPTY_THINK = "empty_think"  # no visible letter or digit inside the block
 EMPTY_ANSWER = "empty_answer"  # nothing after `</think>` (or inside `<answer>`)
 MISSING_ANSWER_TAGS = "missing_answer_tags"
 ANSWER_TAGS_FORBIDDEN = "answer_tags_forbidden"
@@ -92,6 +94,21 @@ def _stripped(s: str) -> str:
     if s and not " " < s[0] < "\x7f" and not s[0].isalnum() and _visible().search(s) is None:
         return ""  # (a letter or digit shows: the blank ones, Hangul fillers, are stripped)
     return s
+
+
+def _has_thought(s: str) -> bool:
+    """Whether stripped thinking `s` holds a visible letter or digit: without one it says
+    nothing (`.`, `...`, `-`, an emoji) and is judged empty. The ends are stripped of blanks,
+    which include the only invisible letters (Hangul fillers), so a letter or digit first is
+    visible."""
+    return bool(s) and (s[0].isalnum() or _letter_or_digit().search(s) is not None)
+
+
+@cache
+def _letter_or_digit():
+    import regex  # only for thinking that does not start with a letter or digit
+
+    return regex.compile(r"(?V1)[[\p{L}\p{N}]--[\p{Default_Ignorable_Code_Point}]]")
 
 
 @cache
@@ -362,9 +379,13 @@ def _fast(
     # well-formed, the usual outcome, settled before any problem bookkeeping; `_stripped`
     # without a call when a part starts with visible ASCII (nearly always)
     reasoning = text[s0 + 7 : s1].strip(_BLANK)  # from the start of the text when pre-filled
-    if reasoning and not " " < reasoning[0] < "\x7f":
-        reasoning = _stripped(reasoning)
-    if (reasoning or allow_empty_think) and not (s0 > 0 and _stripped(text[:s0])):
+    if reasoning[:1].isalnum():  # nearly always; then `_stripped` would return it as it is
+        thought = True
+    else:
+        if reasoning and not " " < reasoning[0] < "\x7f":
+            reasoning = _stripped(reasoning)
+        thought = _has_thought(reasoning)
+    if (thought or allow_empty_think) and not (s0 > 0 and _stripped(text[:s0])):
         source = "tags" if s0 >= 0 else "prefilled"
         if ans is None:
             if answer_tags == "optional":
@@ -408,7 +429,7 @@ def _judge_common(
     if s0 > 0 and _stripped(text[:s0]):
         problems.append(TEXT_BEFORE_THINK)
         credit_think = 1
-    if not reasoning and not allow_empty_think:
+    if not allow_empty_think and not _has_thought(reasoning):
         problems.append(EMPTY_THINK)
         credit_think = 0  # tags around no reasoning earn nothing
     # as `_judge_answer`, for no answer tags after `</think>` or exactly one well-ordered pair
@@ -534,7 +555,7 @@ def _judge_tags(
                     problems.append(REPEATED_THINK)
                 credit_close = not later
     closed = reasoning is not None and UNCLOSED_THINK not in problems
-    if closed and not _stripped(reasoning) and not allow_empty_think:  # type: ignore[union-attr]
+    if closed and not allow_empty_think and not _has_thought(_stripped(reasoning)):  # type: ignore[arg-type]
         problems.append(EMPTY_THINK)
         credit_open = credit_close = False  # tags around no reasoning earn nothing
     think_end = after if reasoning is not None else 0
@@ -596,7 +617,7 @@ def _judge_field(
     think_in_content = [t for t in tags if t[0] in ("think", "/think")]
     if think_in_content:
         problems.append(THINK_TAG_IN_CONTENT)
-    empty = not _stripped(reasoning)
+    empty = not _has_thought(_stripped(reasoning))
     if empty:
         problems.append(EMPTY_THINK)
     answer, credit = _judge_answer(content, 0, tags, answer_tags, strict, problems)
