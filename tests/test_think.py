@@ -109,6 +109,34 @@ def test_thinking_without_a_letter_or_digit_is_empty(body, shape):
     assert think.EMPTY_THINK in check_format(reasoning_field).problems
 
 
+@pytest.mark.parametrize(
+    "body",
+    ["**Step 1.** Add", "## Plan\n1. add", "- x", "(a)", "⠠⠞⠺⠕ ⠏⠇⠥⠎", "ⓣⓦⓞ", "٣+٤=٧", "Ⅻ", "ω"],
+)
+def test_thinking_that_opens_with_markup_or_is_in_another_script_is_thinking(body):
+    assert check_format(f"<think>{body}</think>42")
+    assert check_format({"reasoning_content": body, "content": "42"})
+
+
+@pytest.mark.parametrize(
+    "opts",
+    [
+        {"think_tags": ("", "</think>")},
+        {"think_tags": ("<think>", "")},
+        {"answer_tag_names": ("", "</answer>")},
+        {"think_tags": "<>"},
+        {"think_tags": ("<think>",)},
+        {"answer_tag_names": ("<answer>", None)},
+    ],
+)
+def test_tag_names_must_be_two_non_empty_strings(opts):
+    """An empty tag is found at every position: refused, not scanned for ever."""
+    with pytest.raises(ValueError, match="non-empty strings"):
+        check_format("<think>r</think>4", **opts)
+    with pytest.raises(ValueError, match="non-empty strings"):
+        format_scores([], **opts)
+
+
 # ---------------------------------------------------------------- pre-filled <think>
 def test_prefilled_has_only_close():
     text = "The user wants 2+2.\n</think>\n\n4"

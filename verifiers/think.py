@@ -21,7 +21,7 @@ Rules (see `check_format`):
 - empty thinking (`<think>\\n\\n</think>`, what models emit when they skip thinking) is a problem by
   default, because a format reward that pays for it rewards skipping the reasoning; thinking
   without a visible letter or digit (`<think>.</think>`, `<think>...</think>`, an emoji) is empty
-  too, or a policy would learn a one-character token to skip it with full credit;
+  too (it says nothing either; how much a policy must think is for a length reward to decide);
   `allow_empty_think=True` accepts it; for the same reason the graded score gives the think tags
   no credit when the thinking is empty (tags, pre-filled or an empty reasoning field alike);
 - `<answer>...</answer>` is `"required"`, `"optional"` (default) or `"forbidden"`; `strict=True`
@@ -33,7 +33,7 @@ Rules (see `check_format`):
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
@@ -96,19 +96,36 @@ def _stripped(s: str) -> str:
     return s
 
 
+# ASCII punctuation and spaces that open a chain of thought before its first word (`**Step 1**`,
+# `## Plan`, `- item`, `1.`): skipped by one lstrip before the letter test, so that markdown does
+# not cost a regex search.
+_INVISIBLE_LETTERS = "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters, blank (in _BLANK)
+_MARKUP = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()) + " \t\n\r"
+
+
 def _has_thought(s: str) -> bool:
-    """Whether stripped thinking `s` holds a visible letter or digit: without one it says
-    nothing (`.`, `...`, `-`, an emoji) and is judged empty. The ends are stripped of blanks,
-    which include the only invisible letters (Hangul fillers), so a letter or digit first is
-    visible."""
-    return bool(s) and (s[0].isalnum() or _letter_or_digit().search(s) is not None)
+    """Whether stripped thinking `s` holds a visible letter or digit (Unicode letters and
+    numbers, and the letter-like symbols text is written in: Braille, circled and parenthesized
+    letters); without one (`.`, `...`, `-`, an emoji, bare math symbols) it says nothing and is
+    judged empty. A policy can still write one letter: length is a different reward. The ends
+    are stripped of blanks, which include the only invisible letters (Hangul fillers), so a
+    letter or digit first is visible."""
+    if s[:1].isalnum():
+        return True
+    first = s[:64].lstrip(_MARKUP)[:1]
+    if first.isalnum() and first not in _INVISIBLE_LETTERS:
+        return True
+    return bool(s) and _letter_or_digit().search(s) is not None
 
 
 @cache
 def _letter_or_digit():
     import regex  # only for thinking that does not start with a letter or digit
 
-    return regex.compile(r"(?V1)[[\p{L}\p{N}]--[\p{Default_Ignorable_Code_Point}]]")
+    return regex.compile(
+        r"(?V1)[[\p{L}\p{N}\u2460-\u24ff\u2801-\u28ff\U0001f100-\U0001f1e5]"
+        r"--[\p{Default_Ignorable_Code_Point}]]"
+    )
 
 
 @cache
@@ -291,13 +308,15 @@ def check_format(
         raise ValueError(f"answer_tags must be one of {ANSWER_MODES}, not {answer_tags!r}")
     if prefilled_think is not False and prefilled_think is not True and prefilled_think != "auto":
         prefilled_think = _prefill_flag(prefilled_think)
+    if think_tags is not _DEFAULT_THINK or answer_tag_names is not _DEFAULT_ANSWER:
+        _check_tag_names(think_tags, answer_tag_names)
     if type(completion) is str:  # the common case, without the message-parsing calls
         text, field = completion, None
         default_tags = think_tags is _DEFAULT_THINK and answer_tag_names is _DEFAULT_ANSWER
         if default_tags and len(text) <= max_chars:
-            verdict = _fast(text, prefilled_think, answer_tags, strict, allow_empty_think, _verdict)
-            if verdict is not None:
-                return verdict
+            judged = _fast(text, prefilled_think, answer_tags, strict, allow_empty_think, True)
+            if judged is not None:
+                return judged  # type: ignore[return-value]  # a verdict when asked for one
     else:
         text, field, error = _message_parts(completion)
         if text is None:
@@ -329,8 +348,25 @@ def _judge_text(
             ans = (tags[2][1], tags[3][1]) if len(tags) == 4 else None
             if answer_tag_names == _DEFAULT_ANSWER:
                 s0, s1 = tags[0][1], tags[1][1]
-                return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
+                return _judge_common_fast(  # type: ignore[return-value]  # a verdict
+                    text, s0, s1, ans, answer_tags, strict, allow_empty_think, True
+                )
     return _judge_tags(text, tags, prefilled, answer_tags, strict, allow_empty_think)
+
+
+def _check_tag_names(think_tags: Any, answer_tag_names: Any) -> None:
+    """Each is an (opening, closing) pair of non-empty strings (an empty tag is found at every
+    position: the tag scan would never end)."""
+    for name, pair in (("think_tags", think_tags), ("answer_tag_names", answer_tag_names)):
+        if (
+            isinstance(pair, str)
+            or not isinstance(pair, Sequence)
+            or len(pair) != 2
+            or not all(isinstance(t, str) and t for t in pair)
+        ):
+            raise ValueError(
+                f"{name} must be two non-empty strings (opening, closing), not {pair!r}"
+            )
 
 
 def _prefill_flag(value: Any) -> Prefill:
@@ -347,14 +383,14 @@ def _fast(
     answer_tags: AnswerTags,
     strict: bool,
     allow_empty_think: bool,
-    build: Callable[..., FormatVerdict] | None,
+    verdict: bool,
 ) -> FormatVerdict | float | None:
     """The usual shapes (default tags, `text` within the size limit), judged without building the
     tag list: the only `<` are the tags of `<think>..</think>` (or of a `</think>` that closes a
     pre-filled opening), with or without one `<answer>..</answer>` after, or of a `<think>` cut
-    off; no fence run. Memchr scans only. A well-formed completion gives its verdict, made by
-    `build`, or its score 1.0 when `build` is None (`format_scores` needs no verdict); another
-    usual shape its verdict; any other None.
+    off; no fence run. Memchr scans only. A well-formed completion gives its verdict, or its
+    score 1.0 when not `verdict` (`format_scores` needs no verdict); another usual shape its
+    verdict; any other None.
     A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
     find, startswith = text.find, text.startswith
     s0 = find("<")
@@ -376,8 +412,22 @@ def _fast(
             ans = (s2, s3)
     if (s2 != -1 and ans is None) or not _no_fence(text):
         return None
-    # well-formed, the usual outcome, settled before any problem bookkeeping; `_stripped`
-    # without a call when a part starts with visible ASCII (nearly always)
+    return _judge_common_fast(text, s0, s1, ans, answer_tags, strict, allow_empty_think, verdict)
+
+
+def _judge_common_fast(
+    text: str,
+    s0: int,
+    s1: int,
+    ans: tuple[int, int] | None,
+    answer_tags: AnswerTags,
+    strict: bool,
+    allow_empty_think: bool,
+    verdict: bool,
+) -> FormatVerdict | float:
+    """`_judge_common`, with the well-formed outcome (the usual one) settled before any problem
+    bookkeeping, and given as the score alone when not `verdict`. `_stripped` without a call
+    when a part starts with visible ASCII (nearly always)."""
     reasoning = text[s0 + 7 : s1].strip(_BLANK)  # from the start of the text when pre-filled
     if reasoning[:1].isalnum():  # nearly always; then `_stripped` would return it as it is
         thought = True
@@ -391,9 +441,9 @@ def _fast(
             if answer_tags == "optional":
                 answer = text[s1 + 8 :].strip(_BLANK)
                 if answer and (" " < answer[0] < "\x7f" or _stripped(answer)):
-                    if build is None:
+                    if not verdict:
                         return 1.0
-                    return build(True, (), reasoning, answer, 1.0, source)
+                    return _verdict(True, (), reasoning, answer, 1.0, source)
         elif answer_tags != "forbidden":
             s2, s3 = ans
             answer = text[s2 + 8 : s3].strip(_BLANK)
@@ -402,9 +452,9 @@ def _fast(
                 and (" " < answer[0] < "\x7f" or _stripped(answer))
                 and not (strict and (_stripped(text[s1 + 8 : s2]) or _stripped(text[s3 + 9 :])))
             ):
-                if build is None:
+                if not verdict:
                     return 1.0
-                return build(True, (), reasoning, answer, 1.0, source)
+                return _verdict(True, (), reasoning, answer, 1.0, source)
     return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
 
 
@@ -555,7 +605,7 @@ def _judge_tags(
                     problems.append(REPEATED_THINK)
                 credit_close = not later
     closed = reasoning is not None and UNCLOSED_THINK not in problems
-    if closed and not allow_empty_think and not _has_thought(_stripped(reasoning)):  # type: ignore[arg-type]
+    if closed and not allow_empty_think and not _has_thought(_stripped(reasoning or "")):
         problems.append(EMPTY_THINK)
         credit_open = credit_close = False  # tags around no reasoning earn nothing
     think_end = after if reasoning is not None else 0
@@ -647,15 +697,12 @@ def format_score(completion: Any, **options: Any) -> float:
     return check_format(completion, **options).score
 
 
-_CHECK_DEFAULTS: dict[str, Any] = dict(check_format.__kwdefaults__ or {})  # one source of truth
-
-
 def format_scores(completions: Sequence[Any], **options: Any) -> list[float]:
     """Batch form of `format_score`, in the shape of a TRL reward function's output. The options
     are checked once per batch, and well-formed completions of the usual shapes get their 1.0
     without a verdict being built."""
     check_format("", **options)  # bad options raise here, once
-    settings = {**_CHECK_DEFAULTS, **options}
+    settings = {**(check_format.__kwdefaults__ or {}), **options}
     prefilled = settings["prefilled_think"]
     if prefilled is not False and prefilled is not True:
         prefilled = _prefill_flag(prefilled)
@@ -671,10 +718,10 @@ def format_scores(completions: Sequence[Any], **options: Any) -> list[float]:
         if type(c) is not str or len(c) > max_chars:
             append(check_format(c, **options).score)
             continue
-        judged = _fast(c, prefilled, mode, strict, allow_empty, None) if fast else None
+        judged = _fast(c, prefilled, mode, strict, allow_empty, False) if fast else None
         if judged is None:
             judged = _judge_text(c, prefilled, mode, strict, allow_empty, *tag_names)
-        append(judged if type(judged) is float else judged.score)
+        append(judged if isinstance(judged, float) else judged.score)
     return scores
 
 
