@@ -348,8 +348,8 @@ def _judge_text(
             ans = (tags[2][1], tags[3][1]) if len(tags) == 4 else None
             if answer_tag_names == _DEFAULT_ANSWER:
                 s0, s1 = tags[0][1], tags[1][1]
-                return _judge_common_fast(  # type: ignore[return-value]  # a verdict
-                    text, s0, s1, ans, answer_tags, strict, allow_empty_think, True
+                return _judge_common(  # type: ignore[return-value]  # a verdict
+                    text, s0, s1, ans, answer_tags, strict, allow_empty_think
                 )
     return _judge_tags(text, tags, prefilled, answer_tags, strict, allow_empty_think)
 
@@ -412,10 +412,10 @@ def _fast(
             ans = (s2, s3)
     if (s2 != -1 and ans is None) or not _no_fence(text):
         return None
-    return _judge_common_fast(text, s0, s1, ans, answer_tags, strict, allow_empty_think, verdict)
+    return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think, verdict)
 
 
-def _judge_common_fast(
+def _judge_common(
     text: str,
     s0: int,
     s1: int,
@@ -423,11 +423,15 @@ def _judge_common_fast(
     answer_tags: AnswerTags,
     strict: bool,
     allow_empty_think: bool,
-    verdict: bool,
+    verdict: bool = True,
 ) -> FormatVerdict | float:
-    """`_judge_common`, with the well-formed outcome (the usual one) settled before any problem
-    bookkeeping, and given as the score alone when not `verdict`. `_stripped` without a call
-    when a part starts with visible ASCII (nearly always)."""
+    """`_judge_tags` for the shapes nearly every completion has (default tags): `<think>` at s0
+    (or s0 == PREFILLED: the prompt opened the thinking), `</think>` at s1 and no other tag, or
+    also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the same order, same
+    score; tests/test_think_fastpath.py checks it against `_judge_tags`. The well-formed outcome
+    (the usual one) is settled before any problem bookkeeping, and given as the score alone when
+    not `verdict` (`format_scores`). `_stripped` without a call when a part starts with visible
+    ASCII (nearly always)."""
     reasoning = text[s0 + 7 : s1].strip(_BLANK)  # from the start of the text when pre-filled
     if reasoning[:1].isalnum():  # nearly always; then `_stripped` would return it as it is
         thought = True
@@ -455,23 +459,7 @@ def _judge_common_fast(
                 if not verdict:
                     return 1.0
                 return _verdict(True, (), reasoning, answer, 1.0, source)
-    return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think)
-
-
-def _judge_common(
-    text: str,
-    s0: int,
-    s1: int,
-    ans: tuple[int, int] | None,
-    answer_tags: AnswerTags,
-    strict: bool,
-    allow_empty_think: bool,
-) -> FormatVerdict:
-    """`_judge_tags` for the shapes nearly every completion has (default tags): `<think>` at s0
-    (or s0 == PREFILLED: the prompt opened the thinking), `</think>` at s1 and no other tag, or
-    also `<answer>`, `</answer>` at `ans` after them. Same rules, problems in the same order, same
-    score; tests/test_think_fastpath.py checks it against `_judge_tags`."""
-    reasoning = _stripped(text[s0 + 7 : s1])  # from the start of the text when pre-filled
+    # `reasoning` is `_stripped(...)` of the thinking here, `thought` whether it says anything
     e1 = s1 + 8
     source = "tags" if s0 >= 0 else "prefilled"
     problems: list[str] = []
@@ -479,7 +467,7 @@ def _judge_common(
     if s0 > 0 and _stripped(text[:s0]):
         problems.append(TEXT_BEFORE_THINK)
         credit_think = 1
-    if not allow_empty_think and not _has_thought(reasoning):
+    if not allow_empty_think and not thought:
         problems.append(EMPTY_THINK)
         credit_think = 0  # tags around no reasoning earn nothing
     # as `_judge_answer`, for no answer tags after `</think>` or exactly one well-ordered pair
