@@ -96,10 +96,10 @@ def _stripped(s: str) -> str:
     return s
 
 
+_INVISIBLE_LETTERS = "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters, blank (in _BLANK)
 # ASCII punctuation and spaces that open a chain of thought before its first word (`**Step 1**`,
 # `## Plan`, `- item`, `1.`): skipped by one lstrip before the letter test, so that markdown does
 # not cost a regex search.
-_INVISIBLE_LETTERS = "\u115f\u1160\u3164\uffa0"  # Hangul fillers: letters, blank (in _BLANK)
 _MARKUP = "".join(chr(c) for c in range(0x21, 0x7F) if not chr(c).isalnum()) + " \t\n\r"
 
 
