@@ -9,21 +9,22 @@ Every pattern is linear: delimited spans use "tempered" bodies that stop at the 
 closing delimiter, so an input of a million unclosed `\\[` or `$` fails fast at each start instead
 of rescanning to the end (no catastrophic backtracking).
 
-A masked span becomes one space, but keeps the language it holds (`_kept`): letters of scripts
-other than Latin and Greek (math notation and code are written in those two; Chinese inside `$..$`
-or a code comment in Russian is language, and masking it let a policy hide a mixed-language chain
-of thought in math delimiters for a full language reward), and the argument of a text-mode command
-(`\\text{..}`, `\\mbox{..}`: prose by LaTeX's own definition). Latin words elsewhere in math and
-code stay masked: `ABC`, `sin`, `max_value` are notation.
+A masked span becomes one space, but keeps the language it holds (`_kept`), in place: letters of
+scripts other than Latin and Greek, and Greek runs of three or more letters (math notation and code
+are written in Latin and Greek letters, Greek ones alone or in pairs: αβ; Chinese inside `$..$` or
+a code comment in Russian is language, and masking it let a policy hide a mixed-language chain of
+thought in math delimiters for a full language reward), with the sentence ends after them. Latin
+letters in math and code stay masked, `\\text{..}` arguments included: `ABC`, `sin`, `max_value`,
+`\\text{cm}`, `\\text{if}` are notation to a reader of any language.
 """
 
 from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_right
 from functools import cache
-from itertools import accumulate
+
+from .language_scripts import SENTENCE_END
 
 # The rest of a run of backticks or tildes (a fence run is found with str.find, see _find_run).
 _RUN_REST = {"`": re.compile("`*"), "~": re.compile("~*")}
@@ -72,15 +73,14 @@ _URL = r"(?:(?:https?|ftp)://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
 # (cheap substring tests, pattern): a pass runs only when one of its substrings occurs, and each
 # pattern starts with a literal, so the regex engine skips ahead with a fast search.
 # Each pattern twice: as is, to substitute, and with the whole match as group 1, to split the text
-# by (`_mask_spans`; a group slows a substitution). The flag: its spans are LaTeX, where
-# text-mode commands hold prose (in code they are code).
-_PASSES: tuple[tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
-    (triggers, re.compile(pattern), re.compile(f"({pattern})"), latex)
-    for triggers, pattern, latex in (
-        (("`",), _INLINE_CODE, False),
-        (("://", "www."), _URL, False),
-        (("$",), _DOLLAR, True),  # before commands: `$\\frac{a}{b}$` must still start with `$\\`
-        (("\\",), _LATEX, True),
+# by (`_mask_spans`; a group slows a substitution).
+_PASSES: tuple[tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (triggers, re.compile(pattern), re.compile(f"({pattern})"))
+    for triggers, pattern in (
+        (("`",), _INLINE_CODE),
+        (("://", "www."), _URL),
+        (("$",), _DOLLAR),  # before commands: `$\\frac{a}{b}$` must still start with `$\\`
+        (("\\",), _LATEX),
     )
 )
 FENCED_BLOCK = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n", re.MULTILINE)
@@ -134,16 +134,18 @@ def fence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _mask_fences(text: str) -> str:
-    """`text` with each closed fenced block (`fence_spans`) replaced by what it keeps (`_kept`)."""
+def _mask_fences(text: str, keep: bool) -> str:
+    """`text` with each closed fenced block (`fence_spans`) replaced by a space (by what it keeps,
+    `_kept`, with `keep`)."""
     spans = fence_spans(text)
     if not spans:
         return text
+    kept = _kept([text[start:end] for start, end in spans]) if keep else [" "] * len(spans)
     out: list[str] = []
     done = 0
-    for start, end in spans:
+    for (start, end), left in zip(spans, kept, strict=True):
         out.append(text[done:start])
-        out.append(_kept(text[start:end], latex=False))
+        out.append(left)
         done = end
     out.append(text[done:])
     return "".join(out)
@@ -152,113 +154,74 @@ def _mask_fences(text: str) -> str:
 def mask_non_language(text: str) -> str:
     """`text` with code, math, LaTeX commands and URLs replaced by a space each, keeping the
     language inside them (see the module docstring)."""
-    # ASCII text without a text-mode command: no span can keep anything, so plain substitutions
-    may_keep = not text.isascii() or _has_text_mode(text)
+    keep = not text.isascii()  # in ASCII text no span holds anything to keep: substitutions
     if "`" in text or "~" in text:  # first, on the text as `check_format` reads it
-        text = _mask_fences(text)
+        text = _mask_fences(text, keep)
     if "\\$" in text:  # an escaped dollar is text, never a math delimiter
         text = text.replace("\\$", "  ")
-    for triggers, pattern, split_by, latex in _PASSES:
+    for triggers, pattern, split_by in _PASSES:
         if any(t in text for t in triggers):
-            text = _mask_spans(split_by, text, latex) if may_keep else pattern.sub(" ", text)
+            text = _mask_spans(split_by, text) if keep else pattern.sub(" ", text)
     return text
 
 
-def _mask_spans(pattern: re.Pattern[str], text: str, latex: bool) -> str:
+def _mask_spans(pattern: re.Pattern[str], text: str) -> str:
     """`text` with each match of `pattern` (group 1: the whole match) replaced by what it keeps
-    (`_kept`; `latex`: the spans are LaTeX). A split, not `sub` with a function: spans that
-    hold neither a non-ASCII character nor a text-mode command, nearly all, cost no Python call."""
+    (`_kept`): a split, and one pass over the spans that hold a non-ASCII character."""
     parts = pattern.split(text)
     stride = pattern.groups + 1
     prose = parts[0::stride]
     spans = parts[1::stride]
-    held = "".join(spans)
-    holders = set() if held.isascii() else {i for i, s in enumerate(spans) if not s.isascii()}
-    commands = [m.start() for m in _TEXT_MODE_OPEN.finditer(held)] if latex else ()
-    if commands:  # the span each starts in, by the spans' end offsets in `held`
-        ends = list(accumulate(map(len, spans)))
-        holders.update(bisect_right(ends, at) for at in commands)
-    if not holders:
+    if "".join(spans).isascii():
         return " ".join(prose)
-    kept = [" "] * len(spans)
-    for i in holders:
-        kept[i] = _kept(spans[i], latex)
+    kept = _kept(spans)
     joined: list[str] = [""] * (len(prose) + len(kept))
     joined[0::2] = prose
     joined[1::2] = kept
     return "".join(joined)
 
 
-# A text-mode command and its opening brace: its argument is prose even inside math.
-_TEXT_MODE_OPEN = re.compile(
-    r"\\(?:text(?:rm|it|bf|sf|tt|up|sl|md|normal)?|mbox|hbox|intertext)\s*\{"
-)
-_TEXT_MODE_HINT = re.compile(r"\\(?:text|[mh]box|intertext)")
-_BRACE = re.compile(r"\\[{}]|[{}]")  # escaped braces first: they do not nest
-_PLAIN_ARGUMENT = re.compile(r"[^{}\\]*\}")  # no brace, no command, no escape inside
-_COMMAND = re.compile(r"\\[a-zA-Z]+\*?")
-
-
-def _has_text_mode(text: str) -> bool:
-    """Whether `text` may have a text-mode command (a superset: `\\textcolor` too)."""
-    return _TEXT_MODE_HINT.search(text) is not None
+_SEPARATOR = "\x00"  # between spans in `_kept`'s one pass; neutral, so dropped from the spans
 
 
 @cache
-def _other_script_letters() -> re.Pattern[str]:
-    """Runs of letters of scripts other than Latin, Greek and Common, with the marks and
-    invisible characters that sit inside words."""
+def _kept_pattern() -> re.Pattern[str]:
+    """What a span keeps, and the separator: runs of letters of scripts other than Latin, Greek
+    and Common (with the marks, invisible characters and Common modifier letters such as the
+    tatweel that sit inside words), Greek runs of three or more letters, each with the sentence
+    end after it; and the sentence ends of CJK, which notation never uses."""
     import regex  # on first use: importing this module stays light
 
+    inside = r"\p{M}\p{Default_Ignorable_Code_Point}"
+    letters = (
+        rf"[\p{{L}}--[\p{{Latin}}\p{{Greek}}\p{{Common}}]]|[{inside}]|[\p{{Lm}}&&\p{{Common}}]"
+    )
+    ends = SENTENCE_END.replace("\n", "")
+    wide_ends = "".join(ch for ch in ends if not ch.isascii())
     return regex.compile(
-        r"(?:[\p{L}--[\p{Latin}\p{Greek}\p{Common}]]|[\p{M}\p{Default_Ignorable_Code_Point}])+",
+        rf"(?:(?:{letters})+|(?:\p{{Greek}}[{inside}]*){{3,}})[{regex.escape(ends)}]?"
+        rf"|[{wide_ends}]|{_SEPARATOR}",
         regex.V1,
     )
 
 
-def _text_mode_arguments(span: str) -> list[tuple[int, int, int]]:
-    """(command start, argument start, argument end) of each outermost text-mode command in
-    `span`. An argument runs to the brace that closes it, or to the end of the span when none
-    does (a brace left open hides nothing). Linear: the braces are walked once, and only for an
-    argument that is not plain text (most are: `\\text{ cm}`)."""
-    found = []
-    pos = 0
-    while (command := _TEXT_MODE_OPEN.search(span, pos)) is not None:
-        plain = _PLAIN_ARGUMENT.match(span, command.end())
-        if plain is not None:
-            end = plain.end() - 1
-        else:
-            depth, end = 1, len(span)
-            for brace in _BRACE.finditer(span, command.end()):
-                if len(brace.group()) == 2:  # \{ or \}
-                    continue
-                depth += 1 if brace.group() == "{" else -1
-                if not depth:
-                    end = brace.start()
-                    break
-        found.append((command.start(), command.end(), end))
-        pos = end + 1
-    return found
-
-
-def _kept(span: str, latex: bool) -> str:
-    """What a masked span leaves: a space, or the language in it between spaces, in order: the
-    arguments of text-mode commands when the span is LaTeX (their own commands masked, all their
-    words kept), and in the rest of the span the letters of scripts other than Latin and Greek."""
-    ascii_only = span.isascii()
-    if ascii_only and not (latex and _has_text_mode(span)):
-        return " "
-    letters = None if ascii_only else _other_script_letters().findall
-    pieces: list[str] = []
-    pos = 0
-    for command_start, start, end in _text_mode_arguments(span) if latex else ():
-        if letters is not None:
-            pieces += letters(span, pos, command_start)
-        pieces.append(_COMMAND.sub(" ", span[start:end]))
-        pos = end
-    if letters is not None:
-        pieces += letters(span, pos)
-    return f" {' '.join(pieces)} " if pieces else " "
+def _kept(spans: list[str]) -> list[str]:
+    """What each masked span leaves in the text: a space, or the language in it (see
+    `_kept_pattern`) between spaces. One regex pass over the spans that hold a non-ASCII
+    character, not a call per span (a megabyte of `$中$ ` is 200,000 spans)."""
+    kept = [" "] * len(spans)
+    holders = [i for i, span in enumerate(spans) if not span.isascii()]
+    if not holders:
+        return kept
+    joined = _SEPARATOR.join(spans[i] for i in holders)
+    if joined.count(_SEPARATOR) != len(holders) - 1:
+        joined = _SEPARATOR.join(spans[i].replace(_SEPARATOR, "") for i in holders)
+    found = " ".join(_kept_pattern().findall(joined)).split(_SEPARATOR)
+    for i, piece in zip(holders, found, strict=True):
+        left = piece.strip(" ")
+        if left:
+            kept[i] = f" {left} "
+    return kept
 
 
 def has_code_block(text: str) -> bool:

@@ -14,9 +14,10 @@ Definition of `target_language_share(text, target)`:
    never closed is not code, so it and the text after it stay text); inline code; LaTeX math
    `$..$` (Pandoc's rule, so prices like "$5 and $6" stay prose), `$$..$$`, `\\(..\\)`, `\\[..\\]`,
    `\\begin{env}..\\end{env}`; any other LaTeX command (`\\frac`, `\\boxed`); URLs. A masked span
-   keeps the language in it, so that a policy cannot hide another script in math or code: letters
-   of scripts other than Latin and Greek (the letters of notation), and in LaTeX the argument of
-   a text-mode command (`\\text{..}`, `\\textbf{..}`, `\\mbox{..}`), stay as prose in its place.
+   keeps the language in it, in place, so that a policy cannot hide another script in math or
+   code: letters of scripts other than Latin and Greek, Greek runs of three or more letters, and
+   the sentence ends after them (notation and code are written in Latin letters and Greek runs
+   of one or two letters; Latin words in them, `\\text{cm}` included, stay masked).
 3. Units, by Unicode script of the remaining letters: each Han character and each Kana character
    is one unit (`ー` and voicing marks join the kana before them); each maximal run of letters of
    any other script is one word (combining marks stay inside words: Devanagari vowel signs, Arabic

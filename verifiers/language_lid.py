@@ -118,10 +118,11 @@ def _prepare(segment: str) -> str:
 @cache
 def _format_chars():
     """Default-ignorable code points (zero-width space and joiners, soft hyphen, word joiner,
-    bidi controls, variation selectors, tags): invisible, so not part of any word."""
+    bidi controls, variation selectors, tags): invisible, so not part of any word; and lone
+    surrogates, which are no text (fastText refused a segment with one: a TypeError)."""
     import regex  # on first use: importing this module stays light
 
-    return regex.compile(r"\p{Default_Ignorable_Code_Point}+")
+    return regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cs}]+")
 
 
 # Answers per prepared segment, per backend. Both models are deterministic (langdetect is
