@@ -109,7 +109,7 @@ def test_a_text_environment_is_not_masked_whole(env):
     ["align", "align*", "equation", "gather*", "cases", "pmatrix", "array", "eqnarray", "verbatim"],
 )
 def test_math_and_verbatim_environments_stay_masked(env):
-    body = "f(x) &= \\sin x + \\cos x \\\\ g(x) &= \\max(a, b) \\mathrm{d}x \\quad ab"
+    body = "f(x) &= \\sin x + \\cos x \\\\ g(x) &= \\max(a, b) \\text{ where ab holds }"
     text = f"{ZH}\\begin{{{env}}}{body}\\end{{{env}}}"
     assert target_language_share(text, "zh") == 1.0, text
 
