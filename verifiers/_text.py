@@ -192,16 +192,14 @@ def _kept_pattern() -> re.Pattern[str]:
     end after it; and the sentence ends of CJK, which notation never uses."""
     import regex  # on first use: importing this module stays light
 
-    inside = r"\p{M}\p{Default_Ignorable_Code_Point}"
-    letters = (
-        rf"[\p{{L}}--[\p{{Latin}}\p{{Greek}}\p{{Common}}]]|[{inside}]|[\p{{Lm}}&&\p{{Common}}]"
-    )
+    inside = r"[\p{M}\p{Default_Ignorable_Code_Point}]|[\p{Lm}&&\p{Common}]"
+    other = r"[\p{L}--[\p{Latin}\p{Greek}\p{Common}]]"
+    run = rf"(?:{inside})*{other}(?:{other}|{inside})*"  # at least one letter: a lone mark is none
+    greek = rf"(?:\p{{Greek}}(?:{inside})*){{3,}}"
     ends = SENTENCE_END.replace("\n", "")
     wide_ends = "".join(ch for ch in ends if not ch.isascii())
     return regex.compile(
-        rf"(?:(?:{letters})+|(?:\p{{Greek}}[{inside}]*){{3,}})[{regex.escape(ends)}]?"
-        rf"|[{wide_ends}]|{_SEPARATOR}",
-        regex.V1,
+        rf"(?:{run}|{greek})[{regex.escape(ends)}]?|[{wide_ends}]|{_SEPARATOR}", regex.V1
     )
 
 
