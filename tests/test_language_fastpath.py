@@ -26,7 +26,7 @@ def _texts(seed: int, n: int) -> list[str]:
 def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
     """Each span replaced by what it keeps (the language in it, tested on its own below)."""
     for start, end in reversed(spans):
-        text = text[:start] + _text._kept([text[start:end]])[0] + text[end:]
+        text = text[:start] + _text._Kept().of([text[start:end]])[0] + text[end:]
     return text
 
 
@@ -62,7 +62,7 @@ def test_fence_spans_follow_the_plain_rule_and_dollar_pattern_the_lazy_regex(see
     for text in _texts(seed, 1500):
         spans = _plain_fences(text)
         assert _text.fence_spans(text) == spans, text
-        assert _text._mask_fences(text, keep=True) == _mask_spans(text, spans), text
+        assert _text._mask_fences(text, _text._Kept()) == _mask_spans(text, spans), text
         assert dollar.sub(" ", text) == _LAZY_DOLLAR.sub(" ", text), text
 
 

@@ -83,14 +83,32 @@ def test_greek_words_inside_a_span_count_and_greek_variables_do_not(wrapper):
     assert target_language_share(f"{ZH}$αβ + γ$ $\\alpha\\beta$ {ZH}", "zh", **SCRIPT) == 1.0
 
 
-def test_sentence_ends_inside_a_span_still_end_sentences():
-    # Chinese sentences hidden in display math used to join a Japanese sentence around them, so
-    # their Han counted as Japanese: 1.0 for target ja instead of about one half
-    text = "まず導関数を求めます$$我们先求导数。然后检查两个端点。最后比较函数值。$$ね。"
-    bare = "まず導関数を求めます 我们先求导数。然后检查两个端点。最后比较函数值。 ね。"
-    assert _units(text, "ja", **SCRIPT) == _units(bare, "ja", **SCRIPT)
-    assert target_language_share(text, "ja", **SCRIPT) < 0.7
-    # a full stop inside math is notation, not a sentence end: 関数 stays in a sentence with kana
+@pytest.mark.parametrize(
+    "text",
+    [
+        # kanji-only formulas and code comments on lines of their own: honest Japanese
+        "面積は次のように表されます：\n$$\\text{面積} = \\text{縦} \\times \\text{横} = 12$$\n"
+        "よって答えは12です。",
+        "確率は\n$$P(\\text{当選}) = \\frac{3}{10}$$\nとなります。",
+        "次のコードで確認します。\n```python\n# 初期化\ntotal = 0\nfor i in range(10):\n"
+        "    total += i  # 合計\n```\nよって答えは45です。",
+    ],
+)
+def test_kanji_in_math_and_code_are_japanese_in_a_japanese_text(text):
+    # math and code have no sentences: their Han follows the document (kana anywhere: Japanese),
+    # not the line a display formula sits on, which has no kana of its own
+    assert target_language_share(text, "ja", **SCRIPT) == 1.0
+    assert target_language_share(text, "zh", **SCRIPT) == 0.0
+
+
+def test_han_in_math_is_chinese_in_a_text_without_kana():
+    text = f"{ZH}\n$$\\text{{面积}} = \\text{{长}} \\times \\text{{宽}}$$\n{ZH}"
+    assert target_language_share(text, "zh", **SCRIPT) == 1.0
+    assert target_language_share(text, "ja", **SCRIPT) == 0.0
+    assert _units(f"{EN} ${ZH}$ {EN}", "en", **SCRIPT) == _units(f"{EN} {ZH} {EN}", "en", **SCRIPT)
+
+
+def test_a_full_stop_in_math_is_notation_not_a_sentence_end():
     assert target_language_share("関数 $f(x) = 3.5$ の最小値を求めます。", "ja", **SCRIPT) == 1.0
 
 

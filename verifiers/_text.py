@@ -9,13 +9,14 @@ Every pattern is linear: delimited spans use "tempered" bodies that stop at the 
 closing delimiter, so an input of a million unclosed `\\[` or `$` fails fast at each start instead
 of rescanning to the end (no catastrophic backtracking).
 
-A masked span becomes one space, but keeps the language it holds (`_kept`), in place: letters of
+A masked span becomes one space, but keeps the language it holds (`_Kept`), in place: letters of
 scripts other than Latin and Greek, and Greek runs of three or more letters (math notation and code
 are written in Latin and Greek letters, Greek ones alone or in pairs: αβ; Chinese inside `$..$` or
 a code comment in Russian is language, and masking it let a policy hide a mixed-language chain of
-thought in math delimiters for a full language reward), with the sentence ends after them. Latin
-letters in math and code stay masked, `\\text{..}` arguments included: `ABC`, `sin`, `max_value`,
-`\\text{cm}`, `\\text{if}` are notation to a reader of any language.
+thought in math delimiters for a full language reward), with the sentence ends after them. Its
+Han characters are counted apart (`split_non_language`). Latin letters in math and code stay
+masked, `\\text{..}` arguments included: `ABC`, `sin`, `max_value`, `\\text{cm}`, `\\text{if}` are
+notation to a reader of any language.
 """
 
 from __future__ import annotations
@@ -134,16 +135,16 @@ def fence_spans(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def _mask_fences(text: str, keep: bool) -> str:
+def _mask_fences(text: str, kept: _Kept | None) -> str:
     """`text` with each closed fenced block (`fence_spans`) replaced by a space (by what it keeps,
-    `_kept`, with `keep`)."""
+    `_Kept`, when keeping)."""
     spans = fence_spans(text)
     if not spans:
         return text
-    kept = _kept([text[start:end] for start, end in spans]) if keep else [" "] * len(spans)
+    lefts = kept.of([text[a:b] for a, b in spans]) if kept is not None else [" "] * len(spans)
     out: list[str] = []
     done = 0
-    for (start, end), left in zip(spans, kept, strict=True):
+    for (start, end), left in zip(spans, lefts, strict=True):
         out.append(text[done:start])
         out.append(left)
         done = end
@@ -153,35 +154,42 @@ def _mask_fences(text: str, keep: bool) -> str:
 
 def mask_non_language(text: str) -> str:
     """`text` with code, math, LaTeX commands and URLs replaced by a space each, keeping the
-    language inside them (see the module docstring)."""
-    keep = not text.isascii()  # in ASCII text no span holds anything to keep: substitutions
+    language inside them but their Han (see `split_non_language`)."""
+    return split_non_language(text)[0]
+
+
+def split_non_language(text: str) -> tuple[str, int]:
+    """(`text` masked, the number of Han characters its masked spans held). A span keeps its
+    other languages in place (see the module docstring), but its Han is counted apart: math and
+    code have no sentences, so whether their kanji are Japanese or Chinese is the document's
+    call (`language.language_share`), not that of the line a display formula sits on."""
+    kept = _Kept() if not text.isascii() else None  # ASCII spans hold nothing: substitutions
     if "`" in text or "~" in text:  # first, on the text as `check_format` reads it
-        text = _mask_fences(text, keep)
+        text = _mask_fences(text, kept)
     if "\\$" in text:  # an escaped dollar is text, never a math delimiter
         text = text.replace("\\$", "  ")
     for triggers, pattern, split_by in _PASSES:
         if any(t in text for t in triggers):
-            text = _mask_spans(split_by, text) if keep else pattern.sub(" ", text)
-    return text
+            text = _mask_spans(split_by, text, kept) if kept else pattern.sub(" ", text)
+    return text, kept.han if kept is not None else 0
 
 
-def _mask_spans(pattern: re.Pattern[str], text: str) -> str:
+def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept) -> str:
     """`text` with each match of `pattern` (group 1: the whole match) replaced by what it keeps
-    (`_kept`): a split, and one pass over the spans that hold a non-ASCII character."""
+    (`_Kept`): a split, and one pass over the spans that hold a non-ASCII character."""
     parts = pattern.split(text)
     stride = pattern.groups + 1
     prose = parts[0::stride]
     spans = parts[1::stride]
     if "".join(spans).isascii():
         return " ".join(prose)
-    kept = _kept(spans)
-    joined: list[str] = [""] * (len(prose) + len(kept))
+    joined: list[str] = [""] * (2 * len(prose) - 1)
     joined[0::2] = prose
-    joined[1::2] = kept
+    joined[1::2] = kept.of(spans)
     return "".join(joined)
 
 
-_SEPARATOR = "\x00"  # between spans in `_kept`'s one pass; neutral, so dropped from the spans
+_SEPARATOR = "\x00"  # between spans in `_Kept.of`'s one pass; neutral, so dropped from the spans
 
 
 @cache
@@ -189,37 +197,55 @@ def _kept_pattern() -> re.Pattern[str]:
     """What a span keeps, and the separator: runs of letters of scripts other than Latin, Greek
     and Common (with the marks, invisible characters and Common modifier letters such as the
     tatweel that sit inside words), Greek runs of three or more letters, each with the sentence
-    end after it; and the sentence ends of CJK, which notation never uses."""
+    end after it; and the sentence ends of CJK, which notation never uses. Every repetition
+    consumes what it matched, so the pass is linear (a run that had to start with a letter
+    rescanned a long run of marks from each of them)."""
     import regex  # on first use: importing this module stays light
 
     inside = r"[\p{M}\p{Default_Ignorable_Code_Point}]|[\p{Lm}&&\p{Common}]"
     other = r"[\p{L}--[\p{Latin}\p{Greek}\p{Common}]]"
-    run = rf"(?:{inside})*{other}(?:{other}|{inside})*"  # at least one letter: a lone mark is none
     greek = rf"(?:\p{{Greek}}(?:{inside})*){{3,}}"
     ends = SENTENCE_END.replace("\n", "")
     wide_ends = "".join(ch for ch in ends if not ch.isascii())
     return regex.compile(
-        rf"(?:{run}|{greek})[{regex.escape(ends)}]?|[{wide_ends}]|{_SEPARATOR}", regex.V1
+        rf"(?:(?:{other}|{inside})+|{greek})[{regex.escape(ends)}]?|[{wide_ends}]|{_SEPARATOR}",
+        regex.V1,
     )
 
 
-def _kept(spans: list[str]) -> list[str]:
-    """What each masked span leaves in the text: a space, or the language in it (see
-    `_kept_pattern`) between spaces. One regex pass over the spans that hold a non-ASCII
-    character, not a call per span (a megabyte of `$中$ ` is 200,000 spans)."""
-    kept = [" "] * len(spans)
-    holders = [i for i, span in enumerate(spans) if not span.isascii()]
-    if not holders:
+@cache
+def _han() -> re.Pattern[str]:
+    import regex
+
+    return regex.compile(r"\p{Han}")
+
+
+class _Kept:
+    """What masked spans leave in the text, and the Han characters they held (counted apart)."""
+
+    __slots__ = ("han",)
+
+    def __init__(self) -> None:
+        self.han = 0
+
+    def of(self, spans: list[str]) -> list[str]:
+        """A space per span, or the language in it (`_kept_pattern`, Han taken out) between
+        spaces. One regex pass over the spans that hold a non-ASCII character, not a call per
+        span (a megabyte of `$中$ ` is 200,000 spans)."""
+        kept = [" "] * len(spans)
+        holders = [i for i, span in enumerate(spans) if not span.isascii()]
+        if not holders:
+            return kept
+        joined = _SEPARATOR.join(spans[i] for i in holders)
+        if joined.count(_SEPARATOR) != len(holders) - 1:
+            joined = _SEPARATOR.join(spans[i].replace(_SEPARATOR, "") for i in holders)
+        found, han = _han().subn(" ", " ".join(_kept_pattern().findall(joined)))
+        self.han += han
+        for i, piece in zip(holders, found.split(_SEPARATOR), strict=True):
+            left = piece.strip(" ")
+            if left:
+                kept[i] = f" {left} "
         return kept
-    joined = _SEPARATOR.join(spans[i] for i in holders)
-    if joined.count(_SEPARATOR) != len(holders) - 1:
-        joined = _SEPARATOR.join(spans[i].replace(_SEPARATOR, "") for i in holders)
-    found = " ".join(_kept_pattern().findall(joined)).split(_SEPARATOR)
-    for i, piece in zip(holders, found, strict=True):
-        left = piece.strip(" ")
-        if left:
-            kept[i] = f" {left} "
-    return kept
 
 
 def has_code_block(text: str) -> bool:

@@ -17,7 +17,9 @@ Definition of `target_language_share(text, target)`:
    keeps the language in it, in place, so that a policy cannot hide another script in math or
    code: letters of scripts other than Latin and Greek, Greek runs of three or more letters, and
    the sentence ends after them (notation and code are written in Latin letters and Greek runs
-   of one or two letters; Latin words in them, `\\text{cm}` included, stay masked).
+   of one or two letters; Latin words in them, `\\text{cm}` included, stay masked). The Han of
+   masked spans is Japanese in a text that has kana anywhere, else Chinese: math and code have no
+   sentences of their own.
 3. Units, by Unicode script of the remaining letters: each Han character and each Kana character
    is one unit (`ー` and voicing marks join the kana before them); each maximal run of letters of
    any other script is one word (combining marks stay inside words: Devanagari vowel signs, Arabic
@@ -53,7 +55,7 @@ from functools import cache
 from typing import Any
 
 from . import language_scripts as ls
-from ._text import has_code_block, longest_paragraph, mask_non_language
+from ._text import has_code_block, longest_paragraph, split_non_language
 from .language_lid import BACKENDS, ModelUnavailable, get_detector
 from .language_lid import labels as lid_labels
 
@@ -173,13 +175,17 @@ def language_share(
     truncated = len(text) > MAX_CHARS
     if truncated:
         text = text[:MAX_CHARS]
+    span_han = 0  # Han characters of masked spans: Japanese in a text with kana, else Chinese
     if not masked:
-        text = mask_non_language(text)
+        text, span_han = split_non_language(text)
     script = TARGET_SCRIPTS[lang]
     marked = ls.classify_marked(text)
     cls = marked.translate(ls._UNMARK)
     counts = ls.count_classes(cls)
-    cjk_mixed = ls.KANA in cls and ls.HAN in cls
+    kana = ls.KANA in cls
+    cjk_mixed = kana and ls.HAN in cls  # the Han of the prose, by sentence
+    if span_han:
+        counts[ls.HAN] = counts.get(ls.HAN, 0) + span_han
     need_lid = (
         backend != "script"
         and script in _SHARED
@@ -188,11 +194,11 @@ def language_share(
     )
     if not need_lid:
         if not cjk_mixed:
-            target_n = _target_units(counts, lang, japanese_han=ls.KANA in cls)
+            target_n = _target_units(counts, lang, japanese_han=kana)
         elif lang in ("zh", "ja"):
             # the sentence rule without a pass per sentence: units never straddle a sentence
             # end (ends are neutral), so the sentences' counts add up to the text's counts
-            han_ja = ls.han_in_kana_sentences(marked)
+            han_ja = ls.han_in_kana_sentences(marked) + span_han
             if lang == "zh":
                 target_n = counts.get(ls.HAN, 0) - han_ja
             else:
