@@ -170,7 +170,7 @@ def split_non_language(text: str) -> tuple[str, int]:
         text = text.replace("\\$", "  ")
     for triggers, pattern, split_by in _PASSES:
         if any(t in text for t in triggers):
-            text = _mask_spans(split_by, text, kept) if kept else pattern.sub(" ", text)
+            text = _mask_spans(split_by, text, kept) if kept is not None else pattern.sub(" ", text)
     return text, kept.han if kept is not None else 0
 
 
@@ -215,6 +215,7 @@ def _kept_pattern() -> re.Pattern[str]:
 
 @cache
 def _han() -> re.Pattern[str]:
+    """A Han character (what `language_scripts` classes as Han: 々 and 〇 too)."""
     import regex
 
     return regex.compile(r"\p{Han}")
