@@ -125,7 +125,8 @@ def _fake_detect(sentence: str) -> tuple[str, float]:
 def _lid_per_sentence(text: str, lang: str, min_words: int) -> tuple[int, int, int]:
     """The same-script stage written plainly: classify and count each sentence on its own, then
     cut the sentences with target-script words into segments (a long sentence alone; runs of
-    short ones in pieces of at least min_words words, a short rest joining the run's last piece)."""
+    short ones in pieces of at least min_words words, a short rest joining the run's last piece),
+    and let the model read only each segment's target-script letters."""
     script = ls.SCRIPTS["Latin"] if lang == "en" else ls.SCRIPTS["Cyrillic"]
     target = total = 0
     runs: list[list[tuple[str, int]]] = [[]]  # runs of short sentences; a long one is a run alone
@@ -153,7 +154,9 @@ def _lid_per_sentence(text: str, lang: str, min_words: int) -> tuple[int, int, i
         segments += pieces
     moved = 0
     for texts, words in segments:
-        code, _ = _fake_detect(" ".join(texts))
+        segment = " ".join(texts)
+        own = {b"", b" ", bytes([script])}  # a character of the script, or no letter
+        code, _ = _fake_detect("".join(c if ls.classify(c) in own else " " for c in segment))
         if code and code != lang:
             moved += words
     return target - moved, total, moved

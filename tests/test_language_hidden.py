@@ -208,3 +208,38 @@ def test_wrapping_hidden_text_never_changes_the_units(parts, hidden, wrapper, ta
     wrapped = [*parts[:at], wrapper.format(h=hidden), *parts[at:]]
     bare = [*parts[:at], hidden, *parts[at:]]
     assert _units("\n".join(wrapped), target, **SCRIPT) == _units("\n".join(bare), target, **SCRIPT)
+
+
+@pytest.mark.parametrize(
+    ("text", "target"),
+    [
+        (
+            'Then `assert normalize("Привет мир, как дела сегодня утром") == expected` holds '
+            "for the input we chose.",
+            "en",
+        ),
+        (
+            "We print the greeting with `print('你好世界，今天天气很好，我们出去玩吧')` at the end "
+            "of the program here.",
+            "en",
+        ),
+        ("We compute $\\text{Площадь треугольника равна половине}$ then divide by two.", "en"),
+        (
+            "Поэтому ответ равен пяти, because the derivative is zero at that point and the "
+            "function is convex.",
+            "ru",
+        ),
+        ("Donc la réponse est cinq, 因为导数在这一点为零，函数在那里是凸的，所以是最小值。", "fr"),
+    ],
+)
+@pytest.mark.parametrize("backend", ["fasttext", "langdetect"])
+def test_the_language_id_stage_reads_only_the_target_script_words(text, target, backend):
+    # other scripts' words count as non-target in the script stage; left in a segment they
+    # swayed the model and honest target-language words were counted against the text too
+    # (fastText: the first and third texts en 0.0, every English word moved; langdetect: the
+    # fourth ru 0.0)
+    judged = language_share(text, target, backend=backend, min_segment_words=3)
+    by_script = language_share(text, target, backend="script")
+    assert judged.reclassified == 0
+    assert judged.share == by_script.share
+    assert 0.0 < judged.share < 1.0

@@ -36,7 +36,9 @@ Definition of `target_language_share(text, target)`:
    words in the target's script (others are skipped): a sentence with at least
    `min_segment_words` such words is a segment alone; consecutive shorter sentences are merged
    until the segment has `min_segment_words` words, and the short rest of such a run joins its
-   last segment (a run with fewer words in all is too short to identify). The target
+   last segment (a run with fewer words in all is too short to identify). The model reads only
+   a segment's target-script words: other scripts' letters, counted in step 3, are taken out, or
+   a Russian string quoted in English code would make the English around it Russian. The target
    is the model's own label for it when the model has one (lid.176: `ckb`, `nn`, `ug`), else the
    model's label for the language it is a form of (`nb`, `nn` -> `no`; `fil` -> `tl`), read from
    the model's label set (`language_lid.labels`). A target the backend cannot name at all
@@ -226,6 +228,7 @@ def _segments(marked: bytes, text: str, script: int, min_words: int) -> list[tup
     """
     # Sentences of the class string (split at MARK) line up one to one with the text's pieces
     # split at each sentence end, since every end character is one MARK byte.
+    only_script = bytes((ls.NEUTRAL, script))
     segments: list[tuple[str, int]] = []
     run: list[str] = []  # short sentences not yet in a segment
     run_words = 0
@@ -238,6 +241,8 @@ def _segments(marked: bytes, text: str, script: int, min_words: int) -> list[tup
         words = ls.count_words(s_cls, script)
         if not words:
             continue
+        if s_cls.translate(None, only_script):  # other scripts' letters: counted already
+            sentence = _other_letters(script).sub(" ", sentence)
         if words < min_words:
             run.append(sentence)
             run_words += words
@@ -252,6 +257,19 @@ def _segments(marked: bytes, text: str, script: int, min_words: int) -> list[tup
     if run and last >= 0:
         _extend(segments, last, run, run_words)
     return segments
+
+
+@cache
+def _other_letters(script: int) -> Any:
+    """Runs of letters of scripts other than `script` (and the marks in them). The script stage
+    counts them as non-target already; left in a segment they would sway the model's answer on
+    the target-script words around them (Cyrillic in a quoted string made English "ru")."""
+    import regex
+
+    name = next(n for n, c in ls.SCRIPTS.items() if c == script)
+    # Common letters stay: mathematical alphanumerics are Latin look-alikes (language_scripts)
+    letter = rf"[\p{{L}}--[\p{{{name}}}\p{{Common}}]]"
+    return regex.compile(rf"(?:{letter}[\p{{M}}\p{{Default_Ignorable_Code_Point}}]*)+", regex.V1)
 
 
 def _extend(segments: list[tuple[str, int]], i: int, run: list[str], words: int) -> None:
