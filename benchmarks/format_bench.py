@@ -185,6 +185,17 @@ def speed(n: int = 50_000, repeat: int = 5) -> list[str]:
         + ("Let me reason about this step by step. " * 50)
         + "\n</think>\n<answer>\n4\n</answer>"
     )
+    draft = (
+        "```python\ndef smallest(a):\n    best = a[0]\n    for x in a[1:]:\n"
+        "        if x < best:\n            best = x\n    return best\n```\n"
+    )
+    # a code task's completion: drafts in fences inside the thinking, the program after it
+    code_cot = (
+        "<think>\n"
+        + ("Let me write a first version and test it on a small list.\n" + draft) * 7
+        + "\n</think>\n"
+        + draft
+    )
     rows = []
     auto = {"prefilled_think": "auto"}  # the reward's default: the completion tells
     for label, batch, opts in (
@@ -197,6 +208,7 @@ def speed(n: int = 50_000, repeat: int = 5) -> list[str]:
             [long_cot[: long_cot.index("\n</think>")]] * (n // 5),
             {},
         ),
+        ("2 KB code completion (fenced code with `<`)", [code_cot] * (n // 5), {}),
         # R1-distill / Qwen3: the chat template pre-filled `<think>`
         ("2 KB chain of thought, `<think>` pre-filled", [long_cot[7:]] * (n // 5), auto),
     ):

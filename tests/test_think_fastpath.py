@@ -34,6 +34,20 @@ def _texts(seed: int, n: int) -> list[str]:
                 for post in ("", "\n", "p"):
                     out.append(f"{pre}<think>{body}</think>{rest}{post}")
                     out.append(f"{pre}{body}</think>{rest}{post}")  # pre-filled
+    # fenced code, in the thinking and in the answer, holding `<` and tags (code tasks): the fast
+    # path skips what a closed fence holds and nothing else
+    fences = ("```python\nif a < b: print('</think>')\n```", "~~~\n<think>\n~~~", "````\n<<\n````")
+    for fence in (*fences, "```\n</think>", "x ```<answer>```", "  ```\n<\n```  x\n```"):
+        for shape in (
+            "<think>\n{f}\n</think>\n4",
+            "<think>\nr\n</think>\n{f}\n",
+            "<think>\n{f}\n</think>\n<answer>\n{f}\n</answer>",
+            "<think>\n{f}\n{f}",  # cut off
+            "r\n{f}\n</think>\n{f}",  # pre-filled
+            "{f}\n<think>\nr\n</think>\n4",
+            "<think>\nr\n</think>\n{f}\n<answer>4</answer>",
+        ):
+            out.append(shape.format(f=fence))
     for _ in range(n):
         out.append("".join(rng.choice(_TOKENS) for _ in range(rng.randint(0, 12))))
     return out
@@ -49,9 +63,11 @@ def test_default_scan_finds_what_per_tag_find_finds(seed):
 
 @pytest.mark.parametrize("seed", range(3))
 def test_check_format_judges_as_the_general_rules_judge(seed):
-    common = 0
+    common = fenced_fast = 0
     for text in _texts(seed, 500):
         tags = think._tags(text, think._DEFAULT_THINK, think._DEFAULT_ANSWER)
+        if not think._no_fence(text):
+            fenced_fast += think._fast(text, "auto", "optional", False, False, True) is not None
         kinds = [t[0] for t in tags]
         common += kinds in (
             ["think"],
@@ -72,6 +88,7 @@ def test_check_format_judges_as_the_general_rules_judge(seed):
                             assert fast.score <= 0.5, (text, opts, prefilled)
                         assert type(fast.score) is type(slow.score)
     assert common > 400
+    assert fenced_fast > 30  # the fast path judges fenced completions too
 
 
 def test_verdict_constructor_builds_the_dataclass():

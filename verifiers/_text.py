@@ -113,7 +113,9 @@ def fence_spans(text: str) -> list[tuple[int, int]]:
     while bt != -1 or tl != -1:
         start = tl if bt == -1 else bt if tl == -1 or bt < tl else tl
         char = text[start]
-        end = _RUN_REST[char].match(text, start + 3).end()
+        end = start + 3  # nearly every run is three long: a regex match only for a longer one
+        if text.startswith(char, end):
+            end = _RUN_REST[char].match(text, end).end()
         if char == "`":
             bt = _find_run(text, "```", end)
         else:

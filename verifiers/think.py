@@ -7,7 +7,7 @@ is tokenised once into tags (ignoring tags inside fenced code blocks) and checke
 rules, each reported as a problem code. Linear time: tags are found by a memchr scan for `<`
 (str.find of one character) with a prefix test at each hit, or one str.find loop per tag when
 the text has many other `<`. The usual shapes (`<think>..</think>` with or without one
-`<answer>..</answer>`, no other `<`, no fenced block) are judged by a fast path that never
+`<answer>..</answer>`, no other `<` outside fenced code) are judged by a fast path that never
 builds the tag list; tests/test_think_fastpath.py holds it to the general rules.
 
 Rules (see `check_format`):
@@ -250,6 +250,17 @@ def _no_fence(text: str) -> bool:
     return ("`" not in text or "```" not in text) and ("~" not in text or "~~~" not in text)
 
 
+def _blank(text: str, spans: list[tuple[int, int]]) -> str:
+    """`text` with each span turned into as many spaces: positions stay, the tags in it go."""
+    parts: list[str] = []
+    done = 0
+    for a, b in spans:
+        parts += (text[done:a], " " * (b - a))
+        done = b
+    parts.append(text[done:])
+    return "".join(parts)
+
+
 def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_Tag]:
     """Tags outside fenced code blocks, in order of position."""
     tags: list[_Tag] | None = None
@@ -386,13 +397,15 @@ def _fast(
     verdict: bool,
 ) -> FormatVerdict | float | None:
     """The usual shapes (default tags, `text` within the size limit), judged without building the
-    tag list: the only `<` are the tags of `<think>..</think>` (or of a `</think>` that closes a
-    pre-filled opening), with or without one `<answer>..</answer>` after, or of a `<think>` cut
-    off; no fence run. Memchr scans only. A well-formed completion gives its verdict, or its
-    score 1.0 when not `verdict` (`format_scores` needs no verdict); another usual shape its
-    verdict; any other None.
+    tag list: the only `<` outside fenced blocks are the tags of `<think>..</think>` (or of a
+    `</think>` that closes a pre-filled opening), with or without one `<answer>..</answer>`
+    after, or of a `<think>` cut off. Memchr scans only (code in fences, with its `<` and tags,
+    is skipped: the completions of code tasks have it). A well-formed completion gives its
+    verdict, or its score 1.0 when not `verdict` (`format_scores` needs no verdict); another
+    usual shape its verdict; any other None.
     A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
-    find, startswith = text.find, text.startswith
+    scan = text if _no_fence(text) else _blank(text, fence_spans(text))  # the judging slices text
+    find, startswith = scan.find, scan.startswith
     s0 = find("<")
     if prefilled is not True and startswith("<think>", s0):
         s1 = find("<", s0 + 7)
@@ -401,7 +414,7 @@ def _fast(
     else:
         return None
     if not startswith("</think>", s1):
-        if s1 == -1 and _no_fence(text):
+        if s1 == -1:
             return _judge_unclosed(text, s0, answer_tags)
         return None
     s2 = find("<", s1 + 8)
@@ -410,7 +423,7 @@ def _fast(
         s3 = find("<", s2 + 8)
         if startswith("</answer>", s3) and find("<", s3 + 9) == -1:
             ans = (s2, s3)
-    if (s2 != -1 and ans is None) or not _no_fence(text):
+    if s2 != -1 and ans is None:
         return None
     return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think, verdict)
 
