@@ -243,3 +243,61 @@ def test_the_language_id_stage_reads_only_the_target_script_words(text, target, 
     assert judged.reclassified == 0
     assert judged.share == by_script.share
     assert 0.0 < judged.share < 1.0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # German with Greek (neutral single letters) or Cyrillic look-alikes inside its words:
+        # taking the look-alikes out cut the words into fragments no model could place, and
+        # the German passed as English (1.0)
+        "Die Ableιtυng der Funκtιon ιst αn dieser Sτelle gleιch null, αlso lιegt dort eιn "
+        "Mιnιmυm vor.",
+        "Darαus fοlgt, dαss die Lösυng eindeυtιg bestιmmt ιst υnd keιne weiτeren Fälle "
+        "aυftreτen können.",
+        "Dаrаus folgt, dаss die Lösung eindeutig bestimmt ist und keine weiteren Fälle "
+        "auftreten können.",
+    ],
+)
+@pytest.mark.parametrize("backend", ["fasttext", "langdetect"])
+def test_a_word_that_mixes_alphabets_reaches_the_model_whole(text, backend):
+    assert target_language_share(text, "en", backend=backend) == 0.0
+
+
+def test_mathematical_letters_are_taken_out_for_other_scripts():
+    # 𝐛𝐨𝐥𝐝 letters are Latin words to the script stage: they must not sway the model either
+    bold = "".join(chr(0x1D41A + ord(c) - 97) if c.isalpha() else c for c in EN_CLAUSE)
+    for english in (EN_CLAUSE, bold):
+        text = f"Поэтому ответ равен пяти, {english}."
+        judged = language_share(text, "ru", backend="langdetect", min_segment_words=3)
+        assert judged.reclassified == 0
+        assert judged.share == language_share(text, "ru", backend="script").share
+        # and Russian stays Russian for a Ukrainian target
+        ukr = language_share(f"Значит ответ пять, {english}.", "uk", min_segment_words=3)
+        assert ukr.share == 0.0 and ukr.reclassified == 3
+
+
+EN_CLAUSE = "because the derivative is zero at that point and the function is convex there"
+
+
+def test_han_glued_to_english_words_is_taken_out():
+    text = "我们用dynamic programming来解决这个问题，then we check the base case of the recursion."
+    judged = language_share(text, "en", min_segment_words=3)
+    assert judged.reclassified == 0
+    assert judged.share == language_share(text, "en", backend="script").share
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 0x10FFFF))
+def test_class_sets_match_the_classifier(cp):
+    import re
+
+    from r1reward.verifiers import language_scripts as ls
+
+    if 0xD800 <= cp <= 0xDFFF:
+        return
+    ch = chr(cp)
+    got = ls.classify(ch)
+    cls = got[0] if got else ls.JOIN  # a joiner leaves no class byte
+    for c in (cls, ls.SCRIPTS["Latin"], ls.HAN, ls.JOIN, ls.OTHER):
+        assert bool(re.fullmatch(ls.class_set(frozenset({c})), ch)) == (c == cls), (hex(cp), c)

@@ -36,9 +36,11 @@ Definition of `target_language_share(text, target)`:
    words in the target's script (others are skipped): a sentence with at least
    `min_segment_words` such words is a segment alone; consecutive shorter sentences are merged
    until the segment has `min_segment_words` words, and the short rest of such a run joins its
-   last segment (a run with fewer words in all is too short to identify). The model reads only
-   a segment's target-script words: other scripts' letters, counted in step 3, are taken out, or
-   a Russian string quoted in English code would make the English around it Russian. The target
+   last segment (a run with fewer words in all is too short to identify). The model reads a
+   segment without the words of other scripts, counted in step 3 already (a Russian string
+   quoted in English code made the English around it Russian); a word that mixes alphabets
+   stays whole (look-alike letters must not cut German into fragments that pass as English);
+   Han and Kana are always taken out (`_other_letters`). The target
    is the model's own label for it when the model has one (lid.176: `ckb`, `nn`, `ug`), else the
    model's label for the language it is a form of (`nb`, `nn` -> `no`; `fil` -> `tl`), read from
    the model's label set (`language_lid.labels`). A target the backend cannot name at all
@@ -260,16 +262,26 @@ def _segments(marked: bytes, text: str, script: int, min_words: int) -> list[tup
 
 
 @cache
-def _other_letters(script: int) -> Any:
-    """Runs of letters of scripts other than `script` (and the marks in them). The script stage
-    counts them as non-target already; left in a segment they would sway the model's answer on
-    the target-script words around them (Cyrillic in a quoted string made English "ru")."""
-    import regex
-
-    name = next(n for n, c in ls.SCRIPTS.items() if c == script)
-    # Common letters stay: mathematical alphanumerics are Latin look-alikes (language_scripts)
-    letter = rf"[\p{{L}}--[\p{{{name}}}\p{{Common}}]]"
-    return regex.compile(rf"(?:{letter}[\p{{M}}\p{{Default_Ignorable_Code_Point}}]*)+", regex.V1)
+def _other_letters(script: int) -> re.Pattern[str]:
+    """Letters of classes other than `script` (with the marks in them) that are not part of a
+    word with letters of `script`. The script stage counts them as non-target already; left in
+    a segment they would sway the model's answer on the target-script words around them
+    (Cyrillic in a quoted string made English "ru"). A word that mixes alphabets stays whole:
+    Greek or Cyrillic look-alikes inside German words cut it into fragments the model could not
+    place, so German passed as English. Han and Kana, written without spaces, are never part of
+    another script's word (`我们用dynamic programming来解`: the model reads the English). The
+    classes are those of `language_scripts` (mathematical alphanumerics are Latin)."""
+    inside = ls.class_set(frozenset({ls.JOIN}))
+    cjk = ls.class_set(ls.PER_CHAR)
+    word = ls.class_set(frozenset({*ls.WORD_CLASSES, ls.JOIN}))  # alphabets' letters, marks
+    other = frozenset(ls.WORD_CLASSES) - {script}
+    # One set first, so `re` skips to candidates in C (a pattern that opens with a group or a
+    # lookaround tries every position: 3x slower); then what the first character was decides:
+    # Han or Kana, or another alphabet's letter with no word letter before it.
+    return re.compile(
+        rf"{ls.class_set(other | ls.PER_CHAR)}(?:(?<={cjk}){inside}*(?:{cjk}{inside}*)*"
+        rf"|(?<!{word}.){inside}*(?:{ls.class_set(other)}{inside}*)*(?!{word}))"
+    )
 
 
 def _extend(segments: list[tuple[str, int]], i: int, run: list[str], words: int) -> None:

@@ -218,6 +218,36 @@ def _classify(
     return merged.to_bytes(len(hi), "little").translate(None, bytes([JOIN]))
 
 
+@cache
+def class_set(classes: frozenset[int]) -> str:
+    """A regex character set (`[...]`, for `re`) of the code points whose class is in `classes`:
+    the classification as a pattern, for the rare pass that must cut the text itself. An astral
+    character has the class of its high surrogate (`classify` joins the low one)."""
+    hi_table, ambiguous, _ = _tables()
+
+    def class_of(unit: int) -> int:
+        hi = unit >> 8
+        return ambiguous[hi][unit & 0xFF] if hi in ambiguous else hi_table[hi]
+
+    ranges: list[tuple[int, int]] = []
+
+    def add(first: int, last: int) -> None:
+        if ranges and ranges[-1][1] == first - 1:
+            ranges[-1] = (ranges[-1][0], last)
+        else:
+            ranges.append((first, last))
+
+    for unit in range(0x10000):
+        if 0xD800 <= unit <= 0xDBFF:  # a high surrogate: the 1024 code points it starts
+            if class_of(unit) in classes:
+                first = 0x10000 + ((unit - 0xD800) << 10)
+                add(first, first + 0x3FF)
+        elif not 0xDC00 <= unit <= 0xDFFF and class_of(unit) in classes:
+            add(unit, unit)
+    ranges.sort()
+    return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
+
+
 def han_in_kana_sentences(marked: bytes) -> int:
     """Han units in sentences that have kana (Japanese Han), from a `classify_marked` string."""
     kana = [s for s in marked.split(_BYTES[MARK]) if KANA in s]
