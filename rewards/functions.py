@@ -459,9 +459,17 @@ def _hashable_completion(c: Any) -> Any:
 # ---- language ----------------------------------------------------------------------------------
 
 
+LANGUAGE_SCOPES = ("completion", "cot")
+
+
 class LanguageConsistency(Reward):
-    """Share of target-language words in the chain of thought (R1's language reward), or None
-    when there is too little text. The target comes from `target` or a `target_lang` column."""
+    """Share of target-language words (R1's language reward), or None when there is too little
+    text. The target comes from `target` or a `target_lang` column.
+
+    `scope="completion"` (default) judges everything the completion wrote: the chain of thought
+    and the answer after it (reasoning field and content, tags taken out). `scope="cot"` judges
+    the chain of thought alone, as the R1 paper words it; then a policy can keep its thinking
+    to one word and reason, in any language, after `</think>` for full credit."""
 
     name = "language_consistency"
 
@@ -471,6 +479,7 @@ class LanguageConsistency(Reward):
         *,
         target_column: str = "target_lang",
         backend: str = "fasttext",
+        scope: str = "completion",
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
@@ -478,9 +487,12 @@ class LanguageConsistency(Reward):
 
         # an unknown backend or target language fails here, not as None for every item
         language_share("", target or "en", backend=backend)
+        if scope not in LANGUAGE_SCOPES:
+            raise ValueError(f"scope must be one of {LANGUAGE_SCOPES}, not {scope!r}")
         self.target = target
         self.target_column = target_column
         self.backend = backend
+        self.scope = scope
 
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
         n = len(completions)
@@ -488,7 +500,7 @@ class LanguageConsistency(Reward):
         payloads, where = [], []
         for i, (c, target) in enumerate(zip(completions, targets, strict=True)):
             if isinstance(target, str) and target:  # the worker finds the chain of thought
-                payloads.append((_hashable_completion(c), str(target), self.backend))
+                payloads.append((_hashable_completion(c), str(target), self.backend, self.scope))
                 where.append(i)
         out = [Scored(None, {"reason": "no_target"})] * n
         results = self.engine.run("language", payloads)

@@ -30,15 +30,32 @@ def _language() -> Job:
     from r1reward.verifiers.think import extract_cot
 
     def language_job(payload: tuple, timeout: float) -> Any:
-        """Share of the target language in a completion's chain of thought (its text if none)."""
-        completion, target, backend = payload
+        """Share of the target language in what a completion wrote (`scope="completion"`) or in
+        its chain of thought (`"cot"`; its text when it has none)."""
+        completion, target, backend, scope = payload
         message = _as_message(completion)
-        cot = extract_cot(message)
-        if cot is None:
-            cot = message if isinstance(message, str) else message.get("content") or ""
-        return target_language_share(cot, target, backend=backend)
+        cot = extract_cot(message) if scope == "cot" else None
+        text = cot if cot is not None else _written(message)
+        return target_language_share(text, target, backend=backend)
 
     return language_job
+
+
+_TAGS = ("<think>", "</think>", "<answer>", "</answer>")
+
+
+def _written(message: Any) -> str:
+    """Everything a completion wrote: its reasoning field and content, without the tags (their
+    letters are markup, not English); a newline in place of each keeps the sentences apart."""
+    if isinstance(message, str):
+        text = message
+    else:
+        reasoning = message.get("reasoning_content") or message.get("reasoning") or ""
+        text = f"{reasoning}\n{message.get('content') or ''}"
+    for tag in _TAGS:
+        if tag in text:
+            text = text.replace(tag, "\n")
+    return text
 
 
 def _format() -> Job:

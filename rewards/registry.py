@@ -61,8 +61,9 @@ REWARDS: dict[str, _Entry] = {
     "language": _Entry(
         LanguageConsistency,
         "target",
-        {"target": str, "backend": str},
-        help="share of target-language words in the chain of thought (target or row target_lang)",
+        {"target": str, "backend": str, "scope": str},
+        help="share of target-language words in what the completion wrote, or its chain of"
+        " thought with scope=cot (target or row target_lang)",
     ),
     "cosine_length": _Entry(
         CosineLength,

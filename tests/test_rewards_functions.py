@@ -135,6 +135,30 @@ def test_language_consistency_target_fixed_or_from_column():
     ]
 
 
+ZH_REASONING = "我们先来计算这两个数的和，然后再除以三。接下来验证一下结果是否正确。所以答案是四。"
+EN_REASONING = "We add the two numbers and divide the sum by three, then we check the result."
+
+
+@pytest.mark.parametrize("backend", ["script", "fasttext"])
+def test_language_consistency_judges_the_answer_too_unless_told_cot(backend):
+    # the review's hack: a one-word chain of thought, the mixed reasoning after `</think>`
+    hack = f"<think>\nOk, let me reason about it.\n</think>\n{ZH_REASONING} $\\boxed{{4}}$"
+    honest = f"<think>\n{EN_REASONING}\n</think>\nSo the answer is $\\boxed{{4}}$."
+    field = conv("So the answer is four.", reasoning=ZH_REASONING)
+    whole = LanguageConsistency("en", engine=INLINE, backend=backend)
+    cot = LanguageConsistency("en", engine=INLINE, backend=backend, scope="cot")
+    assert cot([hack]) == [1.0]
+    assert whole([hack])[0] < 0.5
+    assert whole([honest]) == cot([honest]) == [1.0]
+    assert whole([field])[0] < 0.5 and cot([field]) == [0.0]
+    # the tags are markup: their letters are no English in a Chinese completion
+    assert LanguageConsistency("zh", engine=INLINE, backend=backend)(
+        [f"<think>{ZH_REASONING}</think><answer>四</answer>"]
+    ) == [1.0]
+    with pytest.raises(ValueError, match="scope"):
+        LanguageConsistency("en", scope="answer")
+
+
 def test_cosine_length_clamped_and_none_for_bad_reference():
     cos = CosineLength(max_len=100, engine=INLINE)
     right_short, right_long = r"\boxed{2}", r"\boxed{2}" + " " * 500
