@@ -499,7 +499,7 @@ class LanguageConsistency(Reward):
         targets = [self.target] * n if self.target else column(columns, (self.target_column,), n)
         payloads, where = [], []
         for i, (c, target) in enumerate(zip(completions, targets, strict=True)):
-            if isinstance(target, str) and target:  # the worker finds the chain of thought
+            if isinstance(target, str) and target:  # the worker finds the text to judge
                 payloads.append((_hashable_completion(c), str(target), self.backend, self.scope))
                 where.append(i)
         out = [Scored(None, {"reason": "no_target"})] * n
