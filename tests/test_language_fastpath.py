@@ -13,6 +13,7 @@ _TOKENS = [
     *("$", "$$", "`", "```", "````", "~~~", "~", "\n", " ", "    ", "\t", "5", "x", "ab"),
     *("\\", "\\$", "\\(", "\\)", "\\[", "\\]", "\\begin{a}", "\\end{a}", "\\frac", "http://a"),
     *("中", "の", "한", "é", "ー", "\u0301", "\n```\n", "\n~~~~\n"),
+    *("</think>", "\n</think>\n", "\n </think>\t\n", "</answer>", "\r\n"),
 ]
 # the lazy form the possessive `_DOLLAR` replaced
 _LAZY_DOLLAR = re.compile(r"\$\$[^$]+\$\$|\$(?![\s$])[^$\n]*?(?<![\s\\])\$(?!\d)")
@@ -33,19 +34,27 @@ def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
 _FENCE_RUN = re.compile(r"`{3,}|~{3,}")
 
 
-def _plain_fences(text: str) -> list[tuple[int, int]]:
+def _plain_fences(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """The fence rule in its plain form (a regex over all runs, a line-start test per run): a run
     of 3+ backticks or tildes after at most 3 spaces at a line start opens a block, closed by a
-    line of the same character repeated at least as often and nothing else."""
+    line of the same character repeated at least as often and nothing else; a line that is one
+    of `breaks` but for whitespace, met while a block is open, ends it unclosed."""
+    cuts, pos = [], 0
+    for line in text.split("\n"):
+        if line.strip() in breaks:
+            cuts.append(pos)
+        pos += len(line) + 1
     spans: list[tuple[int, int]] = []
-    opening: tuple[str, int, int] | None = None
+    opening: tuple[str, int, int, int] | None = None
     for m in _FENCE_RUN.finditer(text):
         start, end = m.span()
         line_start = text.rfind("\n", 0, start) + 1
         if start - line_start > 3 or text[line_start:start].strip(" "):
             continue
+        if opening is not None and any(opening[3] <= c < start for c in cuts):
+            opening = None
         if opening is None:
-            opening = (text[start], end - start, line_start)
+            opening = (text[start], end - start, line_start, end)
             continue
         line_end = text.find("\n", end)
         rest = text[end:line_end] if line_end != -1 else text[end:]
@@ -62,6 +71,8 @@ def test_fence_spans_follow_the_plain_rule_and_dollar_pattern_the_lazy_regex(see
     for text in _texts(seed, 1500):
         spans = _plain_fences(text)
         assert _text.fence_spans(text) == spans, text
+        breaks = ("</think>", "</answer>")
+        assert _text.fence_spans(text, breaks) == _plain_fences(text, breaks), text
         assert _text._mask_fences(text, _text._Kept()) == _mask_spans(text, spans), text
         assert dollar.sub(" ", text) == _LAZY_DOLLAR.sub(" ", text), text
 

@@ -175,8 +175,44 @@ def test_tags_inside_fenced_code_are_not_tags():
 
 def test_fence_must_close_with_same_char_and_length():
     # ``` does not close a ```` fence, so the </think> inside is still code
-    text = "<think>a\n````\n```\n</think>\n````\nb</think>ans"
+    text = "<think>a\n````\n```\nprint('</think>')\n````\nb</think>ans"
     v = check_format(text)
+    assert v and v.answer == "ans"
+
+
+HIDDEN_SECOND_BLOCK = "<think>\n```\nplan A\n</think>\nThe answer is 3.\n<think>\nwait\n```\n</think>\nThe answer is 4."
+OPEN_DRAFT = (
+    "<think>\nLet me draft:\n```python\ndef f(x):\n    return x\n\n</think>\n"
+    "Here is the code:\n```python\ndef f(x):\n    return x + 1\n```"
+)
+
+
+@pytest.mark.parametrize("indent", ["", "  ", "\t"])
+def test_a_closing_tag_alone_on_its_line_ends_an_open_fence(indent):
+    # the review: a fence opened in the thinking and closed in the answer hid a second think
+    # block (1.0), and a draft left open in the thinking hid the real `</think>` (0.0)
+    hack = HIDDEN_SECOND_BLOCK.replace("\n</think>", f"\n{indent}</think>")
+    assert think.REPEATED_THINK in check_format(hack).problems
+    assert format_score(hack) <= 0.75
+    honest = OPEN_DRAFT.replace("\n</think>", f"\n{indent}</think>")
+    v = check_format(honest)
+    assert v and v.answer.startswith("Here is the code") and v.reasoning.endswith("return x")
+    # the answer's own code block is still code: a tag line inside it hides nothing new
+    assert check_format(honest + "\n```\n<think>\n```")
+    # an answer fence left open does not hide `</answer>` either
+    assert check_format(
+        "<think>r</think>\n<answer>\n```py\nx = 1\n</answer>", answer_tags="required"
+    )
+
+
+def test_tags_inside_a_closed_fence_or_sharing_their_line_stay_code():
+    for inside in ("print('</think>')", "</think> is the tag", "<think>", "x</think>"):
+        text = f"<think>\nr\n```\n{inside}\n```\n</think>\nans"
+        v = check_format(text)
+        assert v and v.answer == "ans", inside
+    # custom tags: their closing tag is the one that ends a fence
+    custom = "<reason>\n```\ndraft\n</reason>\nans"
+    v = check_format(custom, think_tags=("<reason>", "</reason>"))
     assert v and v.answer == "ans"
 
 

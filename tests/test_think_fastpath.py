@@ -10,6 +10,7 @@ from r1reward.verifiers import think
 _TOKENS = [
     *("<think>", "</think>", "<answer>", "</answer>", "\n", " ", "\t", "x", "ab"),
     *("```", "~~~", "\n```\n", "`", "~", "<", "<<", "</", "<thi", "<answer"),
+    *("\n</think>\n", "\n </answer>\n", "\n<think>\n"),
 ]
 _ANSWER = "<answer>4</answer>"
 

@@ -98,14 +98,47 @@ def _find_run(text: str, run: str, pos: int) -> int:
     return i
 
 
-def fence_spans(text: str) -> list[tuple[int, int]]:
+def _occurrences(text: str, needles: tuple[str, ...]) -> list[tuple[int, int]]:
+    """(start, end) of every occurrence of the needles, in order (few: the closing tags)."""
+    found: list[tuple[int, int]] = []
+    for needle in needles:
+        i = text.find(needle)
+        while i != -1:
+            found.append((i, i + len(needle)))
+            i = text.find(needle, i + len(needle))
+    found.sort()
+    return found
+
+
+def _bare(text: str, hit: tuple[int, int], lo: int, hi: int) -> bool:
+    """Whether the occurrence `hit` has a line of its own (only whitespace around it) inside
+    text[lo:hi]; a line reaching past either end holds a fence run or another occurrence."""
+    if not (lo < hit[0] and hit[1] < hi and text[hit[0] - 1].isspace() and text[hit[1]].isspace()):
+        return False  # at once for a tag in a line of code: print('</think>')
+    nl = text.rfind("\n", lo, hit[0])
+    end = text.find("\n", hit[1], hi)
+    return (
+        nl != -1
+        and end != -1
+        and not text[nl + 1 : hit[0]].strip()
+        and not text[hit[1] : end].strip()
+    )
+
+
+def fence_spans(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, int]]:
     """Spans (start of the opening line, end of the closing run) of the closed fenced code blocks,
     by the format checker's rule: a run of 3+ backticks or tildes after at most 3 spaces at a line
     start opens a block, closed by such a run of the same character at least as long with nothing
-    else on its line. Single forward pass over the runs: an opener that is never closed gives no
-    span, and the runs after it are not tried as openers again (linear, no rescan per opener)."""
+    else on its line. A line that holds one of `breaks` alone (the format checker's closing
+    tags) ends an open block unclosed: code does not run across `</think>`, as reasoning parsers
+    that split there read it, so a fence left open in the thinking cannot hide the tag, nor can
+    one opened there and closed in the answer hide a second think block. Single pass over the
+    runs: an opener that is never closed gives no span, and the runs after it are not tried as
+    openers again (linear, no rescan per opener)."""
     spans: list[tuple[int, int]] = []
-    opening: tuple[str, int, int] | None = None  # (char, length, line start)
+    opening: tuple[str, int, int, int] | None = None  # (char, length, line start, run end)
+    hits = _occurrences(text, breaks) if breaks else []
+    k = 0  # the next occurrence not yet passed
     line_start = scanned = 0
     # next maximal run of each character at or after the scan position (-1: none left)
     bt = _find_run(text, "```", 0) if "`" in text else -1
@@ -126,8 +159,19 @@ def fence_spans(text: str) -> list[tuple[int, int]]:
             line_start = nl + 1
         if start - line_start > 3 or (start > line_start and text[line_start:start].strip(" ")):
             continue  # not at a line start: inline backticks
+        if opening is not None and k < len(hits) and hits[k][0] < start:
+            lo = opening[3]  # a break line ends the opening if it has a line of its own
+            while k < len(hits) and hits[k][0] < start:
+                if hits[k][0] >= lo:
+                    following = hits[k + 1][0] if k + 1 < len(hits) else start
+                    if _bare(text, hits[k], lo, min(following, start)):
+                        opening = None  # never closed
+                        k += 1
+                        break
+                    lo = hits[k][1]
+                k += 1
         if opening is None:
-            opening = (char, end - start, line_start)
+            opening = (char, end - start, line_start, end)
             continue
         line_end = text.find("\n", end)
         rest = text[end:line_end] if line_end != -1 else text[end:]

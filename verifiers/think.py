@@ -16,7 +16,9 @@ Rules (see `check_format`):
 - `prefilled_think=True`: the prompt ended with `<think>`, so the completion starts inside the
   thinking and has only `</think>`; `"auto"` decides per completion (a `</think>` before any
   `<think>` means pre-filled; no think tag at all means missing);
-- a tag inside a fenced code block (``` or ~~~) is text, not a tag; an unclosed fence hides nothing;
+- a tag inside a fenced code block (``` or ~~~) is text, not a tag; an unclosed fence hides
+  nothing, and a line that holds a closing tag alone ends an open fence (code does not run
+  across `</think>`: reasoning parsers split there);
 - a non-empty answer must follow `</think>`;
 - empty thinking (`<think>\\n\\n</think>`, what models emit when they skip thinking) is a problem by
   default, because a format reward that pays for it rewards skipping the reasoning; thinking
@@ -173,6 +175,7 @@ _KINDS = ("think", "/think", "answer", "/answer")
 PREFILLED = -7  # `_judge_common`'s s0 when the prompt opened the thinking (s0 + 7 == 0)
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
+_DEFAULT_CLOSING = (_DEFAULT_THINK[1], _DEFAULT_ANSWER[1])
 
 
 def _find_all(text: str, needle: str, kind: str, out: list[_Tag]) -> None:
@@ -271,7 +274,7 @@ def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_T
     if not tags:
         return tags
     if not _no_fence(text):
-        spans = fence_spans(text)
+        spans = fence_spans(text, (think[1], answer[1]))
         if spans:
             tags = _outside(tags, spans)
     return tags
@@ -404,7 +407,8 @@ def _fast(
     verdict, or its score 1.0 when not `verdict` (`format_scores` needs no verdict); another
     usual shape its verdict; any other None.
     A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
-    scan = text if _no_fence(text) else _blank(text, fence_spans(text))  # the judging slices text
+    # the judging slices `text`; the scan reads a copy without the fenced blocks
+    scan = text if _no_fence(text) else _blank(text, fence_spans(text, _DEFAULT_CLOSING))
     find, startswith = scan.find, scan.startswith
     s0 = find("<")
     if prefilled is not True and startswith("<think>", s0):
