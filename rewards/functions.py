@@ -467,7 +467,8 @@ class LanguageConsistency(Reward):
     text. The target comes from `target` or a `target_lang` column.
 
     `scope="completion"` (default) judges everything the completion wrote: the chain of thought
-    and the answer after it (reasoning field and content, tags taken out). `scope="cot"` judges
+    and the answer after it (reasoning field and content, tags taken out), counted together
+    but masked apart, so a fence opened in the thinking cannot mask the answer. `scope="cot"` judges
     the chain of thought alone, as the R1 paper words it; then a policy can keep its thinking
     to one word and reason, in any language, after `</think>` for full credit."""
 

@@ -26,7 +26,7 @@ def _math() -> Job:
 
 
 def _language() -> Job:
-    from r1reward.verifiers.language import target_language_share
+    from r1reward.verifiers.language import language_share
     from r1reward.verifiers.think import extract_cot
 
     def language_job(payload: tuple, timeout: float) -> Any:
@@ -35,8 +35,10 @@ def _language() -> Job:
         completion, target, backend, scope = payload
         message = _as_message(completion)
         cot = extract_cot(message) if scope == "cot" else None
-        text = cot if cot is not None else _written(message)
-        return target_language_share(text, target, backend=backend)
+        parts = [cot] if cot is not None else _written(message)
+        judged = [language_share(part, target, backend=backend) for part in parts]
+        total = sum(j.total_units for j in judged)
+        return sum(j.target_units for j in judged) / total if total else None
 
     return language_job
 
@@ -44,18 +46,22 @@ def _language() -> Job:
 _TAGS = ("<think>", "</think>", "<answer>", "</answer>")
 
 
-def _written(message: Any) -> str:
-    """Everything a completion wrote: its reasoning field and content, without the tags (their
-    letters are markup, not English); a newline in place of each keeps the sentences apart."""
+def _written(message: Any) -> list[str]:
+    """Everything a completion wrote, in parts judged apart: the reasoning (its field, or the
+    text before the first `</think>`, where reasoning parsers split) and the rest, so code
+    cannot run from one into the other; without the tags (their letters are markup, not
+    English), a newline in place of each keeping the sentences apart."""
     if isinstance(message, str):
-        text = message
+        reasoning, content = None, message
     else:
-        reasoning = message.get("reasoning_content") or message.get("reasoning") or ""
-        text = f"{reasoning}\n{message.get('content') or ''}"
+        reasoning = message.get("reasoning_content") or message.get("reasoning")
+        content = message.get("content") or ""
+    parts = content.split("</think>", 1)
+    if reasoning:
+        parts.insert(0, reasoning)
     for tag in _TAGS:
-        if tag in text:
-            text = text.replace(tag, "\n")
-    return text
+        parts = [p.replace(tag, "\n") if tag in p else p for p in parts]
+    return parts
 
 
 def _format() -> Job:

@@ -159,6 +159,17 @@ def test_language_consistency_judges_the_answer_too_unless_told_cot(backend):
         LanguageConsistency("en", scope="answer")
 
 
+def test_language_consistency_masks_the_reasoning_and_the_answer_apart():
+    # a fence opened in the thinking must not run on into the answer and mask English there
+    english = "Let me now explain the whole solution again in English for the reader."
+    crossing = f"<think>\n{ZH_REASONING}\n```\n</think>\n{english}\n```"
+    lang = LanguageConsistency("zh", engine=INLINE, backend="script")
+    assert lang([crossing])[0] == lang([f"<think>\n{ZH_REASONING}\n</think>\n{english}"])[0] < 0.8
+    # a code block inside either part is still code
+    code = "```python\nprint(total_of_all_the_values)\n```"
+    assert lang([f"<think>\n{ZH_REASONING}\n{code}\n</think>\n{code}\n四"]) == [1.0]
+
+
 def test_cosine_length_clamped_and_none_for_bad_reference():
     cos = CosineLength(max_len=100, engine=INLINE)
     right_short, right_long = r"\boxed{2}", r"\boxed{2}" + " " * 500
