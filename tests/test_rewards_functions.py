@@ -168,6 +168,9 @@ def test_language_consistency_masks_the_reasoning_and_the_answer_apart():
     # a code block inside either part is still code
     code = "```python\nprint(total_of_all_the_values)\n```"
     assert lang([f"<think>\n{ZH_REASONING}\n{code}\n</think>\n{code}\n四"]) == [1.0]
+    # the parts split where `check_format` ends the thinking, not at a tag inside code
+    writes_tag = "```python\nstream.write('</think>')\nvalue_of_the_total = 4\n```"
+    assert lang([f"<think>\n{ZH_REASONING}\n{writes_tag}\n</think>\n{ZH_REASONING}"]) == [1.0]
 
 
 def test_cosine_length_clamped_and_none_for_bad_reference():

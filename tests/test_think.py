@@ -205,6 +205,23 @@ def test_a_closing_tag_alone_on_its_line_ends_an_open_fence(indent):
     )
 
 
+@pytest.mark.parametrize(
+    "first_close",
+    ["plan A</think>\nThe answer is 3.", "plan A\n</think>The answer is 3.", "\u200b</think>\nx"],
+)
+def test_a_fence_that_hides_a_close_and_a_reopening_is_no_code(first_close):
+    # the second review: with the first `</think>` sharing its line, the fence still ran across
+    # it and hid a second think block (1.0); every reasoning parser splits at that tag
+    text = f"<think>\n```\n{first_close}\n<think>\nwait\n```\n</think>\nThe answer is 4."
+    assert think.REPEATED_THINK in check_format(text).problems
+    assert format_scores([text]) == [check_format(text).score] and format_score(text) <= 0.75
+    # code that shows a think block is still code; code that closes one and opens another is
+    # read as tags, the price of the rule
+    shown = "<think>\nr\n</think>\nUse:\n~~~\n{}\n~~~"
+    assert check_format(shown.format("<think>x</think>"))
+    assert not check_format(shown.format("print('</think>')\nprint('<think>')"))
+
+
 def test_tags_inside_a_closed_fence_or_sharing_their_line_stay_code():
     for inside in ("print('</think>')", "</think> is the tag", "<think>", "x</think>"):
         text = f"<think>\nr\n```\n{inside}\n```\n</think>\nans"

@@ -114,16 +114,14 @@ def _occurrences(text: str, needles: tuple[str, ...]) -> list[tuple[int, int]]:
 def _bare(text: str, hit: tuple[int, int], lo: int, hi: int) -> bool:
     """Whether the occurrence `hit` has a line of its own (only whitespace around it) inside
     text[lo:hi]; a line reaching past either end holds a fence run or another occurrence."""
-    if not (lo < hit[0] and hit[1] < hi and text[hit[0] - 1].isspace() and text[hit[1]].isspace()):
+    start, stop = hit
+    if not (lo < start and stop < hi and text[start - 1].isspace() and text[stop].isspace()):
         return False  # at once for a tag in a line of code: print('</think>')
-    nl = text.rfind("\n", lo, hit[0])
-    end = text.find("\n", hit[1], hi)
-    return (
-        nl != -1
-        and end != -1
-        and not text[nl + 1 : hit[0]].strip()
-        and not text[hit[1] : end].strip()
-    )
+    nl = text.rfind("\n", lo, start)
+    end = text.find("\n", stop, hi)
+    if nl == -1 or end == -1:
+        return False
+    return not text[nl + 1 : start].strip() and not text[stop:end].strip()
 
 
 def fence_spans(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, int]]:
@@ -132,8 +130,8 @@ def fence_spans(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, int]
     start opens a block, closed by such a run of the same character at least as long with nothing
     else on its line. A line that holds one of `breaks` alone (the format checker's closing
     tags) ends an open block unclosed: code does not run across `</think>`, as reasoning parsers
-    that split there read it, so a fence left open in the thinking cannot hide the tag, nor can
-    one opened there and closed in the answer hide a second think block. Single pass over the
+    that split there read it, so a draft left open in the thinking cannot hide the tag that
+    follows it on a line of its own (what models write). Single pass over the
     runs: an opener that is never closed gives no span, and the runs after it are not tried as
     openers again (linear, no rescan per opener)."""
     spans: list[tuple[int, int]] = []

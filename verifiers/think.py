@@ -17,8 +17,9 @@ Rules (see `check_format`):
   thinking and has only `</think>`; `"auto"` decides per completion (a `</think>` before any
   `<think>` means pre-filled; no think tag at all means missing);
 - a tag inside a fenced code block (``` or ~~~) is text, not a tag; an unclosed fence hides
-  nothing, and a line that holds a closing tag alone ends an open fence (code does not run
-  across `</think>`: reasoning parsers split there);
+  nothing; a closing tag on a line of its own ends an open fence, and a fenced block that
+  holds `</think>` and then `<think>` is no code (reasoning parsers split at `</think>`
+  wherever it is: code must not hide where the thinking ends);
 - a non-empty answer must follow `</think>`;
 - empty thinking (`<think>\\n\\n</think>`, what models emit when they skip thinking) is a problem by
   default, because a format reward that pays for it rewards skipping the reasoning; thinking
@@ -175,7 +176,7 @@ _KINDS = ("think", "/think", "answer", "/answer")
 PREFILLED = -7  # `_judge_common`'s s0 when the prompt opened the thinking (s0 + 7 == 0)
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
-_DEFAULT_CLOSING = (_DEFAULT_THINK[1], _DEFAULT_ANSWER[1])
+_DEFAULT_TAGS = (_DEFAULT_THINK, _DEFAULT_ANSWER)
 
 
 def _find_all(text: str, needle: str, kind: str, out: list[_Tag]) -> None:
@@ -264,6 +265,22 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+def _code_spans(
+    text: str, think: tuple[str, str], answer: tuple[str, str]
+) -> list[tuple[int, int]]:
+    """The fenced blocks whose tags are text (`fence_spans`, ended at a closing tag on a line of
+    its own), less a block that holds a think closing tag with an opening one after it: every
+    reasoning parser splits at that `</think>`, so such a block is a second think block in
+    disguise, not code."""
+    close, opening = think[1], think[0]
+    kept = []
+    for a, b in fence_spans(text, (close, answer[1])):
+        i = text.find(close, a, b)
+        if i == -1 or text.find(opening, i + len(close), b) == -1:
+            kept.append((a, b))
+    return kept
+
+
 def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_Tag]:
     """Tags outside fenced code blocks, in order of position."""
     tags: list[_Tag] | None = None
@@ -274,7 +291,7 @@ def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_T
     if not tags:
         return tags
     if not _no_fence(text):
-        spans = fence_spans(text, (think[1], answer[1]))
+        spans = _code_spans(text, think, answer)
         if spans:
             tags = _outside(tags, spans)
     return tags
@@ -408,7 +425,7 @@ def _fast(
     usual shape its verdict; any other None.
     A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
     # the judging slices `text`; the scan reads a copy without the fenced blocks
-    scan = text if _no_fence(text) else _blank(text, fence_spans(text, _DEFAULT_CLOSING))
+    scan = text if _no_fence(text) else _blank(text, _code_spans(text, *_DEFAULT_TAGS))
     find, startswith = scan.find, scan.startswith
     s0 = find("<")
     if prefilled is not True and startswith("<think>", s0):
@@ -728,6 +745,15 @@ def format_scores(completions: Sequence[Any], **options: Any) -> list[float]:
             judged = _judge_text(c, prefilled, mode, strict, allow_empty, *tag_names)
         append(judged if isinstance(judged, float) else judged.score)
     return scores
+
+
+def split_at_think_end(text: str) -> tuple[str, str] | None:
+    """(before, after) the `</think>` that `check_format` reads as the end of the thinking (the
+    first outside fenced code, default tags), or None when the text has none."""
+    for kind, start, end in _tags(text, _DEFAULT_THINK, _DEFAULT_ANSWER):
+        if kind == "/think":
+            return text[:start], text[end:]
+    return None
 
 
 def extract_cot(
