@@ -13,7 +13,7 @@ _TOKENS = [
     *("$", "$$", "`", "```", "````", "~~~", "~", "\n", " ", "    ", "\t", "5", "x", "ab"),
     *("\\", "\\$", "\\(", "\\)", "\\[", "\\]", "\\begin{a}", "\\end{a}", "\\frac", "http://a"),
     *("中", "の", "한", "é", "ー", "\u0301", "\n```\n", "\n~~~~\n"),
-    *("</think>", "\n</think>\n", "\n </think>\t\n", "</answer>", "\r\n"),
+    *("</think>", "\n</think>\n", "\n </think>\t\n", "</answer>", "\r\n", "<think>"),
 ]
 # the lazy form the possessive `_DOLLAR` replaced
 _LAZY_DOLLAR = re.compile(r"\$\$[^$]+\$\$|\$(?![\s$])[^$\n]*?(?<![\s\\])\$(?!\d)")
@@ -34,11 +34,14 @@ def _mask_spans(text: str, spans: list[tuple[int, int]]) -> str:
 _FENCE_RUN = re.compile(r"`{3,}|~{3,}")
 
 
-def _plain_fences(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+def _plain_fences(
+    text: str, breaks: tuple[str, ...] = (), reopen: str = ""
+) -> list[tuple[int, int]]:
     """The fence rule in its plain form (a regex over all runs, a line-start test per run): a run
     of 3+ backticks or tildes after at most 3 spaces at a line start opens a block, closed by a
     line of the same character repeated at least as often and nothing else; a line that is one
-    of `breaks` but for whitespace, met while a block is open, ends it unclosed."""
+    of `breaks` but for whitespace, met while a block is open, ends it unclosed; a block that
+    holds `breaks[0]` and then `reopen` gives no span."""
     cuts, pos = [], 0
     for line in text.split("\n"):
         if line.strip() in breaks:
@@ -59,7 +62,9 @@ def _plain_fences(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, in
         line_end = text.find("\n", end)
         rest = text[end:line_end] if line_end != -1 else text[end:]
         if text[start] == opening[0] and end - start >= opening[1] and not rest.strip():
-            spans.append((opening[2], end))
+            close = text.find(breaks[0], opening[3], start) if breaks else -1
+            if close == -1 or not reopen or text.find(reopen, close + len(breaks[0]), start) == -1:
+                spans.append((opening[2], end))
             opening = None
     return spans
 
@@ -73,6 +78,8 @@ def test_fence_spans_follow_the_plain_rule_and_dollar_pattern_the_lazy_regex(see
         assert _text.fence_spans(text) == spans, text
         breaks = ("</think>", "</answer>")
         assert _text.fence_spans(text, breaks) == _plain_fences(text, breaks), text
+        got = _text.fence_spans(text, breaks, "<think>")
+        assert got == _plain_fences(text, breaks, "<think>"), text
         assert _text._mask_fences(text, _text._Kept()) == _mask_spans(text, spans), text
         assert dollar.sub(" ", text) == _LAZY_DOLLAR.sub(" ", text), text
 

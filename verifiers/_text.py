@@ -124,20 +124,24 @@ def _bare(text: str, hit: tuple[int, int], lo: int, hi: int) -> bool:
     return not text[nl + 1 : start].strip() and not text[stop:end].strip()
 
 
-def fence_spans(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, int]]:
+def fence_spans(text: str, breaks: tuple[str, ...] = (), reopen: str = "") -> list[tuple[int, int]]:
     """Spans (start of the opening line, end of the closing run) of the closed fenced code blocks,
     by the format checker's rule: a run of 3+ backticks or tildes after at most 3 spaces at a line
     start opens a block, closed by such a run of the same character at least as long with nothing
     else on its line. A line that holds one of `breaks` alone (the format checker's closing
     tags) ends an open block unclosed: code does not run across `</think>`, as reasoning parsers
     that split there read it, so a draft left open in the thinking cannot hide the tag that
-    follows it on a line of its own (what models write). Single pass over the
-    runs: an opener that is never closed gives no span, and the runs after it are not tried as
-    openers again (linear, no rescan per opener)."""
+    follows it on a line of its own (what models write). A block that holds `breaks[0]` and then
+    `reopen` (`</think>` then `<think>`) gives no span either: it is a second think block in
+    disguise, since every reasoning parser splits at that tag. Single pass over the runs: an
+    opener that is never closed gives no span, and the runs after it are not tried as openers
+    again (linear, no rescan per opener)."""
     spans: list[tuple[int, int]] = []
     opening: tuple[str, int, int, int] | None = None  # (char, length, line start, run end)
     hits = _occurrences(text, breaks) if breaks else []
     k = 0  # the next occurrence not yet passed
+    first_break = breaks[0] if breaks else ""
+    inside = -1  # end of the first `breaks[0]` inside the open block (-1: none)
     line_start = scanned = 0
     # next maximal run of each character at or after the scan position (-1: none left)
     bt = _find_run(text, "```", 0) if "`" in text else -1
@@ -167,15 +171,19 @@ def fence_spans(text: str, breaks: tuple[str, ...] = ()) -> list[tuple[int, int]
                         opening = None  # never closed
                         k += 1
                         break
+                    if inside == -1 and text.startswith(first_break, hits[k][0]):
+                        inside = hits[k][1]
                     lo = hits[k][1]
                 k += 1
         if opening is None:
             opening = (char, end - start, line_start, end)
+            inside = -1
             continue
         line_end = text.find("\n", end)
         rest = text[end:line_end] if line_end != -1 else text[end:]
         if char == opening[0] and end - start >= opening[1] and not rest.strip():
-            spans.append((opening[2], end))
+            if inside == -1 or not reopen or text.find(reopen, inside, start) == -1:
+                spans.append((opening[2], end))
             opening = None
     return spans
 

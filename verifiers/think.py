@@ -176,7 +176,8 @@ _KINDS = ("think", "/think", "answer", "/answer")
 PREFILLED = -7  # `_judge_common`'s s0 when the prompt opened the thinking (s0 + 7 == 0)
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
-_DEFAULT_TAGS = (_DEFAULT_THINK, _DEFAULT_ANSWER)
+# `fence_spans` as the format checker reads fences: closing tags end them, a reopening unmasks
+_FENCE_RULES = ((_DEFAULT_THINK[1], _DEFAULT_ANSWER[1]), _DEFAULT_THINK[0])
 
 
 def _find_all(text: str, needle: str, kind: str, out: list[_Tag]) -> None:
@@ -265,22 +266,6 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-def _code_spans(
-    text: str, think: tuple[str, str], answer: tuple[str, str]
-) -> list[tuple[int, int]]:
-    """The fenced blocks whose tags are text (`fence_spans`, ended at a closing tag on a line of
-    its own), less a block that holds a think closing tag with an opening one after it: every
-    reasoning parser splits at that `</think>`, so such a block is a second think block in
-    disguise, not code."""
-    close, opening = think[1], think[0]
-    kept = []
-    for a, b in fence_spans(text, (close, answer[1])):
-        i = text.find(close, a, b)
-        if i == -1 or text.find(opening, i + len(close), b) == -1:
-            kept.append((a, b))
-    return kept
-
-
 def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_Tag]:
     """Tags outside fenced code blocks, in order of position."""
     tags: list[_Tag] | None = None
@@ -291,7 +276,7 @@ def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_T
     if not tags:
         return tags
     if not _no_fence(text):
-        spans = _code_spans(text, think, answer)
+        spans = fence_spans(text, (think[1], answer[1]), think[0])
         if spans:
             tags = _outside(tags, spans)
     return tags
@@ -425,7 +410,7 @@ def _fast(
     usual shape its verdict; any other None.
     A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
     # the judging slices `text`; the scan reads a copy without the fenced blocks
-    scan = text if _no_fence(text) else _blank(text, _code_spans(text, *_DEFAULT_TAGS))
+    scan = text if _no_fence(text) else _blank(text, fence_spans(text, *_FENCE_RULES))
     find, startswith = scan.find, scan.startswith
     s0 = find("<")
     if prefilled is not True and startswith("<think>", s0):
