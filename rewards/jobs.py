@@ -27,7 +27,7 @@ def _math() -> Job:
 
 def _language() -> Job:
     from r1reward.verifiers.language import language_share
-    from r1reward.verifiers.think import extract_cot, split_at_think_end
+    from r1reward.verifiers.think import DEFAULT_TAGS, extract_cot, split_at_think_end
 
     def language_job(payload: tuple, timeout: float) -> Any:
         """Share of the target language in what a completion wrote (`scope="completion"`) or in
@@ -35,7 +35,7 @@ def _language() -> Job:
         completion, target, backend, scope = payload
         message = _as_message(completion)
         cot = extract_cot(message) if scope == "cot" else None
-        parts = [cot] if cot is not None else _written(message, split_at_think_end)
+        parts = [cot] if cot is not None else _written(message, split_at_think_end, DEFAULT_TAGS)
         judged = [language_share(part, target, backend=backend) for part in parts]
         total = sum(j.total_units for j in judged)
         return sum(j.target_units for j in judged) / total if total else None
@@ -43,10 +43,9 @@ def _language() -> Job:
     return language_job
 
 
-_TAGS = ("<think>", "</think>", "<answer>", "</answer>")
-
-
-def _written(message: Any, split: Callable[[str], tuple[str, str] | None]) -> list[str]:
+def _written(
+    message: Any, split: Callable[[str], tuple[str, str] | None], tags: tuple[str, ...]
+) -> list[str]:
     """Everything a completion wrote, in parts masked apart: the reasoning (its field, or the
     text before `</think>` where `split` finds it, as `check_format` reads it) and the rest, so
     code cannot run from one into the other; without the tags (their letters are markup, not
@@ -60,7 +59,7 @@ def _written(message: Any, split: Callable[[str], tuple[str, str] | None]) -> li
     parts = list(halves) if halves is not None else [content]
     if reasoning:
         parts.insert(0, reasoning)
-    for tag in _TAGS:
+    for tag in tags:
         parts = [p.replace(tag, "\n") if tag in p else p for p in parts]
     return parts
 

@@ -176,6 +176,7 @@ _KINDS = ("think", "/think", "answer", "/answer")
 PREFILLED = -7  # `_judge_common`'s s0 when the prompt opened the thinking (s0 + 7 == 0)
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
+DEFAULT_TAGS = (*_DEFAULT_THINK, *_DEFAULT_ANSWER)  # markup, not language, to whoever reads text
 # `fence_spans` as the format checker reads fences: closing tags end them, a reopening unmasks
 _FENCE_RULES = ((_DEFAULT_THINK[1], _DEFAULT_ANSWER[1]), _DEFAULT_THINK[0])
 
