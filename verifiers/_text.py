@@ -1,10 +1,11 @@
 """Mask what is not natural language (code, LaTeX math, URLs) before counting words.
 
-Fenced code follows the format checker's rule (`fence_spans`, which `think` uses too), so what
-`check_format` reads as text is never masked here: one forward pass over the runs of 3+
-backticks or tildes; a fence that is never closed is not code, and neither it nor anything after
-it is masked (masking to the end of the text would let a chain of thought hide any language
-after a stray ```).
+Fenced code follows the format checker's rule (`fence_spans`, which `think` uses too): one
+forward pass over the runs of 3+ backticks or tildes; a fence that is never closed is not code,
+and neither it nor anything after it is masked (masking to the end of the text would let a chain
+of thought hide any language after a stray ```). The checker also lets its closing tags end a
+fence (`breaks`, `reopen`); the masker reads texts with the think tags already split off (a chain
+of thought, or a completion's parts), where those tag rules find nothing to end.
 
 Every pattern is linear: delimited spans use "tempered" bodies that stop at the next opening or
 closing delimiter, so an input of a million unclosed `\\[` or `$` fails fast at each start instead

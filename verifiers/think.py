@@ -177,8 +177,7 @@ PREFILLED = -7  # `_judge_common`'s s0 when the prompt opened the thinking (s0 +
 _DEFAULT_THINK = ("<think>", "</think>")
 _DEFAULT_ANSWER = ("<answer>", "</answer>")
 DEFAULT_TAGS = (*_DEFAULT_THINK, *_DEFAULT_ANSWER)  # markup, not language, to whoever reads text
-# `fence_spans` as the format checker reads fences: closing tags end them, a reopening unmasks
-_FENCE_RULES = ((_DEFAULT_THINK[1], _DEFAULT_ANSWER[1]), _DEFAULT_THINK[0])
+_DEFAULT_PAIRS = (_DEFAULT_THINK, _DEFAULT_ANSWER)  # (think tags, answer tags)
 
 
 def _find_all(text: str, needle: str, kind: str, out: list[_Tag]) -> None:
@@ -267,6 +266,15 @@ def _blank(text: str, spans: list[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
+def _code_spans(
+    text: str, think: tuple[str, str], answer: tuple[str, str]
+) -> list[tuple[int, int]]:
+    """The fenced blocks whose tags are text, as the format checker reads fences: a closing tag
+    on a line of its own ends one, and one holding a think closing then opening tag is no code
+    (`fence_spans`)."""
+    return fence_spans(text, (think[1], answer[1]), think[0])
+
+
 def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_Tag]:
     """Tags outside fenced code blocks, in order of position."""
     tags: list[_Tag] | None = None
@@ -277,7 +285,7 @@ def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_T
     if not tags:
         return tags
     if not _no_fence(text):
-        spans = fence_spans(text, (think[1], answer[1]), think[0])
+        spans = _code_spans(text, think, answer)
         if spans:
             tags = _outside(tags, spans)
     return tags
@@ -411,7 +419,7 @@ def _fast(
     usual shape its verdict; any other None.
     A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
     # the judging slices `text`; the scan reads a copy without the fenced blocks
-    scan = text if _no_fence(text) else _blank(text, fence_spans(text, *_FENCE_RULES))
+    scan = text if _no_fence(text) else _blank(text, _code_spans(text, *_DEFAULT_PAIRS))
     find, startswith = scan.find, scan.startswith
     s0 = find("<")
     if prefilled is not True and startswith("<think>", s0):
