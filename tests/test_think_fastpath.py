@@ -54,6 +54,26 @@ def _texts(seed: int, n: int) -> list[str]:
     return out
 
 
+def _code_task_texts() -> list[str]:
+    """A code task's completions: drafts in fences, `</think>` on a line of its own, the program
+    after it; whether a fence can hide a tag decides whether `_unfenced_block` may judge one."""
+    out = []
+    draft = "```python\nif a < b:\n    return a\n```"
+    for think_line in ("</think>", "  </think>\t", "</think> x", "x</think>", " </think>"):
+        for before in ("", "\n", "x\n", "```\n", "~~~\n<think>\n~~~\n"):
+            for thinking in (f"r\n{draft}\n{draft}", "r\n```python\nopen draft", f"{draft}\n"):
+                for after in ("\n4", f"\n{draft}", "\n```\nprint('<think>')\n```", "\n"):
+                    for after2 in (
+                        *("", "\n```\n<answer>\n```", "\n```\n</think>\n```"),
+                        *("\n<answer>\n4\n</answer>", "\n<think>\nagain", "\n```\n<think>"),
+                    ):
+                        body = f"\n{thinking}\n{think_line}{after}{after2}"
+                        out.append(f"{before}<think>{body}")
+                        out.append(f"{before}{body}")  # pre-filled
+    out.append(f"<think>\nr\n{draft}\n</think>")  # the tag ends the text
+    return out
+
+
 @pytest.mark.parametrize("seed", range(3))
 def test_default_scan_finds_what_per_tag_find_finds(seed):
     for text in _texts(seed, 500):
@@ -90,6 +110,24 @@ def test_check_format_judges_as_the_general_rules_judge(seed):
                         assert type(fast.score) is type(slow.score)
     assert common > 400
     assert fenced_fast > 30  # the fast path judges fenced completions too
+
+
+def test_code_task_completions_are_judged_as_the_general_rules_judge():
+    """`_unfenced_block` judges without reading the fences: only where none can hide a tag."""
+    unfenced = 0
+    for text in _code_task_texts():
+        tags = think._tags(text, think._DEFAULT_THINK, think._DEFAULT_ANSWER)
+        unfenced += think._unfenced_block(text, "auto") is not None
+        for mode in think.ANSWER_MODES:
+            for prefilled in (False, "auto", True):
+                for allow_empty in (False, True):
+                    opts = dict(answer_tags=mode, allow_empty_think=allow_empty)
+                    fast = think.check_format(text, prefilled_think=prefilled, **opts)
+                    slow = think._judge_tags(text, tags, prefilled, mode, False, allow_empty)
+                    assert fast == slow, (text, opts, prefilled)
+                    score = think.format_scores([text], prefilled_think=prefilled, **opts)
+                    assert score == [fast.score], (text, opts, prefilled)
+    assert unfenced > 100  # many are judged without reading their fences
 
 
 def test_verdict_constructor_builds_the_dataclass():

@@ -419,7 +419,15 @@ def _fast(
     usual shape its verdict; any other None.
     A find that fails gives -1, where startswith of a tag is False: no separate test for -1."""
     # the judging slices `text`; the scan reads a copy without the fenced blocks
-    scan = text if _no_fence(text) else _blank(text, _code_spans(text, *_DEFAULT_PAIRS))
+    if _no_fence(text):
+        scan = text
+    else:
+        block = _unfenced_block(text, prefilled)
+        if block is not None:
+            return _judge_common(
+                text, *block, None, answer_tags, strict, allow_empty_think, verdict
+            )
+        scan = _blank(text, _code_spans(text, *_DEFAULT_PAIRS))
     find, startswith = scan.find, scan.startswith
     s0 = find("<")
     if prefilled is not True and startswith("<think>", s0):
@@ -441,6 +449,28 @@ def _fast(
     if s2 != -1 and ans is None:
         return None
     return _judge_common(text, s0, s1, ans, answer_tags, strict, allow_empty_think, verdict)
+
+
+def _unfenced_block(text: str, prefilled: Prefill) -> tuple[int, int] | None:
+    """(s0, s1) of `_judge_common` for a fenced completion whose tags no fence can hide, found
+    without reading the fences (a code task's completion: drafts in fences, each with its `<`,
+    cost a fence pass of ~0.6 µs per fence run): no answer tag anywhere; one `</think>`, on a
+    line of its own, which ends any block open at it and so is in none (`fence_spans`); one
+    `<think>` with only whitespace before it, where no fence can have opened, or none when the
+    prompt opened the thinking. None for any other text (then the fences are read)."""
+    s1 = text.find("</think>")
+    if s1 == -1 or "answer>" in text or text.find("</think>", s1 + 8) != -1:
+        return None
+    line = text.rfind("\n", 0, s1)
+    end = text.find("\n", s1 + 8)
+    if line == -1 or end == -1 or text[line + 1 : s1].strip() or text[s1 + 8 : end].strip():
+        return None
+    s0 = text.find("<think>")
+    if s0 == -1:
+        return (PREFILLED, s1) if prefilled is not False else None
+    if prefilled is True or text[:s0].strip() or text.find("<think>", s0 + 7) != -1:
+        return None
+    return s0, s1
 
 
 def _judge_common(
