@@ -368,6 +368,15 @@ def test_filter_helpers():
     assert not is_mixed_language("$x$", "zh")  # nothing to judge is not mixed
     assert has_code_block("text\n```python\nx = 1\n```\n")
     assert not has_code_block("inline `x = 1` only")
+    assert has_code_block("~~~ `x`\nx = 1\n~~~\n")
+    assert not has_code_block("```x = 1``` is inline code\n")  # CommonMark: no fence
+
+
+def test_inline_code_of_three_backticks_opens_no_fence_that_hides_prose():
+    # read as a fence, the line ran to the next fence and hid the English between them
+    text = "```x``` 我来算一下。\n" + ENGLISH_COT + "\n```\nprint(1)\n```\n"
+    english = len(ENGLISH_COT.split())
+    assert target_language_share(text, "zh") == pytest.approx(5 / (5 + english))
     assert longest_paragraph("ab\n\nabcdef\n \nabc") == 6
 
 

@@ -38,7 +38,8 @@ def _plain_fences(
     text: str, breaks: tuple[str, ...] = (), reopen: str = ""
 ) -> list[tuple[int, int]]:
     """The fence rule in its plain form (a regex over all runs, a line-start test per run): a run
-    of 3+ backticks or tildes after at most 3 spaces at a line start opens a block, closed by a
+    of 3+ backticks or tildes after at most 3 spaces at a line start opens a block (backticks
+    only with no backtick after them on the line), closed by a
     line of the same character repeated at least as often and nothing else; a line that is one
     of `breaks` but for whitespace, met while a block is open, ends it unclosed; a block that
     holds `breaks[0]` and then `reopen` gives no span."""
@@ -56,11 +57,13 @@ def _plain_fences(
             continue
         if opening is not None and any(opening[3] <= c < start for c in cuts):
             opening = None
-        if opening is None:
-            opening = (text[start], end - start, line_start, end)
-            continue
         line_end = text.find("\n", end)
         rest = text[end:line_end] if line_end != -1 else text[end:]
+        if opening is None:
+            if text[start] == "`" and "`" in rest:
+                continue
+            opening = (text[start], end - start, line_start, end)
+            continue
         if text[start] == opening[0] and end - start >= opening[1] and not rest.strip():
             close = text.find(breaks[0], opening[3], start) if breaks else -1
             if close == -1 or not reopen or text.find(reopen, close + len(breaks[0]), start) == -1:

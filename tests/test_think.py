@@ -238,6 +238,18 @@ def test_unclosed_fence_hides_nothing():
     assert v and v.answer == "ans"
 
 
+def test_a_line_opening_with_inline_code_of_three_backticks_opens_no_fence():
+    # CommonMark: a backtick fence's info string holds no backtick, so ```x``` is inline code.
+    # Read as a fence, it ran to the answer's code block and hid the `</think>` in between.
+    text = "<think>\n```x``` is inline code, so I reason on</think>\nThe program:\n```\nx\n```"
+    v = check_format(text)
+    assert v and v.reasoning.endswith("reason on") and v.answer.startswith("The program")
+    # a backtick run with a plain info string, or a tilde run with backticks after it, opens one
+    for opener in ("```python", "~~~ `x`"):
+        hidden = f"<think>\n{opener}\nprint('x')</think>\n{opener[:3]}\n4"
+        assert think.UNCLOSED_THINK in check_format(hidden).problems, opener
+
+
 def test_indented_four_spaces_is_not_a_fence():
     text = "<think>a\n    ```\n</think>ans\n    ```\n"
     assert check_format(text).answer.startswith("ans")

@@ -86,7 +86,8 @@ _PASSES: tuple[tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]], ...] = 
         (("\\",), _LATEX),
     )
 )
-FENCED_BLOCK = re.compile(r"^[ ]{0,3}(`{3,}|~{3,})[^\n]*\n", re.MULTILINE)
+# an opening fence line, as `fence_spans` reads one (no backtick after a backtick run)
+FENCED_BLOCK = re.compile(r"^[ ]{0,3}(?:`{3,}[^`\n]*|~{3,}[^\n]*)\n", re.MULTILINE)
 
 
 def _find_run(text: str, run: str, pos: int) -> int:
@@ -128,14 +129,15 @@ def _bare(text: str, hit: tuple[int, int], lo: int, hi: int) -> bool:
 def fence_spans(text: str, breaks: tuple[str, ...] = (), reopen: str = "") -> list[tuple[int, int]]:
     """Spans (start of the opening line, end of the closing run) of the closed fenced code blocks,
     by the format checker's rule: a run of 3+ backticks or tildes after at most 3 spaces at a line
-    start opens a block, closed by such a run of the same character at least as long with nothing
-    else on its line. A line that holds one of `breaks` alone (the format checker's closing
-    tags) ends an open block unclosed: code does not run across `</think>`, as reasoning parsers
-    that split there read it, so a draft left open in the thinking cannot hide the tag that
+    start opens a block (a backtick run only when no backtick follows on its line: CommonMark
+    reads ```x``` as inline code), closed by such a run of the same character at least as long
+    with nothing else on its line. A line that holds one of `breaks` alone (the format checker's
+    closing tags) ends an open block unclosed: code does not run across `</think>`, as reasoning
+    parsers that split there read it, so a draft left open in the thinking cannot hide the tag that
     follows it on a line of its own (what models write). A block that holds `breaks[0]` and then
     `reopen` (`</think>` then `<think>`) gives no span either: it is a second think block in
-    disguise, since every reasoning parser splits at that tag. Single pass over the runs: an
-    opener that is never closed gives no span, and the runs after it are not tried as openers
+    disguise, since every reasoning parser splits at that tag. Single pass over the runs: an opener
+    that is never closed gives no span, and the runs after it are not tried as openers
     again (linear, no rescan per opener)."""
     spans: list[tuple[int, int]] = []
     opening: tuple[str, int, int, int] | None = None  # (char, length, line start, run end)
@@ -176,13 +178,16 @@ def fence_spans(text: str, breaks: tuple[str, ...] = (), reopen: str = "") -> li
                         inside = hits[k][1]
                     lo = hits[k][1]
                 k += 1
+        line_end = text.find("\n", end)
+        if line_end == -1:
+            line_end = len(text)
         if opening is None:
+            if char == "`" and text.find("`", end, line_end) != -1:
+                continue  # a backtick in the info string: inline code (```x```), as CommonMark
             opening = (char, end - start, line_start, end)
             inside = -1
             continue
-        line_end = text.find("\n", end)
-        rest = text[end:line_end] if line_end != -1 else text[end:]
-        if char == opening[0] and end - start >= opening[1] and not rest.strip():
+        if char == opening[0] and end - start >= opening[1] and not text[end:line_end].strip():
             if inside == -1 or not reopen or text.find(reopen, inside, start) == -1:
                 spans.append((opening[2], end))
             opening = None

@@ -16,10 +16,11 @@ Rules (see `check_format`):
 - `prefilled_think=True`: the prompt ended with `<think>`, so the completion starts inside the
   thinking and has only `</think>`; `"auto"` decides per completion (a `</think>` before any
   `<think>` means pre-filled; no think tag at all means missing);
-- a tag inside a fenced code block (``` or ~~~) is text, not a tag; an unclosed fence hides
-  nothing; a closing tag on a line of its own ends an open fence, and a fenced block that
-  holds `</think>` and then `<think>` is no code (reasoning parsers split at `</think>`
-  wherever it is: code must not hide where the thinking ends);
+- a tag inside a fenced code block (``` or ~~~) is text, not a tag; a line that opens with
+  inline code (```x```) opens no fence (CommonMark); an unclosed fence hides nothing; a
+  closing tag on a line of its own ends an open fence, and a fenced block that holds
+  `</think>` and then `<think>` is no code (reasoning parsers split at `</think>` wherever it
+  is: code must not hide where the thinking ends);
 - a non-empty answer must follow `</think>`;
 - empty thinking (`<think>\\n\\n</think>`, what models emit when they skip thinking) is a problem by
   default, because a format reward that pays for it rewards skipping the reasoning; thinking
