@@ -31,6 +31,18 @@ from r1reward.verifiers.math.extract import extract_choice, extract_reference
         ("Janeth aura encore 220 $ à payer d'ici 12 mois. Réponse: 220 $", "220"),
         ("We count 3 apples and then 17 pears", "17"),
         ("计划的比例为13/28", "13/28"),
+        # markdown emphasis around the anchor or the answer is no part of the answer
+        ("**Answer:** 4", "4"),
+        ("**Answer: 4**", "4"),
+        ("**Final Answer: 4**", "4"),
+        ("**The answer is 4.**", "4"),
+        ("**答案：4**", "4"),
+        ("*Answer: 4*", "4"),
+        ("***Answer: 4***", "4"),
+        ("__Answer:__ 4", "4"),
+        ("**Final answer:** 12 apples", "12"),
+        ("Answer: $z^*$", "z^*"),  # a star after ^ is the answer's
+        ("the answer is 4 (since 2+2=4 and 3 is wrong)", "4"),
         ("", None),
         ("no numbers here at all", None),
     ],

@@ -57,6 +57,9 @@ _MATH_DELIMITED = regex.compile(
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$(.+?)(?<!\\)\$", regex.DOTALL
 )
 _BOLD = regex.compile(r"\*\*([^*\n]{1,200}?)\*\*")
+# Markdown emphasis around an anchored answer (`**Answer:** 4`, `**Answer: 4**`, `*Answer: 4*`):
+# its markers are no part of the answer. A star after `^`, `_` or a backslash is (`z^*`).
+_EMPHASIS = regex.compile(r"^[*_]+|(?<![\^_\\])[*_]{1,3}$")
 # A run of math-looking text: numbers, operators, LaTeX commands and lone letters.
 _MATH_RUN = regex.compile(
     r"(?:\\[A-Za-z]+\*?|\d|[-+*/^_=()\[\]{}|!<>.,:'%√π∞×÷·]"
@@ -163,7 +166,8 @@ def _boxed_answer(text: str, mode: BoxMode) -> str | None:
 
 def _first_math_run(segment: str) -> str | None:
     for m in _MATH_RUN.finditer(segment):
-        run = m.group().strip(" \t.,:;")
+        # an opening bracket before prose is not the answer's: "4 (since 2+2=4 ...)" is 4
+        run = m.group().strip(" \t.,:;").rstrip(" \t([{")
         if run and _HAS_DIGIT_OR_CMD.search(run):
             return run
     return None
@@ -177,7 +181,8 @@ def _anchored_segment(text: str) -> str | None:
         return None
     rest = text[last.end() :].lstrip()
     end = _SEGMENT_END.search(rest)
-    return (rest[: end.start()] if end else rest).strip()
+    segment = (rest[: end.start()] if end else rest).strip()
+    return _EMPHASIS.sub("", segment).strip() if "*" in segment or "_" in segment else segment
 
 
 def _answer_in_segment(segment: str) -> str | None:
