@@ -7,14 +7,18 @@ import json
 from .core import ERROR, OK, ItemResult
 
 
-def code_payload(completion: str, tests, language: str = "python") -> tuple[str, str, str]:
+def code_payload(
+    completion: str, tests, language: str = "python", stop_on_first_failure: bool = False
+) -> tuple[str, str, str, bool]:
     """A hashable payload; tests travel as canonical JSON so identical items dedupe. Arrays
-    (a parquet row read by pandas holds numpy arrays) travel as lists, not as their repr."""
+    (a parquet row read by pandas holds numpy arrays) travel as lists, not as their repr.
+    `stop_on_first_failure` for pass/fail credit: once a test fails the score is settled, and a
+    program that hangs must not hold the batch for the wall limit of every remaining test."""
     try:
         text = json.dumps(tests, sort_keys=True, default=_plain)
     except TypeError:  # keys of mixed types cannot be sorted
         text = json.dumps(tests, default=_plain)
-    return (completion, text, language)
+    return (completion, text, language, stop_on_first_failure)
 
 
 def _plain(value):
@@ -25,12 +29,18 @@ def _plain(value):
     return str(value)
 
 
-def run_code_job(payload: tuple[str, str, str], sandbox, timeout: float) -> ItemResult:
-    completion, tests_json, language = payload
+def run_code_job(payload: tuple[str, str, str, bool], sandbox, timeout: float) -> ItemResult:
+    completion, tests_json, language, stop = payload
     try:
         from r1reward.verifiers.code import run_tests
 
-        verdict = run_tests(completion, json.loads(tests_json), language=language, sandbox=sandbox)
+        verdict = run_tests(
+            completion,
+            json.loads(tests_json),
+            language=language,
+            sandbox=sandbox,
+            stop_on_first_failure=stop,
+        )
     except Exception as e:  # the sandbox reports program failures itself; this is our own bug
         return ItemResult(ERROR, detail=f"{type(e).__name__}: {e}")
     outcomes = getattr(verdict, "outcomes", ())

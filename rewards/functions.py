@@ -307,7 +307,8 @@ class Accuracy(Reward):
             # tests in no known format (or nested past the JSON parser's depth): not applicable
             with contextlib.suppress(ValueError, RecursionError):
                 tests, language = _code_of(refs[i])
-                valid.append((i, code_payload(completion_text(completions[i]), tests, language)))
+                text = completion_text(completions[i])
+                valid.append((i, code_payload(text, tests, language, self.code_credit == "binary")))
         if not valid:
             return
         results = self.engine.run("code", [p for _, p in valid], timeout=self.timeout)
@@ -336,16 +337,23 @@ class Accuracy(Reward):
             )
         v = r.value
         if not v.total:
-            return Scored(None, {"reason": "no_tests", "detail": getattr(v, "detail", "")})
+            return Scored(None, {"reason": "no_tests", "detail": v.error})
         value = v.fraction if self.code_credit == "partial" else float(v.passed == v.total)
-        return Scored(
-            value,
-            {
-                "reason": "passed" if v.passed == v.total else "failed",
-                "passed": v.passed,
-                "total": v.total,
-            },
-        )
+        info: dict[str, Any] = {
+            "reason": "passed" if v.passed == v.total else "failed",
+            "passed": v.passed,
+            "total": v.total,
+        }
+        # why: the first failing test's status (wrong_answer, runtime_error, timeout,
+        # memory_limit, compile_error, not_run: no code found, ...) and its detail
+        failed = next((o for o in v.outcomes if not o.passed), None)
+        if failed is not None:
+            info["failure"] = failed.status
+            if failed.detail:
+                info["failure_detail"] = failed.detail[-300:]
+        elif v.error:  # the tests could not be run at all
+            info["failure"] = v.error[:300]
+        return Scored(value, info)
 
 
 def _rank(s: Scored) -> tuple[bool, float]:

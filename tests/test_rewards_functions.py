@@ -301,6 +301,61 @@ def test_accuracy_runs_code_and_math_items_at_once():
     engine.close()
 
 
+# fails the first test; the second input makes it hang past any wall limit
+_HANGS_ON_SECOND = (
+    "```python\nimport time\nn = int(input())\nif n == 2:\n    time.sleep(100)\nprint(n)\n```"
+)
+_TWO_TESTS = {"inputs": ["1\n", "2\n"], "outputs": ["5\n", "2\n"]}
+
+
+def test_pass_fail_code_credit_stops_at_the_first_failing_test():
+    from r1reward.rewards.code_jobs import run_code_job
+    from r1reward.rewards.functions import CodePass, CodePassRate
+
+    payloads = []
+
+    class SpyEngine(Engine):
+        def run(self, kind, items, *, timeout=1.0):
+            payloads.extend(items)
+            return [ItemResult(ERROR, detail="spy")] * len(items)
+
+    spy = SpyEngine(workers=0)
+    for reward in (Accuracy(engine=spy), CodePass(engine=spy), CodePassRate(engine=spy)):
+        reward([_HANGS_ON_SECOND], solution=[_TWO_TESTS])
+    assert [p[3] for p in payloads] == [True, True, False]  # binary credit stops; partial not
+    verdict = run_code_job(payloads[0], INLINE.sandbox(), 1.0).value
+    # the hanging test never ran: the score was settled by the first
+    assert [o.status for o in verdict.outcomes] == ["wrong_answer", "not_run"]
+    scored = CodePass(engine=INLINE).details([_HANGS_ON_SECOND], solution=[_TWO_TESTS])[0]
+    assert scored.value == 0.0 and scored.info["failure"] == "wrong_answer"
+
+
+@pytest.mark.parametrize(
+    ("program", "failure"),
+    [
+        ("```python\nprint(undefined_name)\n```", "runtime_error"),
+        ("```python\nprint(2\n```", "compile_error"),
+        ("```cpp\nint main() { return 0 }\n```", "compile_error"),
+        ("Only JavaScript:\n```javascript\nconsole.log(2)\n```", "not_run"),  # no code found
+    ],
+)
+def test_code_details_say_why_a_program_failed(program, failure):
+    tests = {"inputs": ["1\n"], "outputs": ["2\n"]}
+    if "cpp" in program:
+        tests = {**tests, "language": "cpp"}
+    scored = Accuracy(engine=INLINE).details([program], solution=[tests])[0]
+    assert scored.value == 0.0 and scored.info["reason"] == "failed", scored
+    assert scored.info["failure"] == failure, scored
+
+
+def test_code_tests_that_cannot_run_are_not_applicable_and_say_why():
+    scored = Accuracy(engine=INLINE).details(
+        ["print(1)"], solution=[{"inputs": ["1"], "outputs": []}]
+    )[0]
+    assert scored.value is None and scored.info["reason"] == "no_tests"
+    assert "differ in length" in scored.info["detail"]
+
+
 class _Constant(Reward):
     """A user's reward: the same value for every item."""
 
