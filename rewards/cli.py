@@ -1,6 +1,6 @@
 """The `r1reward` command line: score, filter and verify JSONL rollouts, or serve rewards.
 
-    r1reward score IN.jsonl [-o OUT.jsonl] [--reward NAME=WEIGHT ... | --preset r1-zero|r1]
+    r1reward score IN.jsonl [-o OUT.jsonl] [--reward NAME=WEIGHT]... [--preset r1-zero|r1]
     r1reward filter IN.jsonl -o OUT.jsonl [--max-per-group N] [--drop-code-blocks] ...
     r1reward verify GOLD PRED
     r1reward serve [--host 127.0.0.1] [--port 8000] [--reward ... | --preset ...]
@@ -420,8 +420,8 @@ def cmd_filter(args) -> int:
     _check_filter_args(args)
     accuracy = Accuracy()
     reasons = dict.fromkeys(
-        ("invalid_line", "no_reference", "incorrect", "mixed_language", "long_paragraph",
-         "code_block", "over_group_cap"),
+        ("invalid_line", "no_reference", "incorrect", "bad_format", "mixed_language",
+         "long_paragraph", "code_block", "over_group_cap"),
         0,
     )  # fmt: skip
     kept_per_group: dict[Any, int] = {}
@@ -495,7 +495,7 @@ class _Only:
 def _rejection(r: Rollout, acc, args) -> str | None:
     """Why a rollout is dropped (the first reason that applies), or None to keep it."""
     from r1reward.verifiers.language import has_code_block, is_mixed_language, longest_paragraph
-    from r1reward.verifiers.think import extract_cot
+    from r1reward.verifiers.think import check_format
 
     from .inputs import completion_text
 
@@ -503,7 +503,11 @@ def _rejection(r: Rollout, acc, args) -> str | None:
         return "no_reference"
     if acc.value < 1.0:
         return "incorrect"
-    cot = extract_cot(r.completion)  # str, message or message list
+    # the chain of thought as the format reward reads it (str, message or message list)
+    verdict = check_format(r.completion, prefilled_think="auto")
+    if not verdict and not args.keep_malformed:
+        return "bad_format"  # no clean chain of thought: missing, cut off, empty or repeated
+    cot = verdict.reasoning
     if cot is None:
         cot = completion_text(r.completion)
     if args.language_threshold > 0:
@@ -582,7 +586,8 @@ def _reward_args(p: argparse.ArgumentParser) -> None:
         "--reward",
         action="append",
         metavar="NAME[:OPT][=W]",
-        help="a reward and its weight, repeatable (e.g. accuracy=1 format=0.5 language:en=0.1)",
+        help="a reward and its weight; repeat the flag for each reward "
+        "(e.g. --reward accuracy=1 --reward format=0.5 --reward language:en=0.1)",
     )
     p.add_argument("--preset", metavar="NAME", help="r1-zero (default) or r1 (r1:LANG)")
 
@@ -609,7 +614,8 @@ def _io_args(p: argparse.ArgumentParser, output_required: bool) -> None:
         "--output",
         metavar="OUT.jsonl",
         required=output_required,
-        help="output file (written atomically); - or absent: stdout",
+        help="output file (written atomically); - : stdout"
+        + ("" if output_required else " (also when absent)"),
     )
     p.add_argument(
         "--skip-invalid",
@@ -643,9 +649,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     filt = sub.add_parser(
         "filter", help="rejection sampling: keep correct rollouts with a clean chain of thought",
-        description="Keep correct rollouts only; drop those whose chain of thought mixes "
-        "languages, has an over-long paragraph or (optionally) a code block; optionally keep at "
-        "most N per group. Reports how many were dropped, per reason.",
+        description="Keep correct rollouts only; drop those whose think format is malformed "
+        "(as the format reward reads it: a missing, cut-off, empty or repeated think block), "
+        "whose chain of thought mixes languages, has an over-long paragraph or (optionally) a "
+        "code block; optionally keep at most N per group. Reports how many were dropped, per "
+        "reason.",
         epilog=_exit_codes(), formatter_class=_Formatter,
     )  # fmt: skip
     _io_args(filt, output_required=True)
@@ -669,6 +677,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         metavar="CHARS",
         help="drop when a CoT paragraph is longer than CHARS characters",
+    )
+    filt.add_argument(
+        "--keep-malformed",
+        action="store_true",
+        help="keep correct rollouts whose think format is malformed (their whole completion "
+        "is then judged as the chain of thought)",
     )
     filt.add_argument(
         "--drop-code-blocks",

@@ -92,6 +92,27 @@ def _conversation(row: Mapping) -> list | None:
     return None
 
 
+def _is_completion(value: Any) -> bool:
+    """What the rewards read (`inputs.completion_text`): a str, a message, or messages."""
+    if isinstance(value, str):
+        return True
+    if isinstance(value, dict):
+        return _is_message(value)
+    return isinstance(value, list) and bool(value) and all(_is_message(m) for m in value)
+
+
+def _is_message(value: Any) -> bool:
+    return isinstance(value, dict) and ("content" in value or "reasoning_content" in value)
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "an object without `content`"
+    if isinstance(value, list):
+        return "an empty list" if not value else "a list with something other than messages"
+    return "null" if value is None else type(value).__name__
+
+
 def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout]:
     """The rollouts of one parsed line (several when it holds a list of completions)."""
     if not isinstance(row, dict):
@@ -113,6 +134,24 @@ def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout
             f"line {line}: no completion; tried the fields {tried}, and a `messages` "
             "conversation ending in an assistant message"
         )
+    if not completions:
+        raise InputError(f"line {line}: `{list_name}` is an empty list")
+    for completion in completions:
+        if not _is_completion(completion):
+            raise InputError(
+                f"line {line}: a completion must be a string, a chat message or a list of chat "
+                f"messages (objects), not {_kind_of(completion)}"
+            )
+    target_lang = row.get("target_lang")
+    if target_lang == "":
+        target_lang = None  # no target, as for the rewards
+    if target_lang is not None:
+        from r1reward.verifiers.language import normalize_target
+
+        try:
+            normalize_target(target_lang)
+        except ValueError as e:
+            raise InputError(f"line {line}: target_lang: {e}") from None
     truth_name, truth = first(row, GROUND_TRUTH, skip_bool=True)
     if need_ground_truth and truth_name is None:
         raise InputError(
@@ -151,7 +190,7 @@ def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout
                 prompt=prompt,
                 group=group,
                 data_source=row.get("data_source"),
-                target_lang=row.get("target_lang"),
+                target_lang=target_lang,
             )
         )
     return out

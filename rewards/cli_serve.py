@@ -199,8 +199,12 @@ def serve(reward: Reward, host: str, port: int, threads: int = 4) -> int:
     try:
         import waitress  # noqa: F401
     except ImportError:
-        print("r1reward serve needs waitress: pip install 'r1reward[serve]'", file=sys.stderr)
-        return 2
+        print(
+            "r1reward serve needs waitress: pip install waitress (or, in the repository,"
+            " pip install '.[serve]')",
+            file=sys.stderr,
+        )
+        return 4  # a runtime error (the command line was right): the exit codes of `r1reward`
 
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)

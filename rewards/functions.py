@@ -517,7 +517,7 @@ class LanguageConsistency(Reward):
             out[i] = (
                 _scored(r.value, {"target": payload[1]})
                 if r.status == OK
-                else _scored(None, {"reason": r.status})
+                else _scored(None, {"reason": r.status, "detail": r.detail})
             )
         return out
 

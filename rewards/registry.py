@@ -187,7 +187,10 @@ def preset(text: str) -> Weighted:
     if name == "r1-zero" and not arg:
         return r1_zero()
     if name == "r1":
-        return r1(arg or None)
+        try:
+            return r1(arg or None)
+        except ValueError as e:  # an unknown target language
+            raise SpecError(f"preset {text!r}: {e}") from None
     raise SpecError(f"unknown preset {text!r}; known: r1-zero, r1, r1:LANG")
 
 

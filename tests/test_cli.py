@@ -211,10 +211,12 @@ def test_presets_and_bad_reward_specs():
         ["--reward", "cosine_length:zz=1"],
         ["--reward", "accuracy=nan"],  # a weight that would make every total nan
         ["--reward", "format=inf"],
+        ["--preset", "r1:xx"],  # an unknown target language: one line, not a traceback
+        ["--preset", "r1:Chinese"],
     ):
         proc = run("score", "-", *bad, stdin=row)
         assert proc.returncode == 2, (bad, proc.stderr)
-        assert "error" in proc.stderr
+        assert "error" in proc.stderr and "Traceback" not in proc.stderr, (bad, proc.stderr)
 
 
 # ---- bad input ---------------------------------------------------------------------------------
@@ -287,13 +289,15 @@ def test_filter_rejection_sampling(tmp_path):
     assert "mul-3" not in kept and "prime-0" not in kept  # wrong answers
     assert "zh-1" not in kept and "en-mixed" not in kept  # mixed-language chains of thought
     assert "cot-long" not in kept and "cot-code" not in kept
-    assert {"mul-0", "zh-0", "fr-0", "code-add-0", "no-think"} <= kept
-    assert dropped["mixed_language"] == 2
+    assert {"mul-0", "zh-0", "fr-0", "code-add-0"} <= kept
+    assert "no-think" not in kept  # right, but no chain of thought to learn from
+    assert dropped["mixed_language"] == 2 and dropped["bad_format"] == 1
     assert dropped["long_paragraph"] == 1 and dropped["code_block"] == 1
     assert data["kept"] == len(lines(out))
     assert data["kept"] + sum(dropped.values()) == data["rollouts"]
-    for reason in ("incorrect", "mixed_language", "long_paragraph", "code_block", "kept"):
+    for reason in ("incorrect", "bad_format", "mixed_language", "long_paragraph", "code_block"):
         assert reason in proc.stdout
+    assert "kept" in proc.stdout
 
     capped = tmp_path / "capped.jsonl"
     proc = run("filter", str(SAMPLE), "-o", str(capped), "--max-per-group", "1",
@@ -302,6 +306,61 @@ def test_filter_rejection_sampling(tmp_path):
     ids = [r["id"] for r in lines(capped)]
     assert "mul-0" in ids and "mul-1" not in ids and "zh-1" not in ids
     assert "over_group_cap" in proc.stdout
+
+
+def test_filter_drops_correct_rollouts_without_a_clean_think_block(tmp_path):
+    right = "so the answer is \\boxed{4}"
+    rows = [
+        {"id": "ok", "completion": f"<think>2 plus 2 is four.</think> {right}"},
+        {"id": "none", "completion": right},
+        {"id": "cut", "completion": f"<think>2 plus 2 is four. {right}"},
+        {"id": "empty", "completion": f"<think>\n\n</think> {right}"},
+        {"id": "twice", "completion": f"<think>a</think><think>b</think> {right}"},
+        {"id": "prefilled", "completion": f"2 plus 2 is four.</think> {right}"},
+    ]
+    src = "".join(json.dumps({**r, "answer": "4"}) + "\n" for r in rows)
+    out = tmp_path / "kept.jsonl"
+    proc = run("filter", "-", "-o", str(out), stdin=src)
+    assert proc.returncode == 0, proc.stderr
+    assert [r["id"] for r in lines(out)] == ["ok", "prefilled"]
+    proc = run("filter", "-", "-o", str(out), "--keep-malformed", stdin=src)
+    assert proc.returncode == 0, proc.stderr
+    assert len(lines(out)) == len(rows)
+
+
+@pytest.mark.parametrize(
+    "row",
+    [
+        {"completion": 5},
+        {"completion": True},
+        {"completion": {"text": "\\boxed{5}"}},
+        {"completion": ["a", "b"]},
+        {"completions": [1, 2]},
+        {"completions": []},
+        {"completion": "\\boxed{5}", "target_lang": "Chinese"},
+        {"completion": "\\boxed{5}", "target_lang": 5},
+    ],
+)
+def test_a_field_of_the_wrong_kind_is_an_input_error(row):
+    line = json.dumps({**row, "answer": "5"}) + "\n"
+    proc = run("score", "-", stdin=line)
+    assert proc.returncode == 3, (row, proc.stdout, proc.stderr)
+    assert "line 1" in proc.stderr and "Traceback" not in proc.stderr
+    proc = run("score", "-", "--skip-invalid", stdin=line + '{"completion": "5", "answer": "5"}\n')
+    assert proc.returncode == 0 and "1 invalid lines skipped" in proc.stderr + proc.stdout
+
+
+def test_messages_and_known_targets_are_completions_and_targets():
+    rows = [
+        {"completion": {"role": "assistant", "content": "\\boxed{5}"}},
+        {"completion": [{"role": "assistant", "content": "\\boxed{5}"}]},
+        {"completion": "\\boxed{5}", "target_lang": "zh-CN"},
+        {"completion": "\\boxed{5}", "target_lang": ""},
+    ]
+    src = "".join(json.dumps({**r, "answer": "5"}) + "\n" for r in rows)
+    proc = run("score", "-", stdin=src)
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x)["rewards"]["accuracy"] for x in proc.stdout.splitlines()] == [1.0] * 4
 
 
 # ---- verify ------------------------------------------------------------------------------------

@@ -72,6 +72,7 @@ __all__ = [
     "is_mixed_language",
     "language_share",
     "longest_paragraph",
+    "normalize_target",
     "target_language_share",
     "target_language_shares",
 ]
@@ -143,7 +144,8 @@ class LanguageShare:
     truncated: bool = False
 
 
-def _normalize_target(target: str) -> str:
+def normalize_target(target: str) -> str:
+    """The language code a target names (`zh-CN` -> `zh`); ValueError for one we cannot judge."""
     if not isinstance(target, str):
         raise ValueError(f"target must be a language code like 'en' or 'zh', not {target!r}")
     lang = target.strip().lower().replace("_", "-").split("-")[0]
@@ -171,7 +173,7 @@ def language_share(
     masked: bool = False,
 ) -> LanguageShare:
     """The share with the counts behind it (see the module docstring for the definition)."""
-    lang = _normalize_target(target)
+    lang = normalize_target(target)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
     if not isinstance(text, str):
