@@ -44,6 +44,7 @@ from typing import Any
 
 from . import registry
 from .cli_io import (
+    GROUND_TRUTH,
     AtomicOutput,
     InputError,
     OutputError,
@@ -271,11 +272,13 @@ def cmd_score(args) -> int:
         rollouts = read_rollouts(
             stream, stats, skip_invalid=args.skip_invalid, need_ground_truth=False
         )
+        no_truth = 0  # rollouts without a ground truth: their accuracy is null
         with _progress(total_lines, args.no_progress, unit="line") as bar:
             seen_line = 0
             for batch in _chunks(rollouts, CHUNK):
                 scored, acc = _score_batch(reward, extra_accuracy, batch)
                 for r, s, a in zip(batch, scored, acc, strict=True):
+                    no_truth += not r.has_ground_truth
                     components = s.info["components"]
                     diag = _diagnostics(s.info, a.info)
                     diag["correct"] = a.value  # what accuracy, pass@k and `summarise` count
@@ -299,6 +302,12 @@ def cmd_score(args) -> int:
             bar.update(stats.lines - seen_line)
         if not collector.totals and not stats.invalid:
             print("r1reward score: the input has no rollouts", file=sys.stderr)
+        if no_truth:
+            print(
+                f"r1reward score: {no_truth} of {len(collector.totals)} rollouts have no ground"
+                f" truth, so no accuracy (fields tried: {', '.join(GROUND_TRUTH)})",
+                file=sys.stderr,
+            )
         out.commit()
     except BaseException:
         if out is not None:

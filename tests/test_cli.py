@@ -350,6 +350,15 @@ def test_a_field_of_the_wrong_kind_is_an_input_error(row):
     assert proc.returncode == 0 and "1 invalid lines skipped" in proc.stderr + proc.stdout
 
 
+def test_rollouts_without_a_ground_truth_are_scored_with_a_warning():
+    rows = '{"completion": "\\\\boxed{4}", "reference": "4"}\n{"completion": "4", "answer": "4"}\n'
+    proc = run("score", "-", stdin=rows)
+    assert proc.returncode == 0, proc.stderr
+    accuracy = [json.loads(x)["rewards"]["accuracy"] for x in proc.stdout.splitlines()]
+    assert accuracy == [None, 1.0]
+    assert "1 of 2 rollouts have no ground truth" in proc.stderr and "solution" in proc.stderr
+
+
 def test_messages_and_known_targets_are_completions_and_targets():
     rows = [
         {"completion": {"role": "assistant", "content": "\\boxed{5}"}},

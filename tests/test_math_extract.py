@@ -96,6 +96,25 @@ def test_no_answer_is_not_equivalent_with_reason():
     assert not v and v.reason == "no_reference"
 
 
+def test_a_number_is_a_reference_and_a_bad_box_mode_is_refused():
+    from decimal import Decimal
+    from fractions import Fraction
+
+    for gold, right in (
+        (72, "72"),
+        (0.5, r"\frac12"),
+        (Fraction(1, 2), "0.5"),
+        (Decimal("2.50"), "2.5"),
+    ):
+        assert verify(gold, rf"\boxed{{{right}}}"), gold
+        assert verify(gold, r"\boxed{3}").reason == "differs", gold
+    assert verify(float("nan"), r"\boxed{3}").reason == "no_reference"
+    assert verify(10**5000, r"\boxed{3}").reason == "too_large"
+    assert verify(True, r"\boxed{1}").reason == "unparseable"  # a flag, never an answer
+    with pytest.raises(ValueError, match="boxed"):
+        verify("3", r"\boxed{3}", boxed="bogus")
+
+
 def test_unbalanced_box_is_not_misread():
     v = verify("3", r"\boxed{3 + ")
     assert not v

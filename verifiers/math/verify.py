@@ -10,7 +10,11 @@ and checks a cooperative deadline; nothing here uses signals.
 
 from __future__ import annotations
 
+import math
+from decimal import Decimal
+from fractions import Fraction
 from functools import lru_cache
+from typing import get_args
 
 import regex
 
@@ -36,6 +40,7 @@ _DECIMAL_POINT = regex.compile(r"-?\d+\.\d+")
 _DECIMAL_COMMA_PAIR = regex.compile(r"(-?\d+),(\d+)")  # `2,74`: no space, no thousands group
 MAX_COMPLETION_CHARS = 2_000_000
 MAX_ANSWER_CHARS = 1_000
+_BOX_MODES = get_args(BoxMode)
 
 
 @lru_cache(maxsize=16384)
@@ -75,8 +80,11 @@ def verify(
     """Is the final answer of completion `pred` equivalent to reference `gold`?
 
     `boxed` chooses which `\\boxed{}` of the completion is the answer: the last (default), the
-    first, or all of them as a list. Never raises on bad input: the verdict says what happened.
+    first, or all of them as a list. A number is a reference too (datasets store `72`, `0.5`).
+    Never raises on bad input: the verdict says what happened; a bad option raises ValueError.
     """
+    if boxed not in _BOX_MODES:
+        raise ValueError(f"boxed must be one of {_BOX_MODES}, not {boxed!r}")
     dl = Deadline(timeout)
     try:
         return _verify(gold, pred, dl, boxed)
@@ -89,6 +97,13 @@ def verify(
 
 
 def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
+    if isinstance(gold, (int, float, Fraction, Decimal)) and not isinstance(gold, bool):
+        if gold != gold or gold in (math.inf, -math.inf):
+            return MathVerdict(False, V.NO_REFERENCE, detail=f"the reference is {gold}")
+        try:
+            gold = str(gold)
+        except ValueError:  # an int past the interpreter's 4300-digit printing limit
+            return MathVerdict(False, V.TOO_LARGE, detail="reference over the size limit")
     if not isinstance(gold, str) or not isinstance(pred, str):
         return MathVerdict(False, V.UNPARSEABLE, detail="reference and completion must be strings")
     if len(pred) > MAX_COMPLETION_CHARS or len(gold) > MAX_COMPLETION_CHARS:
