@@ -21,14 +21,24 @@ from r1reward.rewards.functions import Accuracy, Reward
 
 HOME = "r1reward.rewards.adapters"
 
-_default_reward: Reward | None = None
+_rewards: dict[str | None, Reward] = {}  # by preset; None: accuracy alone
 
 
-def _reward() -> Reward:
-    global _default_reward
-    if _default_reward is None:
-        _default_reward = Accuracy()
-    return _default_reward
+def _reward(preset: str | None = None) -> Reward:
+    reward = _rewards.get(preset)
+    if reward is None:
+        if preset is None:
+            reward = Accuracy()
+        else:
+            from r1reward.rewards.registry import SpecError
+            from r1reward.rewards.registry import preset as build_preset
+
+            try:
+                reward = build_preset(preset)
+            except SpecError as e:  # a config error: say so once, at the first batch
+                raise ValueError(f"r1reward compute_score: {e}") from None
+        _rewards[preset] = reward
+    return reward
 
 
 class VerlScore(dict):
@@ -58,39 +68,55 @@ def compute_score(
     solution_strs: Sequence[str] | None = None,
     ground_truths: Sequence[Any] | None = None,
     extra_infos: Sequence[Any] | None = None,
+    preset: str | None = None,
     **kw: Any,
 ):
     """verl's `custom_reward_function`: one item (returns a dict with `score`) or, with the plural
     keywords of verl's batch reward manager, a list of such dicts.
 
-    Extras beside `score`: `acc`, `pred` (the extracted answer) and `reason`, the same keys and
-    types for every item (verl stacks each key into one array per batch). Keywords verl adds
-    (`reward_router_address`, `reward_model_tokenizer`, `reward_kwargs`) are accepted and unused."""
+    `score` is the accuracy (verl's own default), or with `preset` (`r1-zero`, `r1:LANG`; set
+    through verl's `custom_reward_function.reward_kwargs`) the preset's weighted sum. Extras
+    beside `score`: `acc` (the answer is right), `pred` (the extracted answer) and `reason`, the
+    same keys and types for every item (verl stacks each key into one array per batch), and with
+    a preset each component's value (0.0 when not applicable). Other keywords verl adds
+    (`reward_router_address`, `reward_model_tokenizer`) are accepted and unused."""
+    reward = _reward(preset)
     if solution_strs is not None:  # verl passes numpy object arrays: never test their truth
         n = len(solution_strs)
         return _score_many(
+            reward,
             [None] * n if data_sources is None else list(data_sources),
             list(solution_strs),
             [None] * n if ground_truths is None else list(ground_truths),
         )
-    return _score_many([data_source], [solution_str], [ground_truth])[0]
+    return _score_many(reward, [data_source], [solution_str], [ground_truth])[0]
 
 
-def _score_many(sources: list, solutions: list, truths: list) -> list[dict]:
+def _score_many(reward: Reward, sources: list, solutions: list, truths: list) -> list[dict]:
     # a list of acceptable answers stays a list: the accuracy reward reads it as alternatives
-    scored = _reward().details(solutions, solution=truths, data_source=sources)
+    scored = reward.details(solutions, solution=truths, data_source=sources)
+    accuracy = _accuracy_name(reward)
     out = []
     for s in scored:
-        info = s.info
-        out.append(
-            VerlScore(
-                score=0.0 if s.value is None else float(s.value),
-                acc=bool(s.value),
-                pred=str(info.get("extracted") or ""),
-                reason=str(info.get("reason") or ""),
-            )
+        components = s.info.get("components")
+        info = s.info if components is None else s.info["info"].get(accuracy, {})
+        correct = s.value if components is None else components.get(accuracy)
+        result = VerlScore(
+            score=0.0 if s.value is None else float(s.value),
+            acc=bool(correct),
+            pred=str(info.get("extracted") or ""),
+            reason=str(info.get("reason") or ""),
         )
+        for name, value in (components or {}).items():
+            result[name] = 0.0 if value is None else float(value)
+        out.append(result)
     return out
+
+
+def _accuracy_name(reward: Reward) -> str | None:
+    """The name of a weighted reward's accuracy component (None for another reward)."""
+    names = [r.__name__ for r, _ in getattr(reward, "components", ()) if isinstance(r, Accuracy)]
+    return names[0] if names else None
 
 
 def reward_func(
@@ -114,10 +140,10 @@ def reward_func(
     for s in scored:
         for name, v in s.info.get("components", {}).items():
             components.setdefault(name, []).append(v)
-    accuracy = [r.__name__ for r, _ in getattr(reward, "components", ()) if isinstance(r, Accuracy)]
+    accuracy = _accuracy_name(reward)
     scores = rewards
     if accuracy:
-        scores = [0.0 if v is None else float(v) for v in components.get(accuracy[0], [])]
+        scores = [0.0 if v is None else float(v) for v in components.get(accuracy, [])]
     logs: dict[str, float] = {}
     for name, values in components.items():
         present = [v for v in values if v is not None]

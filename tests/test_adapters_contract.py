@@ -8,6 +8,7 @@ plain values.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import pickle
@@ -220,6 +221,24 @@ def test_verl_batch_manager_calls(inline):
         rewards, extra = collect_like_naive(results)
         assert rewards == [1.0, 0.0, 0.0, 1.0]
         check_extra_info(rewards, extra, n)
+
+
+def test_verl_reward_kwargs_choose_a_preset(inline):
+    # verl/trainer/ppo/reward.py `get_custom_reward_fn`: `partial(fn, **reward_kwargs)`, from
+    # custom_reward_function.reward_kwargs; the score is then the preset's weighted sum
+    score = functools.partial(adapters.compute_score, preset="r1-zero")
+    results = [score(data_source=s, solution_str=r, ground_truth=t) for s, r, t in ROWS]
+    rewards, extra = collect_like_naive(results)
+    assert rewards == [2.0, 0.0, 0.0, 1.0]  # accuracy + format: only the first has a think block
+    check_extra_info(rewards, extra, len(ROWS))
+    assert extra["acc"] == [True, False, False, True]
+    assert extra["think_format"] == [1.0, 0.0, 0.0, 0.0]
+    assert stack_like_reward_loop(results) == extra  # the same keys on every row
+    sources, responses, truths = zip(*ROWS, strict=True)
+    batch = score(data_sources=sources, solution_strs=responses, ground_truths=truths)
+    assert batch == results
+    with pytest.raises(ValueError, match="unknown preset"):
+        adapters.compute_score(solution_str="x", ground_truth="1", preset="r3")
 
 
 def test_verl_code_data_sources_are_scored_as_code(engine_swap):
