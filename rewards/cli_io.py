@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from .inputs import dataset_tests
+
 COMPLETION = ("completion", "response", "output", "generation")
 COMPLETION_LISTS = ("completions", "generations", "responses")
 GROUND_TRUTH = (
@@ -153,6 +155,10 @@ def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout
         except ValueError as e:
             raise InputError(f"line {line}: target_lang: {e}") from None
     truth_name, truth = first(row, GROUND_TRUTH, skip_bool=True)
+    if truth_name is None:  # a code dataset's own test columns (MBPP, HumanEval, APPS)
+        tests = dataset_tests({k: [v] for k, v in row.items()}, 1)
+        if tests and tests[0] is not None:
+            truth_name, truth = "tests", tests[0]
     if need_ground_truth and truth_name is None:
         raise InputError(
             f"line {line}: no ground truth; tried the fields {', '.join(GROUND_TRUTH)}"

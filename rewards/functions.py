@@ -29,6 +29,7 @@ from .inputs import (
     REFERENCE_ALIASES,
     column,
     completion_text,
+    dataset_tests,
     first_present,
     full_text,
     missing,
@@ -255,6 +256,10 @@ class Accuracy(Reward):
             for i, truth in enumerate(reward_model_ground_truth(columns, n)):
                 if refs[i] is None:
                     refs[i] = truth
+        if None in refs:  # a code dataset's own test columns (MBPP, HumanEval, APPS)
+            for i, tests in enumerate(dataset_tests(columns, n) or ()):
+                if refs[i] is None:
+                    refs[i] = tests
         declared = column(columns, KIND_COLUMNS, n)
         kinds = [_kind(r, d) for r, d in zip(refs, declared, strict=True)]
         if self.only_code:

@@ -96,6 +96,41 @@ def first_present(columns: Mapping[str, Any], names: Sequence[str], n: int) -> l
     return out
 
 
+# Code datasets' own test columns, for rows without a reference column: APPS/TACO `input_output`,
+# MBPP `test_list` (with `test_imports`, `test_setup_code`), HumanEval `test` + `entry_point`.
+_MBPP_EXTRAS = ("test_imports", "test_setup_code")
+
+
+def dataset_tests(columns: Mapping[str, Any], n: int) -> list[Any] | None:
+    """Per row, the tests a code dataset ships in its own columns (None where a row has none);
+    None when no such column is present."""
+    if columns.get("input_output") is not None:
+        return [
+            None if missing(v) else v
+            for v in _as_column("input_output", columns["input_output"], n)
+        ]
+    if columns.get("test_list") is not None:
+        lists = _as_column("test_list", columns["test_list"], n)
+        extras = {k: column(columns, (k,), n) for k in _MBPP_EXTRAS}
+        return [
+            None
+            if missing(tests)
+            else {
+                "test_list": tests,
+                **{k: v[i] for k, v in extras.items() if v[i] is not None},
+            }
+            for i, tests in enumerate(lists)
+        ]
+    if columns.get("test") is not None and columns.get("entry_point") is not None:
+        tests = _as_column("test", columns["test"], n)
+        entry = _as_column("entry_point", columns["entry_point"], n)
+        return [
+            None if missing(t) or missing(e) else {"test": t, "entry_point": e}
+            for t, e in zip(tests, entry, strict=True)
+        ]
+    return None
+
+
 def reward_model_ground_truth(columns: Mapping[str, Any], n: int) -> list[Any]:
     """verl-style `reward_model: {"ground_truth": ...}` rows."""
     values = column(columns, ("reward_model",), n)

@@ -359,6 +359,21 @@ def test_rollouts_without_a_ground_truth_are_scored_with_a_warning():
     assert "1 of 2 rollouts have no ground truth" in proc.stderr and "solution" in proc.stderr
 
 
+def test_code_datasets_own_test_columns_are_ground_truths():
+    add = "```python\ndef add(a, b):\n    return a + b\n```"
+    rows = [
+        {"completion": add, "test_list": ["assert add(1, 2) == 3"]},
+        {
+            "completion": add,
+            "test": "def check(f):\n    assert f(1, 2) == 4\n",
+            "entry_point": "add",
+        },
+    ]
+    proc = run("score", "-", stdin="".join(json.dumps(r) + "\n" for r in rows))
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x)["rewards"]["accuracy"] for x in proc.stdout.splitlines()] == [1.0, 0.0]
+
+
 def test_messages_and_known_targets_are_completions_and_targets():
     rows = [
         {"completion": {"role": "assistant", "content": "\\boxed{5}"}},

@@ -348,6 +348,25 @@ def test_code_details_say_why_a_program_failed(program, failure):
     assert scored.info["failure"] == failure, scored
 
 
+def test_code_datasets_own_test_columns_are_references():
+    # what TRL passes for MBPP, HumanEval and APPS/TACO rows: their own columns, by name
+    add = "```python\ndef add(a, b):\n    return a + b\n```"
+    sub = add.replace("a + b", "a - b")
+    acc = Accuracy(engine=INLINE)
+    mbpp = {"test_list": [["assert add(1, 2) == 3"]] * 2, "test_imports": [[], None]}
+    assert acc([add, sub], **mbpp) == [1.0, 0.0]
+    humaneval = {
+        "test": ["def check(f):\n    assert f(1, 2) == 3\n"] * 2,
+        "entry_point": ["add"] * 2,
+    }
+    assert acc([add, sub], **humaneval) == [1.0, 0.0]
+    apps = {"input_output": ['{"inputs": ["2\\n"], "outputs": ["4\\n"]}'] * 2}
+    assert acc(["print(int(input()) * 2)", "print(5)"], **apps) == [1.0, 0.0]
+    # a reference column wins; a row without tests has no reference
+    assert acc([add], solution=["3"], **{k: v[:1] for k, v in mbpp.items()}) == [0.0]
+    assert acc([add, add], test_list=[None, ["assert add(1, 2) == 3"]]) == [None, 1.0]
+
+
 def test_code_tests_that_cannot_run_are_not_applicable_and_say_why():
     scored = Accuracy(engine=INLINE).details(
         ["print(1)"], solution=[{"inputs": ["1"], "outputs": []}]
