@@ -252,14 +252,15 @@ class Accuracy(Reward):
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
         n = len(completions)
         refs = first_present(columns, self.reference_columns, n)
-        if "reward_model" in columns and None in refs:
-            for i, truth in enumerate(reward_model_ground_truth(columns, n)):
+        # rows without a reference column: verl's `reward_model`, then a code dataset's own test
+        # columns (MBPP, HumanEval, APPS); `is`, not `in`: a reference may be an array, whose ==
+        # is elementwise
+        for fallback in (reward_model_ground_truth, dataset_tests):
+            if not any(r is None for r in refs):
+                break
+            for i, found in enumerate(fallback(columns, n) or ()):
                 if refs[i] is None:
-                    refs[i] = truth
-        if None in refs:  # a code dataset's own test columns (MBPP, HumanEval, APPS)
-            for i, tests in enumerate(dataset_tests(columns, n) or ()):
-                if refs[i] is None:
-                    refs[i] = tests
+                    refs[i] = found
         declared = column(columns, KIND_COLUMNS, n)
         kinds = [_kind(r, d) for r, d in zip(refs, declared, strict=True)]
         if self.only_code:

@@ -131,7 +131,9 @@ def dataset_tests(columns: Mapping[str, Any], n: int) -> list[Any] | None:
     return None
 
 
-def reward_model_ground_truth(columns: Mapping[str, Any], n: int) -> list[Any]:
-    """verl-style `reward_model: {"ground_truth": ...}` rows."""
+def reward_model_ground_truth(columns: Mapping[str, Any], n: int) -> list[Any] | None:
+    """verl-style `reward_model: {"ground_truth": ...}` rows; None without that column."""
+    if columns.get("reward_model") is None:
+        return None
     values = column(columns, ("reward_model",), n)
     return [v.get("ground_truth") if isinstance(v, Mapping) else None for v in values]
