@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import importlib
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from r1reward.rewards.compose import r1_zero
@@ -74,8 +74,9 @@ def compute_score(
     """verl's `custom_reward_function`: one item (returns a dict with `score`) or, with the plural
     keywords of verl's batch reward manager, a list of such dicts.
 
-    `score` is the accuracy (verl's own default), or with `preset` (`r1-zero`, `r1:LANG`; set
-    through verl's `custom_reward_function.reward_kwargs`) the preset's weighted sum. Extras
+    `score` is the accuracy (verl's own default), or with `preset` (`r1-zero`, `r1:LANG`, or
+    `r1` with each row's target in `extra_info["target_lang"]`; set through verl's
+    `custom_reward_function.reward_kwargs`) the preset's weighted sum. Extras
     beside `score`: `acc` (the answer is right), `pred` (the extracted answer) and `reason`, the
     same keys and types for every item (verl stacks each key into one array per batch), and with
     a preset each component's value (0.0 when not applicable). Other keywords verl adds
@@ -88,13 +89,18 @@ def compute_score(
             [None] * n if data_sources is None else list(data_sources),
             list(solution_strs),
             [None] * n if ground_truths is None else list(ground_truths),
+            [None] * n if extra_infos is None else list(extra_infos),
         )
-    return _score_many(reward, [data_source], [solution_str], [ground_truth])[0]
+    return _score_many(reward, [data_source], [solution_str], [ground_truth], [extra_info])[0]
 
 
-def _score_many(reward: Reward, sources: list, solutions: list, truths: list) -> list[dict]:
+def _score_many(
+    reward: Reward, sources: list, solutions: list, truths: list, extras: list
+) -> list[dict]:
+    # `r1` without a language reads each row's target from `extra_info["target_lang"]`
+    targets = [e.get("target_lang") if isinstance(e, Mapping) else None for e in extras]
     # a list of acceptable answers stays a list: the accuracy reward reads it as alternatives
-    scored = reward.details(solutions, solution=truths, data_source=sources)
+    scored = reward.details(solutions, solution=truths, data_source=sources, target_lang=targets)
     accuracy = _accuracy_name(reward)
     out = []
     for s in scored:

@@ -129,6 +129,13 @@ def _reward(args):
         raise UsageError(str(e)) from None
 
 
+def _reads_target_column(reward) -> bool:
+    """Whether a language reward takes its target from each row's `target_lang`."""
+    from .functions import LanguageConsistency
+
+    return any(isinstance(r, LanguageConsistency) and not r.target for r, _ in reward.components)
+
+
 def _needs_reference(reward) -> bool:
     from .functions import Accuracy, CosineLength
 
@@ -270,7 +277,11 @@ def cmd_score(args) -> int:
         out = AtomicOutput(args.output)
         total_lines = count_lines(args.input)
         rollouts = read_rollouts(
-            stream, stats, skip_invalid=args.skip_invalid, need_ground_truth=False
+            stream,
+            stats,
+            skip_invalid=args.skip_invalid,
+            need_ground_truth=False,
+            check_target=_reads_target_column(reward),
         )
         no_truth = 0  # rollouts without a ground truth: their accuracy is null
         with _progress(total_lines, args.no_progress, unit="line") as bar:
@@ -447,7 +458,11 @@ def cmd_filter(args) -> int:
         stream = open_input(args.input)
         out = AtomicOutput(args.output)
         rollouts = read_rollouts(
-            stream, stats, skip_invalid=args.skip_invalid, need_ground_truth=True
+            stream,
+            stats,
+            skip_invalid=args.skip_invalid,
+            need_ground_truth=True,
+            check_target=args.language_threshold > 0,
         )
         with _progress(count_lines(args.input), args.no_progress, unit="line") as bar:
             seen_line = 0
@@ -506,21 +521,24 @@ def _rejection(r: Rollout, acc, args) -> str | None:
     from r1reward.verifiers.language import has_code_block, is_mixed_language, longest_paragraph
     from r1reward.verifiers.think import check_format
 
-    from .inputs import completion_text
+    from .inputs import assistant_message, completion_text
 
     if acc.value is None:
         return "no_reference"
     if acc.value < 1.0:
         return "incorrect"
-    # the chain of thought as the format reward reads it (str, message or message list)
-    verdict = check_format(r.completion, prefilled_think="auto")
+    # the chain of thought as the format reward reads it (the final message, parts joined)
+    completion = r.completion if isinstance(r.completion, str) else assistant_message(r.completion)
+    verdict = check_format(completion, prefilled_think="auto")
     if not verdict and not args.keep_malformed:
         return "bad_format"  # no clean chain of thought: missing, cut off, empty or repeated
     cot = verdict.reasoning
     if cot is None:
         cot = completion_text(r.completion)
     if args.language_threshold > 0:
-        target = r.target_lang or args.target_lang
+        target = r.target_lang
+        if target is None or (isinstance(target, str) and not target.strip()):
+            target = args.target_lang
         try:
             mixed = is_mixed_language(cot, target, threshold=args.language_threshold)
         except ValueError as e:

@@ -95,28 +95,33 @@ def _conversation(row: Mapping) -> list | None:
 
 
 def _is_completion(value: Any) -> bool:
-    """What the rewards read (`inputs.completion_text`): a str, a message, or messages."""
+    """What the rewards read (`inputs.completion_text`): a str, a message, or messages (a
+    conversation may hold tool calls and tool results, with or without `content`)."""
     if isinstance(value, str):
         return True
     if isinstance(value, dict):
         return _is_message(value)
-    return isinstance(value, list) and bool(value) and all(_is_message(m) for m in value)
+    return isinstance(value, list) and bool(value) and all(isinstance(m, dict) for m in value)
 
 
-def _is_message(value: Any) -> bool:
-    return isinstance(value, dict) and ("content" in value or "reasoning_content" in value)
+def _is_message(value: dict) -> bool:
+    return bool(value.keys() & {"role", "content", "reasoning_content", "reasoning"})
 
 
 def _kind_of(value: Any) -> str:
     if isinstance(value, dict):
-        return "an object without `content`"
+        return "an object without `role` or `content`"
     if isinstance(value, list):
         return "an empty list" if not value else "a list with something other than messages"
     return "null" if value is None else type(value).__name__
 
 
-def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout]:
-    """The rollouts of one parsed line (several when it holds a list of completions)."""
+def rollouts_of(
+    row: Any, line: int, *, need_ground_truth: bool, check_target: bool = False
+) -> list[Rollout]:
+    """The rollouts of one parsed line (several when it holds a list of completions).
+    `check_target` when a language check reads `target_lang`: a misspelt one would score null
+    for every row, silently (a blank one is no target)."""
     if not isinstance(row, dict):
         raise InputError(f"line {line}: expected a JSON object, got {type(row).__name__}")
     list_name, many = first(row, COMPLETION_LISTS)
@@ -145,9 +150,7 @@ def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout
                 f"messages (objects), not {_kind_of(completion)}"
             )
     target_lang = row.get("target_lang")
-    if target_lang == "":
-        target_lang = None  # no target, as for the rewards
-    if target_lang is not None:
+    if check_target and not (target_lang is None or str(target_lang).strip() == ""):
         from r1reward.verifiers.language import normalize_target
 
         try:
@@ -196,7 +199,7 @@ def rollouts_of(row: Any, line: int, *, need_ground_truth: bool) -> list[Rollout
                 prompt=prompt,
                 group=group,
                 data_source=row.get("data_source"),
-                target_lang=target_lang,
+                target_lang=row.get("target_lang"),
             )
         )
     return out
@@ -210,7 +213,12 @@ class ReadStats:
 
 
 def read_rollouts(
-    stream: IO[bytes] | IO[str], stats: ReadStats, *, skip_invalid: bool, need_ground_truth: bool
+    stream: IO[bytes] | IO[str],
+    stats: ReadStats,
+    *,
+    skip_invalid: bool,
+    need_ground_truth: bool,
+    check_target: bool = False,
 ) -> Iterator[Rollout]:
     """Rollouts in order. A malformed line raises InputError naming it, unless skipped."""
     for number, line in enumerate(stream, 1):
@@ -223,7 +231,9 @@ def read_rollouts(
                 row = json.loads(text)
             except ValueError as e:
                 raise InputError(f"line {number}: invalid JSON: {e}") from None
-            found = rollouts_of(row, number, need_ground_truth=need_ground_truth)
+            found = rollouts_of(
+                row, number, need_ground_truth=need_ground_truth, check_target=check_target
+            )
         except InputError:
             if not skip_invalid:
                 raise

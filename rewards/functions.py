@@ -27,13 +27,13 @@ from r1reward.verifiers._frozen import fast_constructor
 from .core import OK, TIMEOUT, Engine, concurrently, default_engine, gc_paused
 from .inputs import (
     REFERENCE_ALIASES,
+    assistant_message,
     column,
     completion_text,
     dataset_tests,
     first_present,
     full_text,
     missing,
-    reasoning_field,
     reward_model_ground_truth,
 )
 
@@ -467,7 +467,7 @@ def _prefilled_by_prompt(prompt: Any) -> bool | None:
 
 def _hashable_completion(c: Any) -> Any:
     """A completion as a hashable payload: text as is, a message frozen into sorted pairs."""
-    return c if isinstance(c, str) else tuple(sorted(_message(c).items()))
+    return c if isinstance(c, str) else tuple(sorted(assistant_message(c).items()))
 
 
 # ---- language ----------------------------------------------------------------------------------
@@ -514,7 +514,7 @@ class LanguageConsistency(Reward):
         targets = [self.target] * n if self.target else column(columns, (self.target_column,), n)
         payloads, where = [], []
         for i, (c, target) in enumerate(zip(completions, targets, strict=True)):
-            if isinstance(target, str) and target:  # the worker finds the text to judge
+            if isinstance(target, str) and target.strip():  # the worker finds what to judge
                 payloads.append((_hashable_completion(c), str(target), self.backend, self.scope))
                 where.append(i)
         out = [Scored(None, {"reason": "no_target"})] * n
@@ -526,15 +526,6 @@ class LanguageConsistency(Reward):
                 else _scored(None, {"reason": r.status, "detail": r.detail})
             )
         return out
-
-
-def _message(c: Any) -> dict:
-    """The final assistant message of a completion, reduced to content and reasoning."""
-    message = {"role": "assistant", "content": completion_text(c)}
-    reasoning = reasoning_field(c)
-    if reasoning is not None:
-        message["reasoning_content"] = reasoning
-    return message
 
 
 # ---- length and shape --------------------------------------------------------------------------
@@ -749,7 +740,9 @@ class ReasoningSteps(Reward):
 
         out = []
         for c in completions:
-            text = extract_cot(c if isinstance(c, str) else _message(c)) or completion_text(c)
+            text = extract_cot(
+                c if isinstance(c, str) else assistant_message(c)
+            ) or completion_text(c)
             steps = len(_STEP.findall(text))
             out.append(Scored(min(1.0, steps / self.target_steps), {"steps": steps}))
         return out

@@ -27,6 +27,16 @@ def completion_text(completion: Any) -> str:
     return content if isinstance(content, str) else ""
 
 
+def assistant_message(completion: Any) -> dict:
+    """The final assistant message of a completion, reduced to text content and reasoning (what
+    the format checker reads: content parts joined, other messages and keys dropped)."""
+    message = {"role": "assistant", "content": completion_text(completion)}
+    reasoning = reasoning_field(completion)
+    if reasoning is not None:
+        message["reasoning_content"] = reasoning
+    return message
+
+
 def full_text(completion: Any) -> str:
     """Everything the model generated: the reasoning field (when a reasoning parser split it
     off) and the final text. Length and repetition are judged on this, so a reasoning parser
@@ -96,39 +106,32 @@ def first_present(columns: Mapping[str, Any], names: Sequence[str], n: int) -> l
     return out
 
 
-# Code datasets' own test columns, for rows without a reference column: APPS/TACO `input_output`,
-# MBPP `test_list` (with `test_imports`, `test_setup_code`), HumanEval `test` + `entry_point`.
+# Code datasets' own test columns, for rows without a reference column: APPS/TACO `input_output`
+# and MBPP `test_list` (with `test_imports`, `test_setup_code`). Not HumanEval's `test` +
+# `entry_point`: its checks call helpers (`poly`, `encode_cyclic`) that only its trusted `prompt`
+# defines, so without it they would run the candidate's own versions (a wrong `find_zero` with
+# its own `poly` passed); give HumanEval rows a reference with `prompt_setup` instead.
 _MBPP_EXTRAS = ("test_imports", "test_setup_code")
 
 
 def dataset_tests(columns: Mapping[str, Any], n: int) -> list[Any] | None:
-    """Per row, the tests a code dataset ships in its own columns (None where a row has none);
-    None when no such column is present."""
+    """Per row, the tests a code dataset ships in its own columns, the first such column with a
+    value in that row (None where none has one); None when no such column is present."""
+    found: list[Any] | None = None
     if columns.get("input_output") is not None:
-        return [
-            None if missing(v) else v
-            for v in _as_column("input_output", columns["input_output"], n)
-        ]
+        rows = _as_column("input_output", columns["input_output"], n)
+        found = [None if missing(v) else v for v in rows]
     if columns.get("test_list") is not None:
         lists = _as_column("test_list", columns["test_list"], n)
         extras = {k: column(columns, (k,), n) for k in _MBPP_EXTRAS}
-        return [
-            None
-            if missing(tests)
-            else {
-                "test_list": tests,
-                **{k: v[i] for k, v in extras.items() if v[i] is not None},
-            }
-            for i, tests in enumerate(lists)
-        ]
-    if columns.get("test") is not None and columns.get("entry_point") is not None:
-        tests = _as_column("test", columns["test"], n)
-        entry = _as_column("entry_point", columns["entry_point"], n)
-        return [
-            None if missing(t) or missing(e) else {"test": t, "entry_point": e}
-            for t, e in zip(tests, entry, strict=True)
-        ]
-    return None
+        found = found or [None] * n
+        for i, tests in enumerate(lists):
+            if found[i] is None and not missing(tests):
+                found[i] = {
+                    "test_list": tests,
+                    **{k: v[i] for k, v in extras.items() if not missing(v[i])},
+                }
+    return found
 
 
 def reward_model_ground_truth(columns: Mapping[str, Any], n: int) -> list[Any] | None:

@@ -237,6 +237,17 @@ def test_verl_reward_kwargs_choose_a_preset(inline):
     sources, responses, truths = zip(*ROWS, strict=True)
     batch = score(data_sources=sources, solution_strs=responses, ground_truths=truths)
     assert batch == results
+    # `r1` reads each row's target language from extra_info, as verl hands it over
+    english = r"<think>We add two and two, which gives four in total.</think> \boxed{4}"
+    rows = adapters.compute_score(
+        data_sources=["math"] * 2,
+        solution_strs=[english] * 2,
+        ground_truths=["4"] * 2,
+        extra_infos=[{"target_lang": "en"}, {"target_lang": "zh"}],
+        preset="r1",
+    )
+    assert [r["language_consistency"] for r in rows] == [1.0, 0.0]
+    assert [r["score"] for r in rows] == [3.0, 2.0]
     with pytest.raises(ValueError, match="unknown preset"):
         adapters.compute_score(solution_str="x", ground_truth="1", preset="r3")
 

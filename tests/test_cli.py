@@ -317,12 +317,19 @@ def test_filter_drops_correct_rollouts_without_a_clean_think_block(tmp_path):
         {"id": "empty", "completion": f"<think>\n\n</think> {right}"},
         {"id": "twice", "completion": f"<think>a</think><think>b</think> {right}"},
         {"id": "prefilled", "completion": f"2 plus 2 is four.</think> {right}"},
+        {  # content parts, as chat APIs send them: the format reward joins them
+            "id": "parts",
+            "completion": {
+                "role": "assistant",
+                "content": [{"type": "text", "text": f"<think>2 plus 2 is four.</think> {right}"}],
+            },
+        },
     ]
     src = "".join(json.dumps({**r, "answer": "4"}) + "\n" for r in rows)
     out = tmp_path / "kept.jsonl"
     proc = run("filter", "-", "-o", str(out), stdin=src)
     assert proc.returncode == 0, proc.stderr
-    assert [r["id"] for r in lines(out)] == ["ok", "prefilled"]
+    assert [r["id"] for r in lines(out)] == ["ok", "prefilled", "parts"]
     proc = run("filter", "-", "-o", str(out), "--keep-malformed", stdin=src)
     assert proc.returncode == 0, proc.stderr
     assert len(lines(out)) == len(rows)
@@ -343,10 +350,17 @@ def test_filter_drops_correct_rollouts_without_a_clean_think_block(tmp_path):
 )
 def test_a_field_of_the_wrong_kind_is_an_input_error(row):
     line = json.dumps({**row, "answer": "5"}) + "\n"
-    proc = run("score", "-", stdin=line)
+    # a target is checked where a reward reads it: the language reward, not the default preset
+    if "target_lang" in row:
+        assert run("score", "-", stdin=line).returncode == 0
+        line_args = ("--preset", "r1")
+    else:
+        line_args = ()
+    proc = run("score", "-", *line_args, stdin=line)
     assert proc.returncode == 3, (row, proc.stdout, proc.stderr)
     assert "line 1" in proc.stderr and "Traceback" not in proc.stderr
-    proc = run("score", "-", "--skip-invalid", stdin=line + '{"completion": "5", "answer": "5"}\n')
+    good = '{"completion": "5", "answer": "5"}\n'
+    proc = run("score", "-", *line_args, "--skip-invalid", stdin=line + good)
     assert proc.returncode == 0 and "1 invalid lines skipped" in proc.stderr + proc.stdout
 
 
@@ -362,16 +376,18 @@ def test_rollouts_without_a_ground_truth_are_scored_with_a_warning():
 def test_code_datasets_own_test_columns_are_ground_truths():
     add = "```python\ndef add(a, b):\n    return a + b\n```"
     rows = [
-        {"completion": add, "test_list": ["assert add(1, 2) == 3"]},
+        {"completion": add, "test_list": ["assert add(1, 2) == 3"], "input_output": None},
+        {"completion": add, "test_list": ["assert add(1, 2) == 4"]},
         {
             "completion": add,
-            "test": "def check(f):\n    assert f(1, 2) == 4\n",
+            "test": "def check(f):\n    assert f(1, 2) == 3\n",
             "entry_point": "add",
         },
     ]
     proc = run("score", "-", stdin="".join(json.dumps(r) + "\n" for r in rows))
     assert proc.returncode == 0, proc.stderr
-    assert [json.loads(x)["rewards"]["accuracy"] for x in proc.stdout.splitlines()] == [1.0, 0.0]
+    accuracy = [json.loads(x)["rewards"]["accuracy"] for x in proc.stdout.splitlines()]
+    assert accuracy == [1.0, 0.0, None]  # HumanEval needs its trusted prompt: a reference
 
 
 def test_messages_and_known_targets_are_completions_and_targets():
@@ -380,11 +396,20 @@ def test_messages_and_known_targets_are_completions_and_targets():
         {"completion": [{"role": "assistant", "content": "\\boxed{5}"}]},
         {"completion": "\\boxed{5}", "target_lang": "zh-CN"},
         {"completion": "\\boxed{5}", "target_lang": ""},
+        {"completion": "\\boxed{5}", "target_lang": " "},
+        # a conversation with a tool call (no content) and a tool result, then the answer
+        {
+            "completion": [
+                {"role": "assistant", "tool_calls": [{"function": {"name": "calc"}}]},
+                {"role": "tool", "content": "5"},
+                {"role": "assistant", "content": "\\boxed{5}"},
+            ]
+        },
     ]
     src = "".join(json.dumps({**r, "answer": "5"}) + "\n" for r in rows)
-    proc = run("score", "-", stdin=src)
+    proc = run("score", "-", "--preset", "r1", stdin=src)
     assert proc.returncode == 0, proc.stderr
-    assert [json.loads(x)["rewards"]["accuracy"] for x in proc.stdout.splitlines()] == [1.0] * 4
+    assert [json.loads(x)["rewards"]["accuracy"] for x in proc.stdout.splitlines()] == [1.0] * 6
 
 
 # ---- verify ------------------------------------------------------------------------------------

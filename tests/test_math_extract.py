@@ -41,8 +41,11 @@ from r1reward.verifiers.math.extract import extract_choice, extract_reference
         ("***Answer: 4***", "4"),
         ("__Answer:__ 4", "4"),
         ("**Final answer:** 12 apples", "12"),
-        ("Answer: $z^*$", "z^*"),  # a star after ^ is the answer's
-        ("the answer is 4 (since 2+2=4 and 3 is wrong)", "4"),
+        ("**Answer:** **4**", "4"),
+        ("Answer: $z^*$", "z^*"),  # a star after ^ or _ is the answer's
+        ("Answer: x_*", "x_*"),
+        ("Answer: x_", "x_"),  # an underscore closes emphasis only when one opened it
+        ("Answer: _4_", "4"),
         ("", None),
         ("no numbers here at all", None),
     ],
@@ -109,10 +112,23 @@ def test_a_number_is_a_reference_and_a_bad_box_mode_is_refused():
         assert verify(gold, rf"\boxed{{{right}}}"), gold
         assert verify(gold, r"\boxed{3}").reason == "differs", gold
     assert verify(float("nan"), r"\boxed{3}").reason == "no_reference"
+    assert verify(Decimal("sNaN"), r"\boxed{3}").reason == "no_reference"
     assert verify(10**5000, r"\boxed{3}").reason == "too_large"
     assert verify(True, r"\boxed{1}").reason == "unparseable"  # a flag, never an answer
     with pytest.raises(ValueError, match="boxed"):
         verify("3", r"\boxed{3}", boxed="bogus")
+
+
+def test_a_qualified_or_hedged_answer_is_not_its_first_number():
+    # "2(sqrt 2) meters" is not 2, and "5 (maybe 6)" hedges: the bracket is no end of the answer
+    for gold, completion in (
+        ("2", "Answer: 2(sqrt 2) meters"),
+        ("2", r"Answer: 2 \left( something \right)"),
+        ("5", "Answer: 5 (maybe 6)"),
+        ("x", "Answer: x_*"),
+        ("-1", "Answer: -1_"),
+    ):
+        assert not verify(gold, completion), completion
 
 
 def test_unbalanced_box_is_not_misread():

@@ -355,13 +355,22 @@ def test_code_datasets_own_test_columns_are_references():
     acc = Accuracy(engine=INLINE)
     mbpp = {"test_list": [["assert add(1, 2) == 3"]] * 2, "test_imports": [[], None]}
     assert acc([add, sub], **mbpp) == [1.0, 0.0]
+    assert acc([add], test_list=[["assert add(1, 2) == 3"]], test_imports=[float("nan")]) == [1.0]
+    apps = {"input_output": ['{"inputs": ["2\\n"], "outputs": ["4\\n"]}'] * 2}
+    assert acc(["print(int(input()) * 2)", "print(5)"], **apps) == [1.0, 0.0]
+    # merged datasets: each row reads the column it has
+    mixed = {
+        "input_output": [apps["input_output"][0], None],
+        "test_list": [None, mbpp["test_list"][0]],
+    }
+    assert acc(["print(int(input()) * 2)", add], **mixed) == [1.0, 1.0]
+    # HumanEval's checks need the helpers of its trusted prompt: its columns alone are no
+    # reference (a wrong find_zero with its own poly passed HumanEval/32 that way)
     humaneval = {
         "test": ["def check(f):\n    assert f(1, 2) == 3\n"] * 2,
         "entry_point": ["add"] * 2,
     }
-    assert acc([add, sub], **humaneval) == [1.0, 0.0]
-    apps = {"input_output": ['{"inputs": ["2\\n"], "outputs": ["4\\n"]}'] * 2}
-    assert acc(["print(int(input()) * 2)", "print(5)"], **apps) == [1.0, 0.0]
+    assert acc([add, sub], **humaneval) == [None, None]
     # a reference column wins; a row without tests has no reference
     assert acc([add], solution=["3"], **{k: v[:1] for k, v in mbpp.items()}) == [0.0]
     assert acc([add, add], test_list=[None, ["assert add(1, 2) == 3"]]) == [None, 1.0]

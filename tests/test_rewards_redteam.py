@@ -88,3 +88,10 @@ def test_the_chosen_default_engine_survives_a_fork():
         assert answer == b"same"
     finally:
         set_default_engine(before)
+
+
+def test_numpy_numbers_are_math_references():
+    from r1reward.verifiers.math import verify
+
+    assert verify(np.int64(72), r"\boxed{72}") and verify(np.float32(0.5), r"\boxed{\frac12}")
+    assert not verify(np.int64(72), r"\boxed{71}")

@@ -57,9 +57,25 @@ _MATH_DELIMITED = regex.compile(
     r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\\\((.+?)\\\)|(?<!\\)\$(.+?)(?<!\\)\$", regex.DOTALL
 )
 _BOLD = regex.compile(r"\*\*([^*\n]{1,200}?)\*\*")
-# Markdown emphasis around an anchored answer (`**Answer:** 4`, `**Answer: 4**`, `*Answer: 4*`):
-# its markers are no part of the answer. A star after `^`, `_` or a backslash is (`z^*`).
-_EMPHASIS = regex.compile(r"^[*_]+|(?<![\^_\\])[*_]{1,3}$")
+# Markdown emphasis around an anchored answer (`**Answer:** 4`, `**Answer: 4**`, `*Answer: 4*`,
+# `**Answer:** **4**`, `**Final Answer**: 4`): its markers are no part of the answer. No answer
+# starts with `*` or `_`; a closing run of stars is emphasis unless it follows `^`, `_` or a
+# backslash (`z^*`, `K_*`), and a closing run of underscores only when the segment opened with
+# one (`x_` stays).
+_LEADING_EMPHASIS = regex.compile(r"^[*_\s]+(?:[:：]\s*)?")  # and the anchor's colon after it
+_CLOSING_STARS = regex.compile(r"(?<![\^_\\*])\*{1,3}$")
+_CLOSING_UNDERSCORES = regex.compile(r"(?<![\\_])_{1,2}$")
+
+
+def _unemphasised(segment: str) -> str:
+    opened_with_underscore = segment.startswith("_")
+    segment = _LEADING_EMPHASIS.sub("", segment)
+    segment = _CLOSING_STARS.sub("", segment)
+    if opened_with_underscore:
+        segment = _CLOSING_UNDERSCORES.sub("", segment)
+    return segment.strip()
+
+
 # A run of math-looking text: numbers, operators, LaTeX commands and lone letters.
 _MATH_RUN = regex.compile(
     r"(?:\\[A-Za-z]+\*?|\d|[-+*/^_=()\[\]{}|!<>.,:'%√π∞×÷·]"
@@ -166,8 +182,7 @@ def _boxed_answer(text: str, mode: BoxMode) -> str | None:
 
 def _first_math_run(segment: str) -> str | None:
     for m in _MATH_RUN.finditer(segment):
-        # an opening bracket before prose is not the answer's: "4 (since 2+2=4 ...)" is 4
-        run = m.group().strip(" \t.,:;").rstrip(" \t([{")
+        run = m.group().strip(" \t.,:;")
         if run and _HAS_DIGIT_OR_CMD.search(run):
             return run
     return None
@@ -182,7 +197,7 @@ def _anchored_segment(text: str) -> str | None:
     rest = text[last.end() :].lstrip()
     end = _SEGMENT_END.search(rest)
     segment = (rest[: end.start()] if end else rest).strip()
-    return _EMPHASIS.sub("", segment).strip() if "*" in segment or "_" in segment else segment
+    return _unemphasised(segment) if "*" in segment or "_" in segment else segment
 
 
 def _answer_in_segment(segment: str) -> str | None:

@@ -10,9 +10,7 @@ and checks a cooperative deadline; nothing here uses signals.
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
-from fractions import Fraction
+import numbers
 from functools import lru_cache
 from typing import get_args
 
@@ -96,14 +94,21 @@ def verify(
         return MathVerdict(False, V.UNPARSEABLE, detail=f"internal error: {type(e).__name__}: {e}")
 
 
+def _real_number(x) -> bool:
+    """int, float, Fraction, Decimal and numpy's numbers; not a bool, not a complex number."""
+    if isinstance(x, bool) or not isinstance(x, numbers.Number):
+        return False
+    return isinstance(x, numbers.Real) or not isinstance(x, numbers.Complex)  # Decimal: neither
+
+
 def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
-    if isinstance(gold, (int, float, Fraction, Decimal)) and not isinstance(gold, bool):
-        if gold != gold or gold in (math.inf, -math.inf):
-            return MathVerdict(False, V.NO_REFERENCE, detail=f"the reference is {gold}")
+    if _real_number(gold):
         try:
             gold = str(gold)
         except ValueError:  # an int past the interpreter's 4300-digit printing limit
             return MathVerdict(False, V.TOO_LARGE, detail="reference over the size limit")
+        if gold.lstrip("+-").lower() in ("nan", "snan", "inf", "infinity"):
+            return MathVerdict(False, V.NO_REFERENCE, detail=f"the reference is {gold}")
     if not isinstance(gold, str) or not isinstance(pred, str):
         return MathVerdict(False, V.UNPARSEABLE, detail="reference and completion must be strings")
     if len(pred) > MAX_COMPLETION_CHARS or len(gold) > MAX_COMPLETION_CHARS:
