@@ -158,7 +158,7 @@ def rollouts_of(
         except ValueError as e:
             raise InputError(f"line {line}: target_lang: {e}") from None
     truth_name, truth = first(row, GROUND_TRUTH, skip_bool=True)
-    if truth_name is None:  # a code dataset's own test columns (MBPP, HumanEval, APPS)
+    if truth_name is None:  # a code dataset's own test columns (MBPP, APPS)
         tests = dataset_tests({k: [v] for k, v in row.items()}, 1)
         if tests and tests[0] is not None:
             truth_name, truth = "tests", tests[0]

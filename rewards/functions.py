@@ -253,8 +253,8 @@ class Accuracy(Reward):
         n = len(completions)
         refs = first_present(columns, self.reference_columns, n)
         # rows without a reference column: verl's `reward_model`, then a code dataset's own test
-        # columns (MBPP, HumanEval, APPS); `is`, not `in`: a reference may be an array, whose ==
-        # is elementwise
+        # columns (MBPP, APPS: `dataset_tests`); `is`, not `in`: a reference may be an array,
+        # whose == is elementwise
         for fallback in (reward_model_ground_truth, dataset_tests):
             if not any(r is None for r in refs):
                 break
