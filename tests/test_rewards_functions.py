@@ -59,21 +59,27 @@ def test_accuracy_reads_verl_reward_model_column():
     assert acc([r"\boxed{5}"], reward_model=[{"ground_truth": "5"}]) == [1.0]
 
 
+class _SpyEngine(Engine):
+    """Records each batch's job kind and payloads, and scores nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(workers=0)
+        self.calls: list[tuple[str, list]] = []
+
+    def run(self, kind, payloads, *, timeout=1.0):
+        self.calls.append((kind, list(payloads)))
+        return [ItemResult(ERROR, detail="spy")] * len(payloads)
+
+
 def test_accuracy_dispatches_code_by_shape_and_data_source():
-    calls = []
-
-    class SpyEngine(Engine):
-        def run(self, kind, payloads, *, timeout=1.0):
-            calls.append(kind)
-            return [ItemResult(ERROR, detail="spy")] * len(payloads)
-
-    acc = Accuracy(engine=SpyEngine(workers=0))
+    spy = _SpyEngine()
+    acc = Accuracy(engine=spy)
     acc(["print(1)"], solution=[{"inputs": ["1"], "outputs": ["1"]}])
     acc(["print(1)"], solution=['[{"input": "1", "output": "1"}]'])
     acc(["print(1)"], solution=[{"fn_name": "f", "inputs": [[1]], "outputs": [1]}])
     acc(["print(1)"], solution=["2"], data_source=["codecontests"])
     acc([r"\boxed{1}"], solution=["1"], data_source=["math"])
-    assert calls == ["code", "code", "code", "code", "math"]
+    assert [kind for kind, _ in spy.calls] == ["code", "code", "code", "code", "math"]
 
 
 def test_timeout_is_scored_by_policy_and_flagged():
@@ -312,16 +318,10 @@ def test_pass_fail_code_credit_stops_at_the_first_failing_test():
     from r1reward.rewards.code_jobs import run_code_job
     from r1reward.rewards.functions import CodePass, CodePassRate
 
-    payloads = []
-
-    class SpyEngine(Engine):
-        def run(self, kind, items, *, timeout=1.0):
-            payloads.extend(items)
-            return [ItemResult(ERROR, detail="spy")] * len(items)
-
-    spy = SpyEngine(workers=0)
+    spy = _SpyEngine()
     for reward in (Accuracy(engine=spy), CodePass(engine=spy), CodePassRate(engine=spy)):
         reward([_HANGS_ON_SECOND], solution=[_TWO_TESTS])
+    payloads = [p for _, batch in spy.calls for p in batch]
     assert [p[3] for p in payloads] == [True, True, False]  # binary credit stops; partial not
     verdict = run_code_job(payloads[0], INLINE.sandbox(), 1.0).value
     # the hanging test never ran: the score was settled by the first
