@@ -113,7 +113,7 @@ def _occurrences(text: str, needles: tuple[str, ...]) -> list[tuple[int, int]]:
     return found
 
 
-def _bare(text: str, hit: tuple[int, int], lo: int, hi: int) -> bool:
+def on_own_line(text: str, hit: tuple[int, int], lo: int, hi: int) -> bool:
     """Whether the occurrence `hit` has a line of its own (only whitespace around it) inside
     text[lo:hi]; a line reaching past either end holds a fence run or another occurrence."""
     start, stop = hit
@@ -170,7 +170,7 @@ def fence_spans(text: str, breaks: tuple[str, ...] = (), reopen: str = "") -> li
             while k < len(hits) and hits[k][0] < start:
                 if hits[k][0] >= lo:
                     following = hits[k + 1][0] if k + 1 < len(hits) else start
-                    if _bare(text, hits[k], lo, min(following, start)):
+                    if on_own_line(text, hits[k], lo, min(following, start)):
                         opening = None  # never closed
                         k += 1
                         break

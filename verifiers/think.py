@@ -44,7 +44,7 @@ from operator import itemgetter
 from typing import Any, Literal
 
 from ._frozen import fast_constructor
-from ._text import fence_spans
+from ._text import fence_spans, on_own_line
 
 AnswerTags = Literal["required", "optional", "forbidden"]
 Prefill = bool | Literal["auto"]
@@ -462,9 +462,7 @@ def _unfenced_block(text: str, prefilled: Prefill) -> tuple[int, int] | None:
     s1 = text.find("</think>")
     if s1 == -1 or "answer>" in text or text.find("</think>", s1 + 8) != -1:
         return None
-    line = text.rfind("\n", 0, s1)
-    end = text.find("\n", s1 + 8)
-    if line == -1 or end == -1 or text[line + 1 : s1].strip() or text[s1 + 8 : end].strip():
+    if not on_own_line(text, (s1, s1 + 8), 0, len(text)):  # the rule that ends a fence at it
         return None
     s0 = text.find("<think>")
     if s0 == -1:
