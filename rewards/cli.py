@@ -536,9 +536,7 @@ def _rejection(r: Rollout, acc, args) -> str | None:
     if cot is None:
         cot = completion_text(r.completion)
     if args.language_threshold > 0:
-        target = r.target_lang
-        if target is None or (isinstance(target, str) and not target.strip()):
-            target = args.target_lang
+        target = args.target_lang if r.target_lang is None else r.target_lang
         try:
             mixed = is_mixed_language(cot, target, threshold=args.language_threshold)
         except ValueError as e:

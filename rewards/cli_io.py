@@ -150,7 +150,9 @@ def rollouts_of(
                 f"messages (objects), not {_kind_of(completion)}"
             )
     target_lang = row.get("target_lang")
-    if check_target and not (target_lang is None or str(target_lang).strip() == ""):
+    if isinstance(target_lang, str) and not target_lang.strip():
+        target_lang = None  # a blank target is none, here and for the rewards
+    if check_target and target_lang is not None:
         from r1reward.verifiers.language import normalize_target
 
         try:
@@ -199,7 +201,7 @@ def rollouts_of(
                 prompt=prompt,
                 group=group,
                 data_source=row.get("data_source"),
-                target_lang=row.get("target_lang"),
+                target_lang=target_lang,
             )
         )
     return out
