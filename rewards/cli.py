@@ -57,7 +57,12 @@ from .cli_summary import Collector, render, render_filter, summarize
 
 EXIT_OK, EXIT_DIFFERS, EXIT_USAGE, EXIT_INPUT, EXIT_RUNTIME = 0, 1, 2, 3, 4
 EXIT_INTERRUPTED, EXIT_TERMINATED = 130, 143
-CHUNK = 256  # rollouts scored per batch (the progress bar moves per batch)
+# Rollouts scored per batch: the progress bar moves once per batch, so batches are sized to take
+# about BATCH_SECONDS (code items with many tests take seconds each), between FIRST_BATCH and
+# CHUNK rollouts (large batches keep the pool's per-batch costs small).
+CHUNK = 256
+FIRST_BATCH = 16
+BATCH_SECONDS = 0.5
 _DIAGNOSTIC_KEYS = ("extracted", "reference", "reason", "method", "detail", "passed", "total")
 
 
@@ -145,13 +150,30 @@ def _needs_reference(reward) -> bool:
 # ---- batches -----------------------------------------------------------------------------------
 
 
-def _chunks(rollouts: Iterator[Rollout], size: int) -> Iterator[list[Rollout]]:
+def _batches(
+    rollouts: Iterator[Rollout],
+    *,
+    first: int = FIRST_BATCH,
+    smallest: int = 1,
+    largest: int = CHUNK,
+    seconds: float = BATCH_SECONDS,
+    clock=time.monotonic,
+) -> Iterator[list[Rollout]]:
+    """Batches sized by how long the caller took to score the last one (the time until it asks
+    for the next): at most twice as large after a fast batch, down to `smallest` (the workers,
+    so none idles) after a slow one, so the progress bar of a code-heavy file moves about every
+    `seconds`."""
     batch: list[Rollout] = []
+    size = first
     for r in rollouts:
         batch.append(r)
         if len(batch) >= size:
+            start = clock()
             yield batch
+            took = clock() - start
             batch = []
+            wanted = size * seconds / took if took > 0 else largest
+            size = max(smallest, 1, min(largest, 2 * size, int(wanted)))
     if batch:
         yield batch
 
@@ -286,7 +308,7 @@ def cmd_score(args) -> int:
         no_truth = 0  # rollouts without a ground truth: their accuracy is null
         with _progress(total_lines, args.no_progress, unit="line") as bar:
             seen_line = 0
-            for batch in _chunks(rollouts, CHUNK):
+            for batch in _batches(rollouts, smallest=engine.workers):
                 scored, acc = _score_batch(reward, extra_accuracy, batch)
                 for r, s, a in zip(batch, scored, acc, strict=True):
                     no_truth += not r.has_ground_truth
@@ -311,6 +333,7 @@ def cmd_score(args) -> int:
                 bar.update(stats.lines - seen_line)
                 seen_line = stats.lines
             bar.update(stats.lines - seen_line)
+        stats.report_skipped("score")
         if not collector.totals and not stats.invalid:
             print("r1reward score: the input has no rollouts", file=sys.stderr)
         if no_truth:
@@ -339,7 +362,6 @@ def cmd_summarise(args) -> int:
 
     collector: Collector | None = None
     stats = ReadStats()
-    start = time.perf_counter()
     # opened first: a bad path fails before the input is read
     summary_out = AtomicOutput(args.summary_json) if args.summary_json else None
     try:
@@ -349,10 +371,10 @@ def cmd_summarise(args) -> int:
         ):
             try:
                 components, total, diag = _scored_row(r)
-            except InputError:
+            except InputError as e:
                 if not args.skip_invalid:
                     raise
-                stats.invalid += 1
+                stats.skip(r.line, str(e))
                 continue
             if collector is None:  # the first row names the components
                 collector = Collector(list(components), dict.fromkeys(components))
@@ -370,10 +392,11 @@ def cmd_summarise(args) -> int:
         if summary_out is not None:
             summary_out.abort()
         raise
+    stats.report_skipped("summarise")
     if collector is None:
         print("r1reward summarise: the input has no scored rollouts", file=sys.stderr)
         collector = Collector([], {})
-    summary = summarize(collector, seconds=time.perf_counter() - start, invalid=stats.invalid)
+    summary = summarize(collector, seconds=None, invalid=stats.invalid)
     _emit_summary(args, render(summary), summary, summary_out, rows_to_file=True)
     return EXIT_OK
 
@@ -466,7 +489,7 @@ def cmd_filter(args) -> int:
         )
         with _progress(count_lines(args.input), args.no_progress, unit="line") as bar:
             seen_line = 0
-            for batch in _chunks(rollouts, CHUNK):
+            for batch in _batches(rollouts, smallest=engine.workers):
                 _, acc = _score_batch(_Only(accuracy), None, batch)
                 for r, a in zip(batch, acc, strict=True):
                     total += 1
@@ -491,6 +514,7 @@ def cmd_filter(args) -> int:
         raise
     finally:
         engine.close()
+    stats.report_skipped("filter")
     reasons["invalid_line"] = stats.invalid
     seconds = time.perf_counter() - start
     data = {"rollouts": total, "kept": kept, "dropped": reasons, "seconds": round(seconds, 3)}
@@ -651,6 +675,15 @@ def _io_args(p: argparse.ArgumentParser, output_required: bool) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("r1reward")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown (not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="r1reward",
@@ -658,6 +691,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=_exit_codes(),
         formatter_class=_Formatter,
     )
+    parser.add_argument("--version", action="version", version=f"r1reward {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
 

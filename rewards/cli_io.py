@@ -207,11 +207,31 @@ def rollouts_of(
     return out
 
 
+SKIPPED_SHOWN = 20  # skipped lines reported one by one; the rest only counted
+
+
 @dataclass
 class ReadStats:
     lines: int = 0
     invalid: int = 0
-    invalid_lines: list[int] = field(default_factory=list)
+    # (line number, why) of the first SKIPPED_SHOWN lines that --skip-invalid skipped
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+    def skip(self, number: int, why: str) -> None:
+        self.invalid += 1
+        if len(self.skipped) < SKIPPED_SHOWN:
+            self.skipped.append((number, why))
+
+    def report_skipped(self, command: str) -> None:
+        """Which lines --skip-invalid skipped and why, on stderr: a count alone leaves the user
+        to find the bad lines of a large file by hand."""
+        if not self.invalid:
+            return
+        lines = [f"r1reward {command}: skipped {self.invalid} invalid line(s):"]
+        lines += [f"  {why}" for _, why in self.skipped]
+        if self.invalid > len(self.skipped):
+            lines.append(f"  ... and {self.invalid - len(self.skipped)} more")
+        print("\n".join(lines), file=sys.stderr)
 
 
 def read_rollouts(
@@ -236,12 +256,10 @@ def read_rollouts(
             found = rollouts_of(
                 row, number, need_ground_truth=need_ground_truth, check_target=check_target
             )
-        except InputError:
+        except InputError as e:
             if not skip_invalid:
                 raise
-            stats.invalid += 1
-            if len(stats.invalid_lines) < 20:
-                stats.invalid_lines.append(number)
+            stats.skip(number, str(e))
             continue
         yield from found
 

@@ -87,8 +87,9 @@ def _mean_std(values: Sequence[float | None]) -> tuple[float | None, float | Non
     return mean, std, len(values) - len(present)
 
 
-def summarize(c: Collector, *, seconds: float, invalid: int = 0) -> dict:
-    """The summary as plain data (what `--summary-json` writes)."""
+def summarize(c: Collector, *, seconds: float | None, invalid: int = 0) -> dict:
+    """The summary as plain data (what `--summary-json` writes). `seconds` is the scoring time,
+    None when nothing was scored (`summarise` reads scores: its reading rate means nothing)."""
     n = len(c.totals)
     rewards = {}
     for name in c.names:
@@ -107,8 +108,8 @@ def summarize(c: Collector, *, seconds: float, invalid: int = 0) -> dict:
         "rollouts": n,
         "groups": len(members),
         "invalid_lines": invalid,
-        "seconds": round(seconds, 3),
-        "rollouts_per_second": round(n / seconds, 2) if seconds > 0 else None,
+        "seconds": None if seconds is None else round(seconds, 3),
+        "rollouts_per_second": round(n / seconds, 2) if seconds else None,
         "timeouts": c.timeouts,
         "rewards": rewards,
         "accuracy": {
@@ -217,21 +218,22 @@ def table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> str:
 def render(summary: dict) -> str:
     """The summary as text for people."""
     s = summary
-    rate = s["rollouts_per_second"]
-    head = (
-        f"{s['rollouts']} rollouts in {s['groups']} groups, {s['seconds']:.2f} s"
-        f" ({_f(rate, 1)} rollouts/s)"
-    )
+    head = f"{s['rollouts']} rollouts in {s['groups']} groups"
+    if s["seconds"] is not None:
+        head += f", {s['seconds']:.2f} s ({_f(s['rollouts_per_second'], 1)} rollouts/s)"
     if s["invalid_lines"]:
         head += f"; {s['invalid_lines']} invalid lines skipped"
     if s["timeouts"]:
         head += f"; {s['timeouts']} rollouts with a timed-out check"
+    # a scored file does not record the weights: no column of blanks for `summarise`
+    weighted = any(r["weight"] is not None for r in s["rewards"].values())
     rows = []
     for name, r in s["rewards"].items():
         label = "reward (weighted sum)" if name == "reward" else name
-        weight = "" if r["weight"] is None else f"{r['weight']:g}"
-        rows.append([label, weight, _f(r["mean"]), _f(r["std"]), str(r["none"])])
-    parts = [head, "", table(rows, ["reward", "weight", "mean", "std", "None"])]
+        weight = [] if not weighted else ["" if r["weight"] is None else f"{r['weight']:g}"]
+        rows.append([label, *weight, _f(r["mean"]), _f(r["std"]), str(r["none"])])
+    header = ["reward", *(["weight"] if weighted else []), "mean", "std", "None"]
+    parts = [head, "", table(rows, header)]
     acc = s["accuracy"]
     metrics = [["accuracy", _f(acc["value"]), f"{acc['correct']}/{acc['judged']} rollouts"]]
     for name, m in s["pass_at_k"].items():

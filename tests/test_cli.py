@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -237,6 +238,74 @@ def test_malformed_line_is_an_error_naming_the_line(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert len(lines(out)) == 2
     assert "1 invalid lines skipped" in proc.stdout
+    # which line was skipped, and why: a count alone leaves the user to search a large file
+    assert "skipped 1 invalid line(s)" in proc.stderr
+    assert "line 2: invalid JSON" in proc.stderr
+
+
+def test_skipped_lines_are_listed_up_to_a_cap_then_counted(tmp_path):
+    from r1reward.rewards.cli_io import SKIPPED_SHOWN
+
+    bad = SKIPPED_SHOWN + 3
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"completion": "1", "answer": "1"}\n' + "{oops\n" * bad)
+    proc = run("filter", str(src), "-o", str(tmp_path / "f.jsonl"), "--skip-invalid")
+    assert proc.returncode == 0, proc.stderr
+    listed = [line for line in proc.stderr.splitlines() if "invalid JSON" in line]
+    assert len(listed) == SKIPPED_SHOWN
+    assert listed[0].strip().startswith("line 2:")
+    assert f"skipped {bad} invalid line(s)" in proc.stderr and "... and 3 more" in proc.stderr
+
+
+def test_version_is_the_installed_distribution_s():
+    from importlib.metadata import version
+
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout.split() == ["r1reward", version("r1reward")]
+
+
+class _Clock:
+    """A clock the test moves: the time a batch takes to score."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def _batch_sizes(n: int, seconds_per_rollout: float, **kw) -> list[int]:
+    from r1reward.rewards.cli import _batches
+
+    clock = _Clock()
+    sizes = []
+    for batch in _batches(iter(range(n)), clock=clock, **kw):
+        sizes.append(len(batch))
+        clock.now += seconds_per_rollout * len(batch)  # the caller scores the batch
+    return sizes
+
+
+def test_batches_grow_on_fast_rollouts_up_to_the_cap():
+    from r1reward.rewards.cli import CHUNK, FIRST_BATCH
+
+    sizes = _batch_sizes(3000, 1e-5)
+    assert sum(sizes) == 3000
+    assert sizes[0] == FIRST_BATCH and max(sizes) == CHUNK
+    growing = sizes[: sizes.index(CHUNK) + 1]
+    assert all(b == 2 * a for a, b in itertools.pairwise(growing))  # doubling, never a jump
+
+
+def test_batches_shrink_on_slow_rollouts_so_progress_keeps_moving():
+    """Code rollouts of 0.2 s each: every batch after the first takes about BATCH_SECONDS."""
+    from r1reward.rewards.cli import BATCH_SECONDS, FIRST_BATCH
+
+    sizes = _batch_sizes(200, 0.2)
+    assert sum(sizes) == 200 and sizes[0] == FIRST_BATCH
+    assert all(0.2 * s <= max(BATCH_SECONDS, 0.2) for s in sizes[1:-1])
+    assert all(s >= 1 for s in sizes)
+    # rollouts slower than the whole target come one by one, or one per worker
+    assert set(_batch_sizes(40, 3.0)[1:]) == {1}
+    assert set(_batch_sizes(40, 3.0, smallest=4)[1:]) == {4}
 
 
 def test_missing_field_names_the_aliases(tmp_path):

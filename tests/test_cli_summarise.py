@@ -54,6 +54,10 @@ def test_summarise_reproduces_the_summary_of_score(scored, tmp_path, label):
         r["weight"] = None
     assert untimed(again) == untimed(from_score)
     assert "pass@1" in proc.stdout and "accuracy" in proc.stdout
+    # nothing was scored: no rate, and no column of blank weights
+    assert again["seconds"] is None and again["rollouts_per_second"] is None
+    head, _, header = proc.stdout.splitlines()[:3]
+    assert "rollouts/s" not in head and header.split() == ["reward", "mean", "std", "None"]
 
 
 def test_summarise_counts_what_the_rows_say(tmp_path):
@@ -91,6 +95,7 @@ def test_unscored_rows_are_an_input_error_or_skipped(scored, tmp_path):
     assert proc.returncode == 0, proc.stderr
     summary = json.loads(proc.stdout)
     assert summary["invalid_lines"] == 2 and summary["rollouts"] == from_score["rollouts"]
+    assert "line 1: not a scored row" in proc.stderr and "line 2: reward 'accuracy'" in proc.stderr
     proc = run("summarise", str(mixed))
     assert proc.returncode == 3 and "line 1" in proc.stderr
 
