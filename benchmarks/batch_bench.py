@@ -7,7 +7,7 @@ the core; a share of them
 target Chinese (scored 0 by the language reward), and a few are small Python programs with
 stdin/stdout tests, run in the sandbox.
 
-    python benchmarks/batch_bench.py [--items 10000] [--code-items 100]
+    python benchmarks/batch_bench.py [--items 10000] [--code-items 100] [--workload-ceiling]
 """
 
 from __future__ import annotations
@@ -71,6 +71,42 @@ def machine_ceiling() -> float:
     for proc in pair:
         proc.join()
     return 2 * one / (time.perf_counter() - start)
+
+
+def _half_loop(rollouts, warm, barrier, results) -> None:
+    """One half of the loop's work in a forked process with its own sandbox, timed from a
+    barrier that starts both halves together."""
+    from r1reward.sandbox import Sandbox
+
+    with Sandbox(workers=1) as sandbox:
+        sequential(*warm, sandbox)
+        barrier.wait()
+        results.put(sequential(*rollouts, sandbox))
+
+
+def workload_ceiling(rollouts, warm, loop_seconds: float) -> float:
+    """The best a 2-process scorer could do on these rollouts: the loop's own work (the same
+    verifiers, no pool, no pickling, no trainer process) split in two halves of equal mix, run
+    at once in two processes; `loop_seconds` (the loop on all of it) over the slower half. Below
+    2.0 by what two busy processes cost each other on this host (shared caches and memory
+    bandwidth, SMT siblings), which `spin` does not feel."""
+    fork = multiprocessing.get_context("fork")
+    n = len(rollouts[0])
+    halves = [[i for i in range(n) if (i // 10) % 2 == h] for h in (0, 1)]  # zh every 10th item
+    barrier, results = fork.Barrier(2), fork.Queue()
+    procs = [
+        fork.Process(
+            target=_half_loop,
+            args=([[col[i] for i in idx] for col in rollouts], warm, barrier, results),
+        )
+        for idx in halves
+    ]
+    for proc in procs:
+        proc.start()
+    slower = max(results.get() for _ in procs)
+    for proc in procs:
+        proc.join()
+    return loop_seconds / slower
 
 
 def build(n_items: int, n_code: int, seed_offset: int = 0) -> tuple[list[str], list, list[str]]:
@@ -159,6 +195,12 @@ def main() -> int:
         "--repeat", type=int, default=9, help="timed passes, each scorer once per pass"
     )
     parser.add_argument(
+        "--workload-ceiling",
+        action="store_true",
+        help="also run the loop's work split over two processes in each pass (about 1.3 s more"
+        " per pass): the speed-up ideal parallel scoring of these rollouts gets on this host",
+    )
+    parser.add_argument(
         "--lid-cache",
         action="store_true",
         help="keep the language-ID segment cache on (these rollouts repeat their CoTs)",
@@ -176,6 +218,7 @@ def main() -> int:
 
     times: dict[str, list[float]] = {"loop": [], "core1": [], "core2": []}
     ceiling: list[float] = []  # the host's own 2-process speed-up, measured in each pass
+    work_ceiling: list[float] = []  # the loop's own work in 2 processes (--workload-ceiling)
     trainer_cpu: dict[int, list[float]] = {1: [], 2: []}
     with Sandbox(workers=1) as sandbox:
         sequential(*warm, sandbox)  # imports and model loads, so the loop is measured warm too
@@ -200,6 +243,8 @@ def main() -> int:
                 trainer_cpu[scorer].append(run_core.last_cpu)
                 values[scorer] = run_core.last_values
             assert values[1] == values[2], "1 and 2 workers disagree"
+            if args.workload_ceiling:
+                work_ceiling.append(workload_ceiling(passes[k], warm, times["loop"][-1]))
         stats = {w: engine.total_stats for w, (engine, _) in cores.items()}
         for engine, _ in cores.values():
             engine.close()
@@ -241,6 +286,17 @@ def main() -> int:
         f" {min(ceiling):.2f}x-{max(ceiling):.2f}x; the core's speed-up as a share of the same"
         f" pass's ceiling: median {statistics.median(of_ceiling):.0%}, range"
         f" {of_ceiling[0]:.0%}-{of_ceiling[-1]:.0%}",
+        *(
+            [
+                f"- the loop's own work split over two processes at once (`--workload-ceiling`:"
+                f" no pool, no trainer process), pass by pass: median"
+                f" {statistics.median(work_ceiling):.2f}x, range {min(work_ceiling):.2f}x-"
+                f"{max(work_ceiling):.2f}x; the core's speed-up as a share of it: median"
+                f" {statistics.median(s / c for s, c in zip(speedups, work_ceiling)):.0%}"  # noqa: B905
+            ]
+            if work_ceiling
+            else []
+        ),
         f"- core overhead per item (a no-op job through the pool: dedup, pickling, pipe, order):"
         f" {noop[1] * 1e6:.1f} us with 1 worker, {noop[2] * 1e6:.1f} us with 2 (target <= 50 us)",
         "- CPU time of the calling (trainer) process per rollout, median of the passes:"
