@@ -167,6 +167,7 @@ class Server:
         else:
             self.active["private_tmp"] = False
             self.active["fresh_proc"] = False
+            self.active["private_shm"] = False
         os.makedirs(self.run_root, mode=0o700, exist_ok=True)
         self.landlock_abi = 0 if "landlock" in self.disable else P.landlock_abi()
         self.active["landlock_abi"] = self.landlock_abi
@@ -231,6 +232,7 @@ class Server:
         except OSError as exc:
             self.notes.append(f"cannot make mounts private: {exc}")
             self.active["private_tmp"] = self.active["fresh_proc"] = False
+            self.active["private_shm"] = False
             return
         try:
             P.mount("proc", "/proc", "proc", P.MS_NOSUID | P.MS_NODEV | P.MS_NOEXEC)
@@ -253,7 +255,7 @@ class Server:
         except OSError as exc:
             self.active["private_tmp"] = False
             self.notes.append(f"cannot mount a private /tmp ({exc.strerror})")
-        with contextlib.suppress(OSError):
+        try:
             P.mount(
                 "tmpfs",
                 "/dev/shm",
@@ -261,6 +263,10 @@ class Server:
                 P.MS_NOSUID | P.MS_NODEV | P.MS_RDONLY,
                 "size=1k,mode=0555",
             )
+            self.active["private_shm"] = True
+        except OSError as exc:
+            self.active["private_shm"] = False
+            self.notes.append(f"cannot cover /dev/shm ({exc.strerror})")
 
     def _hide(self, hidden: str, keep: list[str]) -> None:
         """Cover `hidden` with an empty read-only tmpfs, re-exposing only the `keep` paths below

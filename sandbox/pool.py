@@ -72,6 +72,7 @@ class Sandbox:
         self._lock = threading.Lock()
         self._closed = False
         self._report: ProtectionReport | None = None
+        self._starting = 0  # workers being started in place of lost ones
         self._cpp = CppCache()
         self._finalizer = weakref.finalize(self, _close_workers, self._all)
         for _ in range(workers):
@@ -81,11 +82,35 @@ class Sandbox:
     def _spawn(self) -> Worker:
         w = Worker(self._disable, self._tmpfs_mb)
         with self._lock:
+            if self._closed:  # closed while this one started: it must not outlive the pool
+                w.close()
+                raise RuntimeError("sandbox is closed")
             self._all.append(w)
-            if self._report is None:
-                self._report = _make_report(w)
-                self._announce(self._report)
+            # every worker is checked, replacements too: one that came up with less (a
+            # namespace or cgroup that ran out) makes the pool's report weaker, and is warned
+            report = _make_report(w)
+            if self._report is not None:
+                report = self._report.weakest(report)
+            if report != self._report:
+                self._report = report
+                self._announce(report)
         return w
+
+    def _replace_lost(self) -> Worker | str | None:
+        """A worker in place of one that died and could not be replaced then (`_dispatch`), or
+        why none can start; None when the pool is whole (its workers are only busy). Without
+        this, a pool whose every replacement failed once would keep its callers waiting."""
+        with self._lock:
+            if self._closed or len(self._all) + self._starting >= self._n:
+                return None
+            self._starting += 1
+        try:
+            return self._spawn()
+        except Exception as exc:
+            return f"no sandbox worker: start failed: {exc}"
+        finally:
+            with self._lock:
+                self._starting -= 1
 
     def _announce(self, report: ProtectionReport) -> None:
         if not report.missing:
@@ -237,7 +262,12 @@ class Sandbox:
                 worker = self._idle.get(timeout=0.2)
                 break
             except queue.Empty:
-                continue
+                lost = self._replace_lost()
+                if isinstance(lost, str):  # no worker, and none can start: say so, never wait
+                    return _error(lost, lim)
+                if lost is not None:
+                    worker = lost
+                    break
         try:
             worker.set_pids_max(lim.processes + 4 + (2 if header.get("peer") else 0))
             reply, out = worker.request(header, blobs, lim.wall_s + 15.0)
@@ -250,7 +280,7 @@ class Sandbox:
                 return _error(f"sandbox closed during the run ({exc})", lim)
             try:
                 worker = self._spawn()
-            except Exception as spawn_exc:  # keep the pool size; try again on the next run
+            except Exception as spawn_exc:  # a later run starts it (`_replace_lost`)
                 worker = None
                 detail = f"{exc}; respawn failed: {spawn_exc}"
             else:
@@ -339,6 +369,7 @@ def _make_report(w: Worker) -> ProtectionReport:
         ipc_namespace=bool(a.get("ipc_namespace")),
         fresh_proc=bool(a.get("fresh_proc")),
         private_tmp=bool(a.get("private_tmp")),
+        private_shm=bool(a.get("private_shm")),
         landlock_abi=int(a.get("landlock_abi") or 0),
         seccomp=bool(a.get("seccomp")),
         cgroup_pids=bool(a.get("cgroup_pids")),

@@ -3,11 +3,15 @@ the missing pieces are reported and warned about, never silently absent."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import threading
 import warnings
 
 import pytest
 from r1reward.sandbox import Limits, Sandbox, pool
+from r1reward.sandbox import report as report_module
+from r1reward.sandbox.report import ProtectionReport
 
 from tests.sandbox_programs import HOG_MODES, forked_hogs
 
@@ -120,3 +124,85 @@ def test_writes_stay_in_run_dir(box, tmp_path):
 def test_strict_refuses_missing_protections():
     with pytest.raises(RuntimeError, match="missing"):
         Sandbox(workers=1, disable=("landlock",), strict=True)
+
+
+def _reduced_isolation(caught) -> list[str]:
+    return [str(w.message) for w in caught if "reduced isolation" in str(w.message)]
+
+
+def test_a_missing_protection_is_warned_once_per_process():
+    pool._warned.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            Sandbox(workers=1, limits=LIM, disable=("landlock",)).close()
+        assert len(_reduced_isolation(caught)) == 1
+        # another set of missing protections is news: warned too
+        Sandbox(workers=1, limits=LIM, disable=("landlock", "seccomp")).close()
+        messages = _reduced_isolation(caught)
+        assert len(messages) == 2 and "seccomp" in messages[1]
+
+
+@pytest.mark.parametrize("name", report_module._PROTECTIONS)
+def test_every_protection_a_host_lacks_is_named_as_missing(name):
+    full = ProtectionReport(**dict.fromkeys(report_module._FLAGS, True), landlock_abi=7)
+    assert full.missing == ()
+    lacking = dataclasses.replace(full, **{name: False})
+    assert lacking.missing == (name,)
+    assert name in lacking.describe().split("missing: ")[1]
+    # a pool's report is its weakest worker's
+    assert full.weakest(lacking).missing == (name,) == lacking.weakest(full).missing
+
+
+def test_the_process_cap_is_missing_only_without_both_mechanisms():
+    full = ProtectionReport(**dict.fromkeys(report_module._FLAGS, True), landlock_abi=7)
+    assert dataclasses.replace(full, cgroup_pids=False).missing == ()
+    assert dataclasses.replace(full, nproc_limit=False).missing == ()
+    none = dataclasses.replace(full, cgroup_pids=False, nproc_limit=False, landlock_abi=0)
+    assert none.missing == ("landlock", "process_cap")
+    assert full.weakest(none).landlock_abi == 0
+
+
+def test_a_replacement_worker_with_less_isolation_weakens_the_report_and_warns():
+    """Workers are checked one by one: a replacement that came up without Landlock (here: told
+    to, standing in for a host that ran out of something) must not hide behind the first."""
+    pool._warned.clear()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        with Sandbox(workers=1, limits=LIM) as sb:
+            assert sb.report().landlock_abi and not _reduced_isolation(caught)
+            sb._disable = frozenset({"landlock"})
+            victim = sb._all[0]
+            os.kill(victim.pid, 9)
+            victim.proc.wait()
+            assert sb.run("print(1)").status == "sandbox_error"
+            assert sb.run("print(1)").stdout == "1\n"  # the replacement serves
+            assert sb.report().landlock_abi == 0 and "landlock" in sb.report().missing
+        assert any("landlock" in m for m in _reduced_isolation(caught))
+
+
+def test_a_pool_whose_workers_cannot_restart_errors_instead_of_waiting(monkeypatch):
+    """Every worker died and none could start again: each run says so at once (it used to wait
+    forever for a worker that never came), and the pool heals when starting works again."""
+    with Sandbox(workers=1, limits=LIM) as sb:
+        real = pool.Worker
+
+        def broken(*args, **kw):
+            raise OSError("cannot start a fork server")
+
+        monkeypatch.setattr(pool, "Worker", broken)
+        victim = sb._all[0]
+        os.kill(victim.pid, 9)
+        victim.proc.wait()
+        outcome: list = []
+        runner = threading.Thread(
+            target=lambda: outcome.extend(sb.run("print(1)") for _ in range(3)), daemon=True
+        )
+        runner.start()
+        runner.join(30)
+        assert not runner.is_alive(), "a run waited for a worker that could not start"
+        assert [ex.status for ex in outcome] == ["sandbox_error"] * 3
+        assert "cannot start a fork server" in outcome[-1].detail
+        monkeypatch.setattr(pool, "Worker", real)
+        assert sb.run("print(1)").stdout == "1\n"
+        assert len(sb._all) == 1
