@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+import time
 import warnings
 
 import pytest
@@ -13,7 +14,7 @@ from r1reward.sandbox import Limits, Sandbox, pool
 from r1reward.sandbox import report as report_module
 from r1reward.sandbox.report import ProtectionReport
 
-from tests.sandbox_programs import HOG_MODES, forked_hogs
+from tests.sandbox_programs import HOG_MODES, descendants, forked_hogs
 
 LIM = Limits(cpu_s=2, wall_s=2, memory_mb=256, processes=16)
 MODES = {
@@ -206,3 +207,37 @@ def test_a_pool_whose_workers_cannot_restart_errors_instead_of_waiting(monkeypat
         monkeypatch.setattr(pool, "Worker", real)
         assert sb.run("print(1)").stdout == "1\n"
         assert len(sb._all) == 1
+
+
+def test_a_worker_killed_during_a_run_errors_that_run_and_is_replaced():
+    """The fork server dies while its run is in flight (OOM killer, an operator): that run is a
+    sandbox_error, not a pass, a hang or a traceback, and the next run gets a fresh worker."""
+    with Sandbox(workers=1, limits=Limits(cpu_s=5, wall_s=10)) as sb:
+        victim = sb._all[0]
+        before = descendants(os.getpid()) - {victim.pid}
+        killer = threading.Timer(0.5, os.kill, (victim.pid, 9))
+        killer.start()
+        start = time.monotonic()
+        ex = sb.run("import time\ntime.sleep(5)\nprint('finished')")
+        killer.join()
+        assert ex.status == "sandbox_error" and "finished" not in ex.stdout
+        assert time.monotonic() - start < 4
+        # the run's own process died with its server; only the replacement's are new
+        replacement = sb._all[0]
+        assert replacement is not victim
+        leftover = descendants(os.getpid()) - before
+        assert all(p == replacement.pid or _descends_from(p, replacement.pid) for p in leftover)
+        assert sb._all and sb._all[0] is not victim
+        assert sb.run("print(1)").stdout == "1\n"
+
+
+def _descends_from(pid: int, ancestor: int) -> bool:
+    while pid > 1:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                pid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        if pid == ancestor:
+            return True
+    return False
