@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import socket
 import threading
 import time
 import warnings
@@ -83,6 +84,30 @@ def test_no_network(box):
     _, sb = box
     ex = sb.run("import socket\nsocket.create_connection(('127.0.0.1', 22), 1)\nprint('up')")
     assert "up" not in ex.stdout
+
+
+@pytest.mark.parametrize(
+    "family, kind", [("AF_INET", "SOCK_DGRAM"), ("AF_INET6", "SOCK_DGRAM"), ("AF_INET", "SOCK_RAW")]
+)
+def test_no_udp_or_raw_sockets_in_any_mode(box, family, kind):
+    """Without a network namespace, Landlock governs TCP only: the seccomp socket-family filter
+    must refuse the rest, so a datagram never reaches a host listener."""
+    _, sb = box
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(0.3)
+    port = listener.getsockname()[1]
+    try:
+        ex = sb.run(
+            f"import socket\ns = socket.socket(socket.{family}, socket.{kind})\n"
+            "print('socket made', flush=True)\n"
+            f"s.sendto(b'leak', ('127.0.0.1', {port}))\nprint('sent')"
+        )
+        assert ex.status == "runtime_error" and "socket made" not in ex.stdout
+        with pytest.raises(TimeoutError):
+            listener.recvfrom(16)
+    finally:
+        listener.close()
 
 
 def test_orphans_and_fork_bombs_cleaned_up(box):
