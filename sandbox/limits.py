@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import asdict, dataclass
 
 STATUSES = (
@@ -13,6 +14,18 @@ STATUSES = (
     "compile_error",
     "sandbox_error",
 )
+
+
+_SECONDS = ("cpu_s", "wall_s")
+MAX_SECONDS = 86_400.0  # a day: more is a mistake, and past ~1e9 the waits overflow
+# what the kernel takes: rlimits in bytes fit 63 bits, pids.max and RLIMIT_NOFILE are bounded
+_MAX_COUNT = {
+    "memory_mb": 1 << 40,
+    "output_bytes": 1 << 62,
+    "processes": 1 << 22,  # the kernel's largest pid_max
+    "open_files": 1 << 20,  # the default nr_open
+    "file_bytes": 1 << 62,
+}
 
 
 @dataclass(frozen=True)
@@ -31,9 +44,26 @@ class Limits:
     file_bytes: int = 16 << 20  # largest file the run may write (RLIMIT_FSIZE)
 
     def __post_init__(self) -> None:
+        """Refuse what no run can use here, not at every run: a NaN, infinite or huge time broke
+        the worker's wait (the run raised and its worker was lost), and a fraction or a count
+        the kernel refuses made every run a sandbox_error, scored None without a word."""
         for name, value in asdict(self).items():
-            if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
+            if name in _SECONDS:
+                if not value <= MAX_SECONDS:  # NaN fails this too
+                    raise ValueError(
+                        f"Limits.{name} must be at most {MAX_SECONDS} seconds, got {value!r}"
+                    )
+                object.__setattr__(self, name, float(value))
+                continue
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)  # 512.0 from a config file means 512
+            if not isinstance(value, numbers.Integral):
+                raise ValueError(f"Limits.{name} must be a whole number, got {value!r}")
+            if value > _MAX_COUNT[name]:
+                raise ValueError(f"Limits.{name} must be at most {_MAX_COUNT[name]}, got {value!r}")
+            object.__setattr__(self, name, int(value))  # numpy ints: plain ones on the wire
         if self.memory_mb < 32:
             raise ValueError("Limits.memory_mb below 32 cannot run an interpreter")
 

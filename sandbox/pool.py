@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 from .cpp import COMPILE_LIMITS, MAX_BINARY_BYTES, CppCache
 from .limits import Execution, Limits
 from .report import ProtectionReport
-from .worker import Worker, WorkerDead
+from .worker import Worker
 
 LANGUAGES = ("python", "cpp")
 # the diagnostics of a compile the sandbox failed (not the source): reported as a sandbox error
@@ -271,7 +271,7 @@ class Sandbox:
         try:
             worker.set_pids_max(lim.processes + 4 + (2 if header.get("peer") else 0))
             reply, out = worker.request(header, blobs, lim.wall_s + 15.0)
-        except (WorkerDead, OSError) as exc:
+        except Exception as exc:  # dead, or mid-exchange in a state we cannot trust: replaced
             worker.close()
             with self._lock:
                 if worker in self._all:

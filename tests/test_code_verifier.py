@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 
 import pytest
@@ -84,6 +85,70 @@ def test_stop_at_first_failure(sb):
     tests = [{"input": "1", "output": "0"}, {"input": "2", "output": "4"}]
     v = _run(sb, ECHO2, tests, stop_on_first_failure=True)
     assert [o.status for o in v.outcomes] == ["wrong_answer", "not_run"]
+
+
+@pytest.mark.parametrize(
+    "code,expected",
+    [
+        ("print('4  ')", "4\n"),  # trailing whitespace
+        ("import sys\nsys.stdout.write('4\\r\\n')", "4\n"),  # CRLF line ending
+        ("print(4)", "4"),  # no final newline expected
+        ("print('2.50')", "2.5\n"),  # same decimal, other spelling
+    ],
+)
+def test_exact_mode_through_run_tests(sb, code, expected):
+    tests = [{"input": "", "output": expected}]
+    assert _run(sb, code, tests).score == 1.0  # the default mode normalises the difference
+    v = _run(sb, code, tests, exact=True)
+    assert v.score == 0.0 and v.outcomes[0].status == "wrong_answer"
+
+
+def test_exact_mode_passes_identical_output(sb):
+    code = "import sys\nsys.stdout.write('2.50  \\r\\n')"
+    assert _run(sb, code, [{"input": "", "output": "2.50  \r\n"}], exact=True).score == 1.0
+
+
+CALL_TESTS = {"fn_name": "f", "inputs": [[1], [2], [3], [4]], "outputs": [1, 0, 3, 0]}
+
+
+@pytest.mark.parametrize(
+    "code,first_failure",
+    [
+        ("def f(x):\n    return x", "wrong_answer"),
+        ("def f(x):\n    if x == 2: raise ValueError(x)\n    return x", "runtime_error"),
+    ],
+)
+def test_stop_at_first_failure_call_based(sb, code, first_failure):
+    v = _run(sb, code, CALL_TESTS, stop_on_first_failure=True)
+    assert [o.status for o in v.outcomes] == ["passed", first_failure, "not_run", "not_run"]
+    assert [o.index for o in v.outcomes] == [0, 1, 2, 3]
+    assert (v.passed, v.total, v.fraction) == (1, 4, 0.25)
+    v = _run(sb, code, CALL_TESTS)  # without the option every test is judged
+    assert [o.status for o in v.outcomes] == ["passed", first_failure, "passed", "wrong_answer"]
+    assert (v.passed, v.total) == (2, 4)
+
+
+def test_stop_at_first_failure_call_based_first_test(sb):
+    v = _run(sb, "def f(x):\n    return -x", CALL_TESTS, stop_on_first_failure=True)
+    assert [o.status for o in v.outcomes] == ["wrong_answer"] + ["not_run"] * 3
+
+
+@pytest.mark.parametrize(
+    "code,passes,passes_exact",
+    [
+        ("print(1)\nprint(2)", True, True),  # control
+        ("print(1)", False, False),  # a prefix of the expected output
+        ("print(1)\nprint(2)\nprint(3)", False, False),  # an extra line
+        ("print(1)\nprint(2, 3)", False, False),  # an extra token
+        ("print('1\\n2', end='')", True, False),  # the same lines, no final newline
+    ],
+)
+@pytest.mark.parametrize("mode", [{}, {"float_tol": 1e-6}, {"exact": True}])
+def test_prefix_and_extra_output_fail_through_run_tests(sb, code, passes, passes_exact, mode):
+    ok = passes_exact if mode.get("exact") else passes
+    v = _run(sb, code, [{"input": "", "output": "1\n2\n"}], **mode)
+    assert v.outcomes[0].status == ("passed" if ok else "wrong_answer")
+    assert v.score == float(ok)
 
 
 def test_runtime_error_and_timeout_outcomes(sb):
@@ -442,3 +507,17 @@ def test_total_time_budget_for_many_stdio_tests(sb):
     v = _run(sb, "while True: pass", tests, limits=Limits(cpu_s=1, wall_s=1), max_total_s=2.5)
     statuses = [o.status for o in v.outcomes]
     assert statuses.count("timeout") <= 4 and statuses[-1] == "not_run"
+
+
+@pytest.mark.parametrize("bad", [-1e-6, math.nan, math.inf, "0.1", True])
+def test_a_bad_float_tolerance_is_refused_before_anything_runs(bad):
+    """It raised from the first comparison, after the program had run (math.isclose)."""
+
+    class NoSandbox:
+        def run(self, *args, **kw):
+            raise AssertionError("the program ran")
+
+        run_raw = run
+
+    with pytest.raises(ValueError, match="float_tol"):
+        run_tests("print(1)", [{"input": "", "output": "1"}], sandbox=NoSandbox(), float_tol=bad)

@@ -266,3 +266,23 @@ def _descends_from(pid: int, ancestor: int) -> bool:
         if pid == ancestor:
             return True
     return False
+
+
+def test_an_unexpected_error_mid_run_loses_no_worker(monkeypatch):
+    """Any exception in the exchange with a worker (a bad value reaching its wait raised
+    ValueError) is that run's sandbox_error; the worker is replaced, not lost, so the next run
+    on a one-worker pool is served instead of waiting forever."""
+    with Sandbox(workers=1, limits=LIM) as sb:
+        worker = sb._all[0]
+
+        def broken(*args, **kw):
+            raise ValueError("timeout must be finite")
+
+        monkeypatch.setattr(worker, "request", broken)
+        assert sb.run("print(1)").status == "sandbox_error"
+        outcome: list = []
+        runner = threading.Thread(target=lambda: outcome.append(sb.run("print(2)")), daemon=True)
+        runner.start()
+        runner.join(30)
+        assert outcome and outcome[0].stdout == "2\n"
+        assert len(sb._all) == 1 and sb._all[0] is not worker

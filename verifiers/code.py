@@ -16,6 +16,7 @@ import functools
 import json
 import marshal
 import math
+import numbers
 import re
 import secrets
 import time
@@ -49,6 +50,10 @@ _LANG_TAGS = {"python": {"python", "py", "python3", ""}, "cpp": {"cpp", "c++", "
 
 @dataclass(frozen=True)
 class TestOutcome:
+    """One test's result: `wrong_answer` when the run ended `ok` with a wrong answer, a run's
+    own status when it did not, `not_run` when it was skipped (a failure before it under
+    `stop_on_first_failure`, `max_total_s` spent, no code found)."""
+
     index: int
     passed: bool
     status: str  # passed, wrong_answer, runtime_error, timeout, memory_limit, output_limit,
@@ -58,6 +63,9 @@ class TestOutcome:
 
 @dataclass(frozen=True)
 class CodeVerdict:
+    """`fraction` is passed / total (0.0 without tests); `error` says why no test ran (bad
+    tests, no code found, a test kind that needs Python), else it is empty."""
+
     passed: int
     total: int
     fraction: float
@@ -301,7 +309,8 @@ def run_tests(
     max_total_s: float = 60.0,
     always_test_process: bool = False,
 ) -> CodeVerdict:
-    """Run the completion's program against `tests`; never raises for bad input.
+    """Run the completion's program against `tests`; never raises for bad input (a bad option,
+    `credit` or `float_tol`, raises ValueError before anything runs).
 
     `tests` (a dict/list, or its JSON text) is one of: stdin/stdout pairs
     `[{"input", "output"}]` or `{"test_cases": [...]}` (open-r1); `{"inputs", "outputs"}`
@@ -320,9 +329,27 @@ def run_tests(
     cannot hold a trainer for tests x wall limit; a C++ source's one compile is bounded by the
     sandbox's `compile_limits`). One `Sandbox` per call is created
     when none is given; pass a shared one for throughput.
+
+    `language` is "python" or "cpp" (stdin/stdout tests only). `limits` default to the
+    sandbox's; stdin/stdout and call tests raise the output cap to fit twice the expected
+    output. `stop_on_first_failure=True` marks the tests after the first failure `not_run`,
+    which saves the time a wrong program would spend on them (rejection sampling, binary
+    credit): stdin/stdout tests are not started; call-based tests share one process that
+    makes every call anyway, so there only the verdicts stop. `exact=True` (stdin/stdout only)
+    compares stdout with the expected text as they are, for tasks where trailing whitespace,
+    line endings or a number's spelling (2.50 vs 2.5) are part of the answer. `float_tol`
+    (>= 0) accepts numeric stdout tokens and returned floats within that absolute/relative
+    tolerance (an expected integer is still met only by its value); assert-style tests judge
+    by their own asserts, which neither option changes.
     """
     if credit not in ("partial", "binary"):
         raise ValueError("credit must be 'partial' or 'binary'")
+    if float_tol is not None and (
+        isinstance(float_tol, bool)
+        or not isinstance(float_tol, numbers.Real)
+        or not 0 <= float_tol < math.inf
+    ):  # refused before the program runs, not by the first comparison after it
+        raise ValueError(f"float_tol must be None or a finite number >= 0, not {float_tol!r}")
     code = extract_code(code_or_completion, language)
     try:
         plan = _plan(tests)

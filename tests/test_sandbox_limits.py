@@ -1,0 +1,180 @@
+"""`Limits`: the documented defaults, that a run enforces them, and what validation rejects."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import math
+
+import pytest
+from r1reward.sandbox import STATUSES, Execution, Limits, Sandbox
+
+# The defaults and units the README's "Sandbox and code tests" section documents.
+DOCUMENTED = {
+    "cpu_s": 5.0,  # seconds
+    "wall_s": 10.0,  # seconds
+    "memory_mb": 512,  # MiB
+    "output_bytes": 1 << 20,
+    "processes": 64,
+    "open_files": 128,
+    "file_bytes": 16 << 20,
+}
+MIB = 1 << 20
+
+
+@pytest.fixture(scope="module")
+def sb():
+    with Sandbox(workers=1) as box:  # no limits given: Limits() with its defaults
+        yield box
+
+
+# ---- the documented shape -----------------------------------------------------------------------
+def test_limits_fields_and_defaults_are_the_documented_ones():
+    assert [f.name for f in dataclasses.fields(Limits)] == list(DOCUMENTED)
+    assert dataclasses.asdict(Limits()) == DOCUMENTED
+
+
+def test_sandbox_without_limits_uses_the_defaults(sb):
+    assert sb.limits == Limits()
+
+
+def test_execution_fields_and_statuses():
+    assert [f.name for f in dataclasses.fields(Execution)] == [
+        "status",
+        "exit_code",
+        "stdout",
+        "stderr",
+        "wall_s",
+        "cpu_s",
+        "memory_mb",
+        "detail",
+    ]
+    assert STATUSES == (
+        "ok",
+        "runtime_error",
+        "timeout",
+        "memory_limit",
+        "output_limit",
+        "compile_error",
+        "sandbox_error",
+    )
+
+
+def test_execution_of_a_plain_run(sb):
+    ex = sb.run("print(input()[::-1])", stdin="abc")
+    assert (ex.status, ex.ok, ex.exit_code, ex.stdout, ex.stderr, ex.detail) == (
+        "ok",
+        True,
+        0,
+        "cba\n",
+        "",
+        "",
+    )
+    assert 0.0 < ex.wall_s < 5.0 and 0.0 <= ex.cpu_s < 5.0
+    assert 1.0 < ex.memory_mb < 256.0  # peak resident size in MiB (KiB would be thousands)
+
+
+def test_exit_codes_and_signals(sb):
+    ex = sb.run("raise SystemExit(3)")
+    assert (ex.status, ex.ok, ex.exit_code, ex.detail) == ("runtime_error", False, 3, "")
+    ex = sb.run("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)")
+    assert (ex.status, ex.exit_code, ex.detail) == ("runtime_error", -9, "killed by signal 9")
+    ex = sb.run("def f(:\n")
+    assert ex.status == "compile_error" and "SyntaxError" in ex.stderr
+
+
+# ---- each default is enforced (the cheap ones; cpu_s and wall_s would take 5-10 s) -------------
+WRITE_STDOUT = "import sys\nsys.stdout.write('x' * int(input()))"
+
+
+def test_output_bytes_default_is_enforced(sb):
+    cap = DOCUMENTED["output_bytes"]
+    ex = sb.run(WRITE_STDOUT, stdin=str(cap))
+    assert ex.status == "ok" and len(ex.stdout) == cap
+    ex = sb.run(WRITE_STDOUT, stdin=str(cap + 1))
+    assert ex.status == "output_limit" and str(cap) in ex.detail
+    assert len(ex.stdout) <= cap
+
+
+def test_memory_mb_default_is_enforced(sb):
+    cap = DOCUMENTED["memory_mb"]
+    ex = sb.run(f"b = bytearray({cap * 3 // 4} << 20)\nb[::4096] = b'x' * len(b[::4096])")
+    assert ex.status == "ok", ex
+    ex = sb.run(f"b = bytearray({cap + 8} << 20)")
+    assert ex.status == "memory_limit", ex
+
+
+def test_open_files_default_is_enforced(sb):
+    ex = sb.run(
+        "import os\nlast = 0\ntry:\n    while True: last = os.dup(0)\n"
+        "except OSError as e:\n    print(e.errno, last)"
+    )
+    assert ex.stdout.split() == [str(errno.EMFILE), str(DOCUMENTED["open_files"] - 1)]
+
+
+WRITE_FILE = (
+    "n = int(input())\ntry:\n    with open('f', 'wb') as f: f.write(b'x' * n)\n"
+    "    print('wrote', n)\nexcept OSError as e:\n    print('errno', e.errno)"
+)
+
+
+def test_file_bytes_default_is_enforced(sb):
+    cap = DOCUMENTED["file_bytes"]
+    assert sb.run(WRITE_FILE, stdin=str(cap)).stdout.split() == ["wrote", str(cap)]
+    assert sb.run(WRITE_FILE, stdin=str(cap + 1)).stdout.split() == ["errno", str(errno.EFBIG)]
+
+
+def test_processes_default_is_enforced(sb):
+    ex = sb.run(
+        "import threading\nev = threading.Event()\nn = 0\ntry:\n"
+        "    while n < 500:\n        threading.Thread(target=ev.wait, daemon=True).start()\n"
+        "        n += 1\nexcept RuntimeError:\n    pass\nev.set()\nprint(n)"
+    )
+    started = int(ex.stdout)
+    # processes + threads of the run, the harness allowed a few more
+    cap = DOCUMENTED["processes"]
+    assert cap - 8 <= started <= cap + 4, started
+
+
+# ---- validation -------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(DOCUMENTED))
+@pytest.mark.parametrize("bad", [0, 0.0, -1, -0.5, "5", None, True, False, [1]])
+def test_invalid_values_are_rejected(name, bad):
+    with pytest.raises(ValueError, match=rf"Limits\.{name} must be a positive number"):
+        Limits(**{name: bad})
+
+
+@pytest.mark.parametrize("mb", [1, 31, 31.0])
+def test_memory_below_32_mb_is_rejected(mb):
+    with pytest.raises(ValueError, match="memory_mb below 32"):
+        Limits(memory_mb=mb)
+
+
+def test_valid_values_are_kept():
+    lim = Limits(cpu_s=0.5, wall_s=1, memory_mb=32, output_bytes=1, processes=1, open_files=1)
+    assert (lim.cpu_s, lim.wall_s, lim.memory_mb, lim.output_bytes) == (0.5, 1, 32, 1)
+    assert lim.to_wire() == dataclasses.asdict(lim)
+
+
+def test_limits_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        Limits().cpu_s = 1.0  # type: ignore[misc]
+
+
+@pytest.mark.parametrize("name", ["cpu_s", "wall_s", "memory_mb", "processes"])
+@pytest.mark.parametrize("bad", [math.nan, math.inf, 1e20])
+def test_nan_infinite_and_huge_values_are_rejected(name, bad):
+    """They passed before and broke later: a NaN or huge wall time raised out of `run` and lost
+    its worker, so the next run on a one-worker pool waited forever."""
+    with pytest.raises(ValueError, match=rf"Limits\.{name} must be"):
+        Limits(**{name: bad})
+
+
+@pytest.mark.parametrize("name", ["memory_mb", "output_bytes", "processes", "open_files"])
+def test_counts_must_be_whole_numbers(name):
+    """A fraction was truncated (`output_bytes=0.5` capped output at 0) or refused by the
+    kernel at every run (`processes=4.5` as pids.max)."""
+    with pytest.raises(ValueError, match="whole number"):
+        Limits(**{name: 64.5})
+    whole = Limits(**{name: 64.0})
+    assert getattr(whole, name) == 64 and type(getattr(whole, name)) is int
