@@ -521,3 +521,24 @@ def test_a_bad_float_tolerance_is_refused_before_anything_runs(bad):
 
     with pytest.raises(ValueError, match="float_tol"):
         run_tests("print(1)", [{"input": "", "output": "1"}], sandbox=NoSandbox(), float_tol=bad)
+
+
+@pytest.mark.parametrize("always_test_process", [False, True])
+@pytest.mark.parametrize(
+    "source, status, error",
+    [
+        ("def f(x) return x + 1", "compile_error", "SyntaxError"),
+        ("def f(x):\nreturn x + 1", "compile_error", "IndentationError"),
+        ("import no_such_module_r1\ndef f(x): return x + 1", "runtime_error", "ModuleNotFoundError"),
+    ],
+)
+def test_a_candidate_that_does_not_load_gets_one_status_on_both_assert_paths(
+    sb, always_test_process, source, status, error
+):
+    """The test-process path called a syntax error `wrong_answer`, the one-process path
+    `compile_error`: the same program must get the same verdict whichever path judged it."""
+    tests = {"test_list": ["assert f(1) == 2", "assert f(2) == 3"]}
+    v = run_tests(source, tests, sandbox=sb, always_test_process=always_test_process)
+    assert v.passed == 0 and len(v.outcomes) == 2
+    assert {o.status for o in v.outcomes} == {status}
+    assert all(o.detail.startswith(error) for o in v.outcomes)

@@ -487,8 +487,8 @@ def _run_call(sb, code, plan, limits, stop, float_tol) -> list[TestOutcome]:
     results: dict[int, dict] = {}
     for rec in _records(raw.channel):
         if "load_error" in rec:
-            status = "compile_error" if "SyntaxError" in str(rec["load_error"]) else "runtime_error"
-            return _pad([], len(plan.inputs), status, str(rec["load_error"]))
+            load_error = str(rec["load_error"])
+            return _pad([], len(plan.inputs), _load_status(load_error), load_error)
         if isinstance(rec.get("i"), int) and rec["i"] not in results:
             results[rec["i"]] = rec
     outcomes = []
@@ -614,10 +614,23 @@ def _run_asserts(sb, code, plan, limits, stop, lower: bool = True) -> list[TestO
             continue
         seen.add(i)
         ok = rec.get("pass") is True
-        outcomes.append(
-            TestOutcome(i, ok, "passed" if ok else "wrong_answer", str(rec.get("err", ""))[:300])
-        )
+        err = str(rec.get("err", ""))
+        status = "passed" if ok else "wrong_answer"
+        if not ok and err.startswith(_PEER_LOAD_FAILED):  # as the one-process path says it
+            err = err[len(_PEER_LOAD_FAILED) :]
+            status = _load_status(err)
+        outcomes.append(TestOutcome(i, ok, status, err[:300]))
     return _pad(outcomes, total)
+
+
+# what a test process's call into a candidate that did not load raises (CANDIDATE_SERVER)
+_PEER_LOAD_FAILED = "CandidateError: RuntimeError: candidate failed to load: "
+
+
+def _load_status(load_error: str) -> str:
+    """A candidate that failed to load: compile_error when Python could not compile it."""
+    compiling = load_error.startswith(("SyntaxError", "IndentationError", "TabError"))
+    return "compile_error" if compiling else "runtime_error"
 
 
 def _run_lowered(sb, code, lowered: Lowered, limits, stop) -> list[TestOutcome] | None:
@@ -643,8 +656,7 @@ def _run_lowered(sb, code, lowered: Lowered, limits, stop) -> list[TestOutcome] 
     try:
         results, load_error = decode_results(_records(raw.channel), lowered.n_calls)
         if load_error and not killed:
-            status = "compile_error" if load_error.startswith("SyntaxError") else "runtime_error"
-            return _pad([], total, status, load_error)
+            return _pad([], total, _load_status(load_error), load_error)
         judged = lowered.judge(results, stop, killed=killed)
     except Unsupported:
         return None
