@@ -101,6 +101,15 @@ def prctl(option: int, a2: int = 0, a3: int = 0, a4: int = 0, a5: int = 0) -> in
     return _check(_libc.prctl(option, a2, a3, a4, a5), f"prctl({option})")
 
 
+def release_free_memory() -> None:
+    """Give the heap's free pages back to the kernel (glibc keeps them): every child is forked
+    from the fork server, and what the server keeps resident counts in each child's memory as
+    long as the page is shared. A no-op where libc has no malloc_trim (musl)."""
+    trim = getattr(_libc, "malloc_trim", None)
+    if trim is not None:
+        trim(0)
+
+
 def set_no_new_privs() -> None:
     prctl(PR_SET_NO_NEW_PRIVS, 1)
 

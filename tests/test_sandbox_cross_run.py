@@ -6,7 +6,8 @@ had it kept them in freed, unwiped memory, the next candidate for the same probl
 its own address space and replay a right program's answers (a false pass). Each attack here runs
 a right program first, then a hostile one on the same worker that reads its whole reachable
 heap (`/proc/self/maps` is closed to it, so it probes by `write(2)`ing address ranges into a
-pipe, which fails cleanly on unmapped memory)."""
+pipe, which fails cleanly on unmapped memory). Every test runs under
+`tests.sandbox_programs.containment`: no process left, no secret out, no host file touched."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ import shutil
 import pytest
 from r1reward.sandbox import Limits, Sandbox
 from r1reward.verifiers.code import run_tests
+
+from tests.sandbox_programs import containment
 
 LIM = Limits(cpu_s=5, wall_s=8, memory_mb=256)
 
@@ -91,8 +94,8 @@ def _marker(tag: str) -> str:
 @pytest.fixture
 def sb():
     """One worker, fresh per test: the hostile run is forked from the server that handled the
-    right one."""
-    with Sandbox(workers=1, limits=LIM) as box:
+    right one. Every run of the test is contained."""
+    with Sandbox(workers=1, limits=LIM) as box, containment(box):
         yield box
 
 
