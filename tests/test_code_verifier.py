@@ -529,7 +529,11 @@ def test_a_bad_float_tolerance_is_refused_before_anything_runs(bad):
     [
         ("def f(x) return x + 1", "compile_error", "SyntaxError"),
         ("def f(x):\nreturn x + 1", "compile_error", "IndentationError"),
-        ("import no_such_module_r1\ndef f(x): return x + 1", "runtime_error", "ModuleNotFoundError"),
+        (
+            "import no_such_module_r1\ndef f(x): return x + 1",
+            "runtime_error",
+            "ModuleNotFoundError",
+        ),
     ],
 )
 def test_a_candidate_that_does_not_load_gets_one_status_on_both_assert_paths(
