@@ -9,6 +9,8 @@ import pytest
 from r1reward.sandbox import Limits, Sandbox
 from r1reward.verifiers.code import extract_code, outputs_match, run_tests
 
+from tests.sandbox_programs import containment
+
 LIM = Limits(cpu_s=2, wall_s=3, memory_mb=256)
 
 
@@ -303,14 +305,16 @@ PATHS = {"judged_here": {}, "test_process": {"always_test_process": True}}
 @pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("name", sorted(CHEATS))
 def test_cheats_fail_humaneval(sb, name, path):
-    v = _run(sb, CHEATS[name], HUMANEVAL, **PATHS[path])
+    with containment(sb):  # and nothing outlives the run, leaks or touches the host
+        v = _run(sb, CHEATS[name], HUMANEVAL, **PATHS[path])
     assert v.score == 0.0 and v.passed == 0, v
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
 @pytest.mark.parametrize("name", sorted(CHEATS))
 def test_cheats_fail_mbpp(sb, name, path):
-    assert _run(sb, CHEATS[name], MBPP, **PATHS[path]).passed == 0
+    with containment(sb):
+        assert _run(sb, CHEATS[name], MBPP, **PATHS[path]).passed == 0
 
 
 @pytest.mark.parametrize("path", sorted(PATHS))
@@ -334,7 +338,8 @@ def test_both_paths_pass_the_right_program(sb, path):
 )
 def test_cheats_fail_call_based(sb, name):
     tests = {"fn_name": "srt", "inputs": [[[3, 1]], [[2]]], "outputs": [[1, 3], [2]]}
-    assert _run(sb, CHEATS[name], tests).passed == 0
+    with containment(sb):
+        assert _run(sb, CHEATS[name], tests).passed == 0
 
 
 def test_expected_outputs_never_reach_the_program(sb):
@@ -361,7 +366,8 @@ def test_stdio_exit_tricks_fail(sb):
         "import os\nos._exit(0)\nprint(42)",
         "print(42)\nimport os\nos._exit(1)",
     ):
-        assert _run(sb, code, tests).passed == 0
+        with containment(sb):
+            assert _run(sb, code, tests).passed == 0
 
 
 # ---- robustness -------------------------------------------------------------------------------
