@@ -19,8 +19,13 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from r1reward.sandbox import Limits
+
 if TYPE_CHECKING:
     from r1reward.sandbox import Sandbox
+
+# The attack files' sandbox: tight enough that each attack ends in seconds.
+FAST = Limits(cpu_s=2, wall_s=3, memory_mb=256, output_bytes=1 << 16, processes=16)
 
 # Each child stays under the per-process cap (RLIMIT_AS); together they hold about 1 GB.
 _FORKED_HOGS = """

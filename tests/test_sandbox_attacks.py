@@ -16,6 +16,7 @@ from r1reward.sandbox import Execution, Limits, Sandbox
 
 from tests.sandbox_programs import (
     CANARY,
+    FAST,
     HOG_MODES,
     SECRET,
     containment,
@@ -23,8 +24,6 @@ from tests.sandbox_programs import (
     forked_hogs,
     wait_for_a_run,
 )
-
-FAST = Limits(cpu_s=2, wall_s=3, memory_mb=256, output_bytes=1 << 16, processes=16)
 
 
 @pytest.fixture(scope="module")

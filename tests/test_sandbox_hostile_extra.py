@@ -15,6 +15,7 @@ from r1reward.sandbox import Limits, Sandbox
 
 from tests.sandbox_programs import (
     CANARY,
+    FAST,
     containment,
     fork_servers,
     read_quietly,
@@ -22,8 +23,6 @@ from tests.sandbox_programs import (
     vm_rss_kb,
     wait_for_a_run,
 )
-
-FAST = Limits(cpu_s=2, wall_s=3, memory_mb=256, output_bytes=1 << 16, processes=16)
 
 
 @pytest.fixture(scope="module")
