@@ -201,6 +201,7 @@ def _code(part):  # the parent sends test code compiled (marshal) or, failing th
 # `_SOURCE` is the candidate's UTF-8 text, bound by the fork server (run_raw's peer_bind).
 CANDIDATE_SERVER = r"""
 _io = _Lines(3)
+_LOADED = "\x00loaded"  # no Python name: no candidate function can be asked by it
 _g = {"__name__": "__candidate__", "__builtins__": __builtins__}
 _load_error = None
 try:
@@ -212,9 +213,12 @@ while True:
     if _line is None:
         break
     try:
+        _req = _json.loads(_line)
+        if _req == [_LOADED]:  # the test process asks first, whether or not a test calls us
+            _io.write((_json.dumps({"load": _load_error}) + "\n").encode())
+            continue
         if _load_error:
             raise RuntimeError("candidate failed to load: " + _load_error)
-        _req = _json.loads(_line)
         _f = _g[_req[0]]
         if len(_req) > 2:
             _r = _f(*_dec(_req[1]), **_dec(_req[2]))
@@ -252,10 +256,18 @@ del _spec, _data
 _SETUP, _TESTS = _PARTS[0], _PARTS[1:]
 _io = _Lines(4)
 _results = _Lines(3)
+# Did the candidate load? Asked before any test, so a program that does not load fails every
+# test, also those that never call it (as when the asserts are judged in the parent).
+_io.write(b'["\\u0000loaded"]\n')
+_line = _io.read()
+_reply = _json.loads(_line) if _line is not None else None
+_LOAD_ERROR = _reply.get("load") if type(_reply) is dict else "no answer from the candidate"
 _g = {"__name__": "__test__"}
 if _SETUP[1]:
     exec(_code(_SETUP), _g)
-if _MODE == "check":
+if _LOAD_ERROR:
+    _emit({"load_error": str(_LOAD_ERROR)[:500]})
+elif _MODE == "check":
     _g[_ENTRY] = _Remote(_ENTRY)  # the tests may call the entry point by name too
     _proxy(_NAMES, _g)
     exec(_code(_TESTS[0]), _g)

@@ -607,6 +607,9 @@ def _run_asserts(sb, code, plan, limits, stop, lower: bool = True) -> list[TestO
     if not finished:  # the run did not complete: nothing counts as passed
         status = _fail_status(ex.status) if ex.status != "ok" else "runtime_error"
         return _pad([], total, status, ex.detail or ex.stderr[-300:] or "tests did not finish")
+    if "load_error" in recs[0]:  # the candidate did not load: no test ran
+        load_error = str(recs[0]["load_error"])
+        return _pad([], total, _load_status(load_error), load_error)
     seen = set()
     for rec in recs[:-1]:
         i = rec.get("i")
@@ -614,17 +617,10 @@ def _run_asserts(sb, code, plan, limits, stop, lower: bool = True) -> list[TestO
             continue
         seen.add(i)
         ok = rec.get("pass") is True
-        err = str(rec.get("err", ""))
-        status = "passed" if ok else "wrong_answer"
-        if not ok and err.startswith(_PEER_LOAD_FAILED):  # as the one-process path says it
-            err = err[len(_PEER_LOAD_FAILED) :]
-            status = _load_status(err)
-        outcomes.append(TestOutcome(i, ok, status, err[:300]))
+        outcomes.append(
+            TestOutcome(i, ok, "passed" if ok else "wrong_answer", str(rec.get("err", ""))[:300])
+        )
     return _pad(outcomes, total)
-
-
-# what a test process's call into a candidate that did not load raises (CANDIDATE_SERVER)
-_PEER_LOAD_FAILED = "CandidateError: RuntimeError: candidate failed to load: "
 
 
 def _load_status(load_error: str) -> str:
