@@ -75,25 +75,38 @@ class Sandbox:
         self._starting = 0  # workers being started in place of lost ones
         self._cpp = CppCache()
         self._finalizer = weakref.finalize(self, _close_workers, self._all)
-        for _ in range(workers):
-            self._idle.put(self._spawn())
+        try:
+            for _ in range(workers):
+                self._idle.put(self._spawn())
+        except BaseException:  # strict refused one, or no worker starts: none may be left
+            self.close()
+            raise
 
     # ---- lifecycle ----------------------------------------------------------------------------
     def _spawn(self) -> Worker:
+        """A new worker, registered only once it is accepted: every worker is checked,
+        replacements too, since one can come up with less (a namespace or cgroup that ran out).
+        Strict refuses such a worker (and keeps refusing: the pool's report is untouched);
+        otherwise it makes the pool's report weaker, with a warning."""
         w = Worker(self._disable, self._tmpfs_mb)
-        with self._lock:
-            if self._closed:  # closed while this one started: it must not outlive the pool
-                w.close()
-                raise RuntimeError("sandbox is closed")
-            self._all.append(w)
-            # every worker is checked, replacements too: one that came up with less (a
-            # namespace or cgroup that ran out) makes the pool's report weaker, and is warned
+        try:
             report = _make_report(w)
-            if self._report is not None:
-                report = self._report.weakest(report)
-            if report != self._report:
-                self._report = report
-                self._announce(report)
+            if self._strict and report.missing:
+                raise RuntimeError("sandbox protections missing: " + ", ".join(report.missing))
+            with self._lock:
+                weaker = self._report is not None and self._report.weakest(report) != self._report
+            if self._report is None or weaker:
+                # outside the lock, before registering: a warning raised as an error (-W error)
+                # must not leave a worker in the pool that no run can reach
+                self._announce(report if self._report is None else self._report.weakest(report))
+            with self._lock:
+                if self._closed:  # closed while this one started: it must not outlive the pool
+                    raise RuntimeError("sandbox is closed")
+                self._report = report if self._report is None else self._report.weakest(report)
+                self._all.append(w)
+        except BaseException:
+            w.close()
+            raise
         return w
 
     def _replace_lost(self) -> Worker | str | None:
@@ -112,13 +125,35 @@ class Sandbox:
             with self._lock:
                 self._starting -= 1
 
+    def _lost(self, worker: Worker, exc: BaseException, lim: Limits) -> RawRun:
+        """The run's sandbox_error, and a worker in place of this one; counted as starting while
+        it starts, so that a caller tired of waiting (`_replace_lost`) cannot start another and
+        grow the pool past its size. Ctrl-C and the like are raised again once the worker is
+        dropped (a later run starts its replacement)."""
+        worker.close()
+        with self._lock:
+            if worker in self._all:
+                self._all.remove(worker)
+            replace = not self._closed and isinstance(exc, Exception)
+            if replace:
+                self._starting += 1
+        if not isinstance(exc, Exception):
+            raise exc
+        if not replace:
+            return _error(f"sandbox closed during the run ({exc})", lim)
+        try:
+            fresh = self._spawn()
+        except Exception as spawn_exc:  # a later run starts it (`_replace_lost`)
+            return _error(f"{exc}; respawn failed: {spawn_exc}", lim)
+        finally:
+            with self._lock:
+                self._starting -= 1
+        self._idle.put(fresh)
+        return _error(str(exc), lim)
+
     def _announce(self, report: ProtectionReport) -> None:
         if not report.missing:
             return
-        if self._strict:
-            for w in self._all:
-                w.close()
-            raise RuntimeError("sandbox protections missing: " + ", ".join(report.missing))
         key = report.missing
         with _warn_lock:
             if key in _warned:
@@ -271,23 +306,8 @@ class Sandbox:
         try:
             worker.set_pids_max(lim.processes + 4 + (2 if header.get("peer") else 0))
             reply, out = worker.request(header, blobs, lim.wall_s + 15.0)
-        except Exception as exc:  # dead, or mid-exchange in a state we cannot trust: replaced
-            worker.close()
-            with self._lock:
-                if worker in self._all:
-                    self._all.remove(worker)
-            if self._closed:
-                return _error(f"sandbox closed during the run ({exc})", lim)
-            try:
-                worker = self._spawn()
-            except Exception as spawn_exc:  # a later run starts it (`_replace_lost`)
-                worker = None
-                detail = f"{exc}; respawn failed: {spawn_exc}"
-            else:
-                detail = str(exc)
-            if worker is not None:
-                self._idle.put(worker)
-            return _error(detail, lim)
+        except BaseException as exc:  # dead, or mid-exchange in a state we cannot trust
+            return self._lost(worker, exc, lim)
         self._idle.put(worker)
         return RawRun(
             _classify(header, reply, out, lim), bytes(out[2]), bytes(out[3]), bytes(out[4])

@@ -286,3 +286,72 @@ def test_an_unexpected_error_mid_run_loses_no_worker(monkeypatch):
         runner.join(30)
         assert outcome and outcome[0].stdout == "2\n"
         assert len(sb._all) == 1 and sb._all[0] is not worker
+
+
+def test_strict_keeps_refusing_weaker_replacements():
+    """A strict pool refused its first weaker replacement, then took the next one: the
+    report it checked against had been weakened by the refused worker."""
+    with Sandbox(workers=1, limits=LIM, strict=True) as sb:
+        sb._disable = frozenset({"landlock"})  # replacements now come up without Landlock
+        for _ in range(3):
+            victim = sb._all[0] if sb._all else None
+            if victim is not None:
+                os.kill(victim.pid, 9)
+                victim.proc.wait()
+            ex = sb.run("print('ran')")
+            assert ex.status == "sandbox_error" and "ran" not in ex.stdout
+            assert "landlock" in ex.detail
+        assert sb.report().landlock_abi and not sb.report().missing
+        assert all(w.proc.poll() is None for w in sb._all)  # no refused worker kept
+
+
+def test_replacements_never_grow_the_pool_past_its_size(monkeypatch):
+    """A run whose worker died starts the replacement; callers tired of waiting meanwhile (a
+    slow start: 0.6 s here) must not start more of them and grow the pool past its size."""
+    with Sandbox(workers=1, limits=LIM) as sb:
+        real = pool.Worker
+
+        def slow(*args, **kw):
+            time.sleep(0.6)
+            return real(*args, **kw)
+
+        monkeypatch.setattr(pool, "Worker", slow)
+        victim = sb._all[0]
+        os.kill(victim.pid, 9)
+        victim.proc.wait()
+        sizes: list[int] = []
+        outcomes: list[str] = []
+
+        def call() -> None:
+            outcomes.append(sb.run("print(1)").status)
+            sizes.append(len(sb._all))
+
+        callers = [threading.Thread(target=call, daemon=True) for _ in range(4)]
+        for t in callers:
+            t.start()
+        for t in callers:
+            t.join(30)
+        assert sorted(outcomes) == ["ok"] * 3 + ["sandbox_error"]  # the victim's run alone
+        assert max(sizes) == 1 and len(sb._all) == 1
+        servers = [w for w in sb._all if w.proc.poll() is None]
+        assert len(servers) == 1
+
+
+def test_ctrl_c_during_a_run_loses_no_worker_for_good(monkeypatch):
+    """KeyboardInterrupt mid-exchange reaches the caller, and the worker it left in an unknown
+    state is dropped, so the next run on a one-worker pool starts a fresh one (it waited)."""
+    with Sandbox(workers=1, limits=LIM) as sb:
+        worker = sb._all[0]
+
+        def interrupted(*args, **kw):
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(worker, "request", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            sb.run("print(1)")
+        outcome: list = []
+        runner = threading.Thread(target=lambda: outcome.append(sb.run("print(2)")), daemon=True)
+        runner.start()
+        runner.join(30)
+        assert outcome and outcome[0].stdout == "2\n"
+        assert len(sb._all) == 1 and sb._all[0] is not worker
