@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numbers
+import resource
 from dataclasses import asdict, dataclass
+from decimal import Decimal
 
 STATUSES = (
     "ok",
@@ -18,14 +20,28 @@ STATUSES = (
 
 _SECONDS = ("cpu_s", "wall_s")
 MAX_SECONDS = 86_400.0  # a day: more is a mistake, and past ~1e9 the waits overflow
-# what the kernel takes: rlimits in bytes fit 63 bits, pids.max and RLIMIT_NOFILE are bounded
+# what the kernel takes: rlimits in bytes fit 63 bits; pids.max (processes + up to 6 for the
+# harness) at most the kernel's largest pid_max, 2^22
 _MAX_COUNT = {
     "memory_mb": 1 << 40,
     "output_bytes": 1 << 62,
-    "processes": 1 << 22,  # the kernel's largest pid_max
-    "open_files": 1 << 20,  # the default nr_open
+    "processes": (1 << 22) - 6,
     "file_bytes": 1 << 62,
 }
+
+
+def _whole(value: numbers.Real) -> bool:
+    try:
+        return float(value).is_integer()
+    except OverflowError:  # a Fraction past any float: past every bound below too
+        return True
+
+
+def _max_count(name: str) -> int:
+    if name == "open_files":  # the runs inherit our hard limit and cannot raise it
+        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+        return 1 << 20 if hard == resource.RLIM_INFINITY else hard
+    return _MAX_COUNT[name]
 
 
 @dataclass(frozen=True)
@@ -48,7 +64,11 @@ class Limits:
         the worker's wait (the run raised and its worker was lost), and a fraction or a count
         the kernel refuses made every run a sandbox_error, scored None without a word."""
         for name, value in asdict(self).items():
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
+            if isinstance(value, Decimal):  # a number, though not a numbers.Real
+                value = int(value) if value == value.to_integral_value() else float(value)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
+            if not value > 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
             if name in _SECONDS:
                 if not value <= MAX_SECONDS:  # NaN fails this too
@@ -57,12 +77,12 @@ class Limits:
                     )
                 object.__setattr__(self, name, float(value))
                 continue
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)  # 512.0 from a config file means 512
+            if not isinstance(value, numbers.Integral) and _whole(value):
+                value = int(value)  # 512.0 from a config file means 512 (numpy, Fraction too)
             if not isinstance(value, numbers.Integral):
                 raise ValueError(f"Limits.{name} must be a whole number, got {value!r}")
-            if value > _MAX_COUNT[name]:
-                raise ValueError(f"Limits.{name} must be at most {_MAX_COUNT[name]}, got {value!r}")
+            if value > _max_count(name):
+                raise ValueError(f"Limits.{name} must be at most {_max_count(name)}, got {value!r}")
             object.__setattr__(self, name, int(value))  # numpy ints: plain ones on the wire
         if self.memory_mb < 32:
             raise ValueError("Limits.memory_mb below 32 cannot run an interpreter")

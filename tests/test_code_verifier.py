@@ -515,7 +515,7 @@ def test_total_time_budget_for_many_stdio_tests(sb):
     assert statuses.count("timeout") <= 4 and statuses[-1] == "not_run"
 
 
-@pytest.mark.parametrize("bad", [-1e-6, math.nan, math.inf, "0.1", True])
+@pytest.mark.parametrize("bad", [-1e-6, math.nan, math.inf, "0.1", True, 10**400])
 def test_a_bad_float_tolerance_is_refused_before_anything_runs(bad):
     """It raised from the first comparison, after the program had run (math.isclose)."""
 

@@ -6,6 +6,8 @@ import dataclasses
 import errno
 import math
 import re
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -181,3 +183,31 @@ def test_counts_must_be_whole_numbers(name):
         Limits(**{name: 64.5})
     whole = Limits(**{name: 64.0})
     assert getattr(whole, name) == 64 and type(getattr(whole, name)) is int
+
+
+@pytest.mark.parametrize(
+    "value, kept",
+    [(Fraction(512, 1), 512), (Decimal("512"), 512), (512.0, 512), (Decimal("2.5"), 2.5)],
+)
+def test_numbers_of_any_kind_mean_their_value(value, kept):
+    """Config files and array code pass 512.0, Fraction or Decimal: a whole value is the count,
+    and a time keeps its fraction; what reaches the workers is a plain int or float."""
+    name = "cpu_s" if kept == 2.5 else "memory_mb"
+    got = getattr(Limits(**{name: value}), name)
+    assert got == kept and type(got) is type(kept)
+
+
+def test_values_the_kernel_refuses_are_refused_when_made():
+    """They passed before and made every run a sandbox_error: pids.max past the kernel's
+    pid_max, RLIMIT_NOFILE past the hard limit the runs inherit."""
+    import resource
+
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    if hard != resource.RLIM_INFINITY:
+        assert Limits(open_files=hard).open_files == hard
+        with pytest.raises(ValueError, match="open_files must be at most"):
+            Limits(open_files=hard + 1)
+    with pytest.raises(ValueError, match="processes must be at most"):
+        Limits(processes=(1 << 22) - 5)
+    with pytest.raises(ValueError, match="memory_mb must be at most"):
+        Limits(memory_mb=Fraction(10**400, 1))

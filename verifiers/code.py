@@ -295,6 +295,18 @@ def _text(x: Any) -> str:
 
 
 # ---- running ----------------------------------------------------------------------------------
+def _tolerance(value: Any) -> float:
+    try:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError
+        tol = float(value)
+    except (TypeError, OverflowError):
+        tol = math.nan
+    if not 0 <= tol < math.inf:
+        raise ValueError(f"float_tol must be None or a finite number >= 0, not {value!r}")
+    return tol
+
+
 def run_tests(
     code_or_completion: str,
     tests: Any,
@@ -344,12 +356,8 @@ def run_tests(
     """
     if credit not in ("partial", "binary"):
         raise ValueError("credit must be 'partial' or 'binary'")
-    if float_tol is not None and (
-        isinstance(float_tol, bool)
-        or not isinstance(float_tol, numbers.Real)
-        or not 0 <= float_tol < math.inf
-    ):  # refused before the program runs, not by the first comparison after it
-        raise ValueError(f"float_tol must be None or a finite number >= 0, not {float_tol!r}")
+    if float_tol is not None:  # refused before the program runs, not by a comparison after it
+        float_tol = _tolerance(float_tol)
     code = extract_code(code_or_completion, language)
     try:
         plan = _plan(tests)
