@@ -217,7 +217,12 @@ class ReadStats:
     # (line number, why) of the first SKIPPED_SHOWN lines that --skip-invalid skipped
     skipped: list[tuple[int, str]] = field(default_factory=list)
 
+    last_skipped: int = 0  # lines arrive in order: a line of several rollouts is skipped once
+
     def skip(self, number: int, why: str) -> None:
+        if number == self.last_skipped:
+            return
+        self.last_skipped = number
         self.invalid += 1
         if len(self.skipped) < SKIPPED_SHOWN:
             self.skipped.append((number, why))

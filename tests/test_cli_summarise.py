@@ -116,3 +116,12 @@ def test_zero_variance_among_groups_of_two_or_more_scored_samples(tmp_path):
     expected = sum(max(vs) == min(vs) for vs in multi) / len(multi)
     z = json.loads(proc.stdout)["zero_variance_groups"]
     assert z["multi_sample_fraction"] == pytest.approx(expected)
+
+
+def test_a_skipped_line_of_several_rollouts_is_one_skipped_line(tmp_path):
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"completions": ["a", "b", "c"], "answer": "1"}\n')
+    proc = run("summarise", str(rows), "--skip-invalid", "--summary-json", "-")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["invalid_lines"] == 1
+    assert proc.stderr.count("line 1:") == 1
