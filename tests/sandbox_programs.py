@@ -151,9 +151,15 @@ _rearm_canary()
 # On a host where other processes write the top level of a watched directory while the tests run
 # (a shared development machine: other test runs' scratch files in /tmp), R1_TEST_HOST_NOISE
 # adds full-path glob patterns (comma-separated, e.g. "/tmp/probe*"); CI leaves it unset.
-_ALLOWED = [os.path.join(tempfile.gettempdir(), "r1sandbox-*")] + [
-    p.strip() for p in os.environ.get("R1_TEST_HOST_NOISE", "").split(",") if p.strip()
-]
+# Always allowed: our workers' own directories, made at start and removed at close; services'
+# private directories (systemd's PrivateTmp), which appear whenever a service starts; and
+# another test session's canary (ours is checked by its contents and times instead).
+_ALLOWED = [
+    os.path.join(tempfile.gettempdir(), "r1sandbox-*"),
+    "/tmp/systemd-private-*",
+    "/var/tmp/systemd-private-*",
+    "/var/tmp/r1canary-*",
+] + [p.strip() for p in os.environ.get("R1_TEST_HOST_NOISE", "").split(",") if p.strip()]
 
 
 _UNNAMED = re.compile(r"#[0-9]+")

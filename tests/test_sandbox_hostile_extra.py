@@ -58,6 +58,8 @@ def test_live_children_stop_at_the_process_cap(sb):
     holds the worker's two server processes, as root; RLIMIT_NPROC, which counts every process
     of the user, otherwise), so fewer than that many children here, however many other
     processes the user has."""
+    if not sb.report().process_cap:  # reported missing, and warned: nothing to attack here
+        pytest.skip("no process cap on this host (no pids cgroup; root has no RLIMIT_NPROC)")
     lim = Limits(cpu_s=2, wall_s=3, memory_mb=512, processes=16)
     with containment(sb):  # and the sleeping children die with the run
         ex = sb.run(LIVE_CHILDREN, limits=lim)
@@ -76,14 +78,16 @@ try:
     print('raised', flush=True)
 except (ValueError, OSError):
     pass
-fds = []
 for opener in (lambda: os.dup(0), lambda: os.open('/dev/null', os.O_RDONLY)):
+    fds = []
     try:
         while len(fds) < 4096:
             fds.append(opener())
         print(len(fds), 'all')
     except OSError as e:
         print(len(fds), errno.errorcode.get(e.errno))
+    for fd in fds:  # each way on its own: open must meet the cap, not a table dup filled
+        os.close(fd)
 """
 
 
@@ -174,18 +178,14 @@ for name, attempt in attempts:
 """
 
 
-@pytest.mark.parametrize("target", ["canary", "caller_tmp", "etc_hostname"])
-def test_existing_host_files_cannot_be_overwritten(sb, tmp_path, target):
+@pytest.mark.parametrize("target", ["canary", "etc_hostname"])
+def test_existing_host_files_cannot_be_overwritten(sb, target):
     """Truncating, appending, writing in place, renaming over and unlinking an existing host
     file all fail, and the file keeps its contents and times: the canary in /var/tmp (visible,
-    only Landlock guards it), a file in the caller's /tmp (behind the private tmpfs) and
-    /etc/hostname."""
+    only Landlock guards it) and /etc/hostname. (A file in the caller's /tmp is no target: the
+    run's private /tmp hides it, so every attempt fails whatever else guards it.)"""
     if target == "canary":
         path = str(CANARY)
-    elif target == "caller_tmp":
-        path = str(tmp_path / "kept.txt")
-        with open(path, "w") as f:
-            f.write("kept")
     else:
         path = "/etc/hostname"
         if not os.path.isfile(path):
@@ -208,14 +208,15 @@ def test_existing_host_files_cannot_be_overwritten(sb, tmp_path, target):
 
 # ---- the fork server's memory: a cost every later run pays -------------------------------------
 ECHO = "import sys\nsys.stdout.buffer.write(sys.stdin.buffer.read())"
-BIG = Limits(cpu_s=5, wall_s=10, memory_mb=256, output_bytes=21 << 20)
+BIG = Limits(cpu_s=5, wall_s=10, memory_mb=256, output_bytes=31 << 20)
 
 
-def _big_runs(box: Sandbox, n: int = 3) -> None:
-    data = "x" * (20 << 20)
-    for _ in range(n):  # 20 MB in and 20 MB out: under the output cap
-        ex = box.run(ECHO, stdin=data)
-        assert ex.status == "ok" and len(ex.stdout) == 20 << 20, ex.status
+def _big_runs(box: Sandbox) -> None:
+    """Runs of 5 to 30 MB in and out (under the output cap). Sizes that differ: runs of one
+    size reuse the heap the last one freed, and would hide a server that never gives it back."""
+    for mb in (5, 13, 30, 9):
+        ex = box.run(ECHO, stdin="x" * (mb << 20))
+        assert ex.status == "ok" and len(ex.stdout) == mb << 20, ex.status
 
 
 def _plain_wall_s(box: Sandbox) -> float:
@@ -237,7 +238,7 @@ RSS_SLACK_KB = 8 << 10
 
 
 def test_big_runs_leave_the_fork_server_as_it_was():
-    """After runs with 20 MB of stdin and of stdout the server's resident memory returns to
+    """After runs with up to 30 MB of stdin and of stdout the server's resident memory returns to
     what it was (the buffers are wiped and must also be released), and a run after them is
     weighed on its own memory: a 64 MB cap is not eaten by the server's leftovers."""
     probe = "import time\ntime.sleep(0.2)\nprint('fine')"
