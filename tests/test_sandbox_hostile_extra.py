@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import os
 import statistics
+import tempfile
 import threading
 import time
+import uuid
+from pathlib import Path
 
 import pytest
 from r1reward.sandbox import Limits, Sandbox
@@ -257,3 +260,25 @@ def test_big_runs_leave_the_fork_server_as_it_was():
         assert not run_processes(box)
     assert after <= before + RSS_SLACK_KB, f"server VmRSS {before} kB -> {after} kB"
     assert (next_run.status, next_run.stdout) == ("ok", "fine\n"), next_run
+
+
+# ---- the check itself --------------------------------------------------------------------------
+def test_the_containment_check_sees_a_host_change_and_not_our_own_log(sb):
+    """A checker that passes everything would make every attack above pass: a file that appears
+    in /tmp during a block fails it, and a log this process holds open and writes (pytest's
+    output redirected to /tmp) does not."""
+    probe = Path(tempfile.gettempdir()) / f"r1-probe-{uuid.uuid4().hex}"
+    try:
+        with pytest.raises(AssertionError, match="the host changed"), containment(sb):
+            sb.run("pass")
+            probe.write_text("x")
+    finally:
+        probe.unlink(missing_ok=True)
+    with open(probe, "w") as log:
+        try:
+            with containment(sb):
+                sb.run("pass")
+                log.write("a line of output\n")
+                log.flush()
+        finally:
+            probe.unlink()
