@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 
-from .limits import Limits
+from .limits import Limits, max_open_files
 
 # (binary or None, diagnostics), or with a third item False when the result must not be cached
 Compiler = Callable[[str], "tuple[bytes | None, str] | tuple[bytes | None, str, bool]"]
@@ -36,7 +36,7 @@ COMPILE_LIMITS = Limits(
     memory_mb=2048,
     output_bytes=1 << 16,
     processes=16,
-    open_files=256,
+    open_files=min(256, max_open_files()),  # a host with a lower hard limit must still import
     file_bytes=MAX_BINARY_BYTES,
 )
 STACK_MB_WITHOUT_AS_LIMIT = 1024

@@ -37,11 +37,15 @@ def _whole(value: numbers.Real) -> bool:
         return True
 
 
+def max_open_files() -> int:
+    """The most descriptors a run may have: the hard RLIMIT_NOFILE the workers inherit from us
+    (they cannot raise it)."""
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    return 1 << 20 if hard == resource.RLIM_INFINITY else hard
+
+
 def _max_count(name: str) -> int:
-    if name == "open_files":  # the runs inherit our hard limit and cannot raise it
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        return 1 << 20 if hard == resource.RLIM_INFINITY else hard
-    return _MAX_COUNT[name]
+    return max_open_files() if name == "open_files" else _MAX_COUNT[name]
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,12 @@ class Limits:
         the kernel refuses made every run a sandbox_error, scored None without a word."""
         for name, value in asdict(self).items():
             if isinstance(value, Decimal):  # a number, though not a numbers.Real
-                value = int(value) if value == value.to_integral_value() else float(value)
+                if not value.is_finite():
+                    raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
+                # a float first when large (int() of Decimal('1e1000000') takes seconds) or
+                # fractional; no context arithmetic, which overflows on such exponents
+                whole = value.adjusted() < 20 and value == value.to_integral_value()
+                value = int(value) if whole else float(value)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
             if not value > 0:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import queue
 import signal
 import threading
+import time
 import warnings
 import weakref
 from dataclasses import dataclass, replace
@@ -73,6 +74,7 @@ class Sandbox:
         self._closed = False
         self._report: ProtectionReport | None = None
         self._starting = 0  # workers being started in place of lost ones
+        self._retry_at = 0.0  # after a failed start, when `_replace_lost` may try again
         self._cpp = CppCache()
         self._finalizer = weakref.finalize(self, _close_workers, self._all)
         try:
@@ -106,6 +108,9 @@ class Sandbox:
                 self._all.append(w)
         except BaseException:
             w.close()
+            with self._lock:  # Ctrl-C just after it was registered: no dead slot left behind
+                if w in self._all:
+                    self._all.remove(w)
             raise
         return w
 
@@ -114,12 +119,15 @@ class Sandbox:
         why none can start; None when the pool is whole (its workers are only busy). Without
         this, a pool whose every replacement failed once would keep its callers waiting."""
         with self._lock:
-            if self._closed or len(self._all) + self._starting >= self._n:
+            full = len(self._all) + self._starting >= self._n
+            if self._closed or full or time.monotonic() < self._retry_at:
                 return None
             self._starting += 1
         try:
             return self._spawn()
         except Exception as exc:
+            with self._lock:  # a fork server a second at most, not one per waiting caller
+                self._retry_at = time.monotonic() + RETRY_START_S
             return f"no sandbox worker: start failed: {exc}"
         finally:
             with self._lock:
@@ -143,12 +151,12 @@ class Sandbox:
             return _error(f"sandbox closed during the run ({exc})", lim)
         try:
             fresh = self._spawn()
+            self._idle.put(fresh)
         except Exception as spawn_exc:  # a later run starts it (`_replace_lost`)
             return _error(f"{exc}; respawn failed: {spawn_exc}", lim)
         finally:
             with self._lock:
                 self._starting -= 1
-        self._idle.put(fresh)
         return _error(str(exc), lim)
 
     def _announce(self, report: ProtectionReport) -> None:
@@ -290,28 +298,36 @@ class Sandbox:
         return None, (ex.stderr or ex.detail or ex.status)[-4000:]
 
     def _dispatch(self, header: dict, blobs: tuple[bytes, ...], lim: Limits) -> RawRun:
-        while True:  # never block forever: a concurrent close() must release waiting callers
-            if self._closed:
-                return _error("sandbox is closed", lim)
-            try:
-                worker = self._idle.get(timeout=0.2)
-                break
-            except queue.Empty:
-                lost = self._replace_lost()
-                if isinstance(lost, str):  # no worker, and none can start: say so, never wait
-                    return _error(lost, lim)
-                if lost is not None:
-                    worker = lost
-                    break
+        worker: Worker | None = None
         try:
+            # never block forever: a concurrent close() must release waiting callers
+            while worker is None:
+                if self._closed:
+                    return _error("sandbox is closed", lim)
+                try:
+                    worker = self._idle.get(timeout=0.2)
+                except queue.Empty:
+                    lost = self._replace_lost()
+                    if isinstance(lost, str):
+                        with self._lock:
+                            alone = not self._all
+                        if alone:  # no worker, and none can start: say so, never wait
+                            return _error(lost, lim)
+                    elif lost is not None:
+                        worker = lost
             worker.set_pids_max(lim.processes + 4 + (2 if header.get("peer") else 0))
             reply, out = worker.request(header, blobs, lim.wall_s + 15.0)
         except BaseException as exc:  # dead, or mid-exchange in a state we cannot trust
+            if worker is None:  # interrupted while waiting: nothing was taken
+                raise
             return self._lost(worker, exc, lim)
         self._idle.put(worker)
         return RawRun(
             _classify(header, reply, out, lim), bytes(out[2]), bytes(out[3]), bytes(out[4])
         )
+
+
+RETRY_START_S = 1.0
 
 
 def _close_workers(workers: list[Worker]) -> None:

@@ -355,3 +355,37 @@ def test_ctrl_c_during_a_run_loses_no_worker_for_good(monkeypatch):
         runner.join(30)
         assert outcome and outcome[0].stdout == "2\n"
         assert len(sb._all) == 1 and sb._all[0] is not worker
+
+
+def test_a_pool_that_cannot_refill_a_slot_serves_runs_on_the_workers_it_has(monkeypatch):
+    """One slot lost for good (strict refuses every weaker replacement): callers that wait for
+    the healthy worker get it, instead of an error from a start attempt of their own, and
+    starts are tried at most once a second, not by every waiting caller."""
+    with Sandbox(workers=2, limits=LIM, strict=True) as sb:
+        sb._disable = frozenset({"landlock"})
+        victim = sb._all[0]
+        os.kill(victim.pid, 9)
+        victim.proc.wait()
+        first = [sb.run("print('x')") for _ in range(2)]  # one of them meets the dead worker
+        assert sorted(ex.status for ex in first) == ["ok", "sandbox_error"]
+        starts = []
+        real = pool.Worker
+
+        def counted(*args, **kw):
+            starts.append(time.monotonic())
+            return real(*args, **kw)
+
+        monkeypatch.setattr(pool, "Worker", counted)
+        outcomes: list = []
+        callers = [
+            threading.Thread(
+                target=lambda: outcomes.append(sb.run("import time; time.sleep(0.4)").status)
+            )
+            for _ in range(4)
+        ]
+        for t in callers:
+            t.start()
+        for t in callers:
+            t.join(30)
+        assert outcomes == ["ok"] * 4
+        assert len(starts) <= 3  # about 1.6 s of waiting: a start a second at most

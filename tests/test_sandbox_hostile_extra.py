@@ -7,11 +7,8 @@ from __future__ import annotations
 
 import os
 import statistics
-import tempfile
 import threading
 import time
-import uuid
-from pathlib import Path
 
 import pytest
 from r1reward.sandbox import Limits, Sandbox
@@ -19,6 +16,7 @@ from r1reward.sandbox import Limits, Sandbox
 from tests.sandbox_programs import (
     CANARY,
     FAST,
+    PROBE,
     containment,
     fork_servers,
     read_quietly,
@@ -267,7 +265,7 @@ def test_the_containment_check_sees_a_host_change_and_not_our_own_log(sb):
     """A checker that passes everything would make every attack above pass: a file that appears
     in /tmp during a block fails it, and a log this process holds open and writes (pytest's
     output redirected to /tmp) does not."""
-    probe = Path(tempfile.gettempdir()) / f"r1-probe-{uuid.uuid4().hex}"
+    probe = PROBE
     try:
         with pytest.raises(AssertionError, match="the host changed"), containment(sb):
             sb.run("pass")

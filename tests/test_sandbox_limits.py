@@ -211,3 +211,11 @@ def test_values_the_kernel_refuses_are_refused_when_made():
         Limits(processes=(1 << 22) - 5)
     with pytest.raises(ValueError, match="memory_mb must be at most"):
         Limits(memory_mb=Fraction(10**400, 1))
+
+
+@pytest.mark.parametrize("text", ["Infinity", "-Infinity", "NaN", "sNaN", "1e1000000", "2.5"])
+def test_decimals_no_count_can_use_are_refused_with_a_value_error(text):
+    """Decimal's own errors (Overflow, InvalidOperation) and a slow int() of a huge exponent
+    were what such values met before."""
+    with pytest.raises(ValueError, match=r"Limits\.memory_mb must be"):
+        Limits(memory_mb=Decimal(text))
