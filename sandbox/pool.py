@@ -24,6 +24,7 @@ LANGUAGES = ("python", "cpp")
 # the diagnostics of a compile the sandbox failed (not the source): reported as a sandbox error
 SANDBOX_FAILURE = "sandbox failure while compiling: "
 _warned: set[tuple[str, ...]] = set()
+RETRY_START_S = 1.0  # after a worker failed to start, the wait before another is tried
 _warn_lock = threading.Lock()
 
 
@@ -96,12 +97,12 @@ class Sandbox:
             if self._strict and report.missing:
                 raise RuntimeError("sandbox protections missing: " + ", ".join(report.missing))
             with self._lock:
-                weaker = self._report is not None and self._report.weakest(report) != self._report
-            if self._report is None or weaker:
+                pooled = report if self._report is None else self._report.weakest(report)
+            if pooled != self._report:
                 # outside the lock, before registering: a warning raised as an error (-W error)
                 # must not leave a worker in the pool that no run can reach
-                self._announce(report if self._report is None else self._report.weakest(report))
-            with self._lock:
+                self._announce(pooled)
+            with self._lock:  # the report again: another worker may have come in meanwhile
                 if self._closed:  # closed while this one started: it must not outlive the pool
                     raise RuntimeError("sandbox is closed")
                 self._report = report if self._report is None else self._report.weakest(report)
@@ -325,9 +326,6 @@ class Sandbox:
         return RawRun(
             _classify(header, reply, out, lim), bytes(out[2]), bytes(out[3]), bytes(out[4])
         )
-
-
-RETRY_START_S = 1.0
 
 
 def _close_workers(workers: list[Worker]) -> None:
