@@ -75,9 +75,7 @@ class Limits:
                 # fractional; no context arithmetic, which overflows on such exponents
                 whole = value.adjusted() < 20 and value == value.to_integral_value()
                 value = int(value) if whole else float(value)
-            if isinstance(value, bool) or not isinstance(value, numbers.Real):
-                raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
-            if not value > 0:
+            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value > 0:
                 raise ValueError(f"Limits.{name} must be a positive number, got {value!r}")
             if name in _SECONDS:
                 if not value <= MAX_SECONDS:  # NaN fails this too
