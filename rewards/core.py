@@ -138,8 +138,9 @@ class _Worker:
     since: float = 0.0  # when it last had work given or handed some in
 
 
-# Chunks in flight per worker: the next one waits in the worker while it scores the current one,
-# so a worker never idles through the round trip of handing in results and getting more.
+# Chunks in flight per worker: the next one waits in the socket while the worker scores the
+# current one, so a worker never idles through the round trip of handing in results and getting
+# more.
 IN_FLIGHT = 2
 
 
@@ -268,9 +269,9 @@ class ProcessExecutor:
 
     def _post(self, w: _Worker, message: Any) -> None:
         """Queue a message in the pipe format the worker's `Connection.recv` reads and write what
-        the socket takes now. A blocking send would wait for a worker that does not read (stopped,
-        or a job holding the GIL in C starves its reader thread) and stall the whole batch, its
-        watchdog included."""
+        the socket takes now. A blocking send would wait for a worker that does not read (it reads
+        the next chunk only when done with the current one, or it is stopped) and stall the whole
+        batch, its watchdog included."""
         data = ForkingPickler.dumps(message)
         n = len(data)
         if n > 0x7FFFFFFF:
