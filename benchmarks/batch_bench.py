@@ -139,28 +139,37 @@ def build(n_items: int, n_code: int, seed_offset: int = 0) -> tuple[list[str], l
 
 
 def sequential(completions, references, targets, sandbox) -> float:
-    """What a user writes without the core: one loop, one item at a time, each verifier inline."""
+    """What a user writes without the core: one loop, one item at a time, each verifier inline.
+    It computes what the core's reward computes (`sequential.last_values`, held equal to the
+    core's in every pass), so both sides do the same work: accuracy (math, or every test passing),
+    the think format, and the target-language share of the chain of thought, summed."""
     from r1reward.verifiers.code import run_tests
     from r1reward.verifiers.language import target_language_share
     from r1reward.verifiers.think import check_format, extract_cot
 
+    values = []
     start = time.perf_counter()
     for c, ref, target in zip(completions, references, targets, strict=True):
         if isinstance(ref, dict):
-            run_tests(c, ref, sandbox=sandbox)
+            verdict = run_tests(c, ref, sandbox=sandbox)
+            correct = verdict.passed == verdict.total
         else:
-            verify(ref, c)
-        check_format(c, prefilled_think="auto")
+            correct = verify(ref, c).equivalent
+        total = (1.0 if correct else 0.0) + (1.0 if check_format(c, prefilled_think="auto") else 0.0)
         cot = extract_cot(c)
-        if cot:
-            target_language_share(cot, target)
-    return time.perf_counter() - start
+        share = target_language_share(cot, target) if cot is not None else None
+        values.append(total if share is None else total + share)
+    seconds = time.perf_counter() - start
+    sequential.last_values = values
+    return seconds
 
 
 def make_core(workers: int, warm) -> tuple[Engine, Weighted]:
     engine = Engine(workers=workers)
     parts = {Accuracy(engine=engine): 1.0, ThinkFormat(engine=engine): 1.0}
-    reward = Weighted({**parts, LanguageConsistency(engine=engine): 1.0}, name="r1")
+    # the language reward judges the chain of thought, as R1 defines it and as the loop does
+    language = LanguageConsistency(engine=engine, scope="cot")
+    reward = Weighted({**parts, language: 1.0}, name="r1")
     reward(warm[0], solution=warm[1], target_lang=warm[2])  # start workers, load models
     return engine, reward
 
@@ -238,11 +247,13 @@ def main() -> int:
             for scorer in ROTATION[k % 3 :] + ROTATION[: k % 3]:
                 if scorer == "loop":
                     times["loop"].append(sequential(*passes[k], sandbox))
+                    values["loop"] = sequential.last_values
                     continue
                 times[f"core{scorer}"].append(run_core(cores[scorer][1], *passes[k]))
                 trainer_cpu[scorer].append(run_core.last_cpu)
                 values[scorer] = run_core.last_values
             assert values[1] == values[2], "1 and 2 workers disagree"
+            assert values[1] == values["loop"], "the core and the loop disagree: unequal work"
             if args.workload_ceiling:
                 work_ceiling.append(workload_ceiling(passes[k], warm, times["loop"][-1]))
         stats = {w: engine.total_stats for w, (engine, _) in cores.items()}
