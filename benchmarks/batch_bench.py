@@ -155,7 +155,8 @@ def sequential(completions, references, targets, sandbox) -> float:
             correct = verdict.passed == verdict.total
         else:
             correct = verify(ref, c).equivalent
-        total = (1.0 if correct else 0.0) + (1.0 if check_format(c, prefilled_think="auto") else 0.0)
+        well_formed = check_format(c, prefilled_think="auto")
+        total = (1.0 if correct else 0.0) + (1.0 if well_formed else 0.0)
         cot = extract_cot(c)
         share = target_language_share(cot, target) if cot is not None else None
         values.append(total if share is None else total + share)

@@ -14,7 +14,6 @@ import os
 import select
 import signal
 import struct
-import sys
 import threading
 import time
 from multiprocessing.connection import Connection
