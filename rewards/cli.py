@@ -113,9 +113,9 @@ def _sandbox_factory(workers: int, enabled: bool):
 
 
 def _engine(args):
-    from .core import Engine, set_default_engine
+    from .core import Engine, default_workers, set_default_engine
 
-    workers = os.cpu_count() or 1 if args.workers is None else args.workers
+    workers = default_workers() if args.workers is None else args.workers
     if workers < 0:
         raise UsageError("--workers must be >= 0")
     engine = Engine(
@@ -647,7 +647,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         type=int,
         default=None,
         metavar="N",
-        help="scoring processes (default: CPU count; 0 scores in this process)",
+        help="scoring processes (default: the CPUs this process may use; 0 scores in this process)",
     )
     p.add_argument(
         "--no-sandbox",

@@ -37,7 +37,7 @@ from typing import Any, Protocol, TypeVar
 
 from r1reward.verifiers._frozen import fast_constructor
 
-from .jobs import INLINE_JOBS, SANDBOX_JOBS, resolve
+from .jobs import INLINE_JOBS, SANDBOX_JOBS, ItemTimedOut, resolve
 from .worker import SLOT
 
 OK, TIMEOUT, ERROR = "ok", "timeout", "error"
@@ -99,6 +99,8 @@ def run_jobs(
             if on_item is not None:
                 on_item(position)
             append(_item(OK, job(payload, timeout), ""))
+        except ItemTimedOut as e:
+            append(_item(TIMEOUT, None, str(e)))
         except (Exception, SystemExit) as e:
             append(_item(ERROR, None, f"{type(e).__name__}: {e}"))
     return out
@@ -159,7 +161,7 @@ class ProcessExecutor:
         stall_s: float = STALL_S,
         memory_mb: int | None = None,
     ) -> None:
-        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.workers = max(1, workers or default_workers())
         self.grace_s = grace_s
         self.stall_s = stall_s
         # a runaway job gets MemoryError (its item's error), never the host's OOM killer, which
@@ -489,6 +491,16 @@ class ProcessExecutor:
 MAX_CHUNK = 256
 
 
+def default_workers() -> int:
+    """The CPUs this process may run on (its affinity: `taskset`, a SLURM or container CPU set),
+    not every CPU of the machine, which would start more workers than there are cores to run
+    them."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # pragma: no cover - no affinity call on this platform
+        return os.cpu_count() or 1
+
+
 def _default_worker_memory(workers: int) -> int:
     """MB of data each scoring worker may allocate: half the physical memory, shared by the
     workers, at least 2 GB (a custom job may import numerical libraries with per-thread
@@ -675,7 +687,7 @@ class Engine:
         sandbox_factory: Callable[[], Any] | None = None,
         worker_memory_mb: int | None = None,
     ) -> None:
-        self.workers = (os.cpu_count() or 1) if workers is None else workers
+        self.workers = default_workers() if workers is None else workers
         self.worker_memory_mb = worker_memory_mb  # see ProcessExecutor(memory_mb=...)
         self._executor = executor
         self._inline = InlineExecutor()

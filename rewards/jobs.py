@@ -15,12 +15,22 @@ from typing import Any
 Job = Callable[[Any, float], Any]
 
 
+class ItemTimedOut(Exception):
+    """Raised by a job whose own time bound ran out before it decided: the core records the item
+    as timed out (its status, counted in the batch's stats), the same as one the watchdog
+    stopped, never as an ordinary answer that carries a timeout flag."""
+
+
 def _math() -> Job:
     from r1reward.verifiers.math import verify
+    from r1reward.verifiers.math.verdict import TIMEOUT
 
     def math_job(payload: tuple, timeout: float) -> Any:
         gold, answer_text = payload
-        return verify(gold, answer_text, timeout=timeout)
+        verdict = verify(gold, answer_text, timeout=timeout)
+        if verdict.reason == TIMEOUT:
+            raise ItemTimedOut(f"the math check ran out of its {timeout:g}s")
+        return verdict
 
     return math_job
 
