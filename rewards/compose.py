@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from operator import mul
 from typing import Any
 
-from .core import concurrently
+from .core import Engine, concurrently
 from .functions import Accuracy, LanguageConsistency, Reward, Scored, ThinkFormat
 
 CONCURRENT_FROM = 16  # batches this large run their components in threads
@@ -31,9 +31,10 @@ class Weighted(Reward):
         name: str | None = None,
     ) -> None:
         super().__init__(name=name)
-        self.components = tuple(weights.items()) if isinstance(weights, Mapping) else tuple(weights)
-        if not self.components:
+        pairs = tuple(weights.items()) if isinstance(weights, Mapping) else tuple(weights)
+        if not pairs:
             raise ValueError("weighted() needs at least one reward")
+        self.components = tuple((_as_reward(r), w) for r, w in pairs)
         for reward, weight in self.components:
             if not _finite_real(weight):
                 raise ValueError(
@@ -93,19 +94,69 @@ class Weighted(Reward):
 def weighted(
     weights: Mapping[Reward, float] | Sequence[tuple[Reward, float]], *, name: str | None = None
 ) -> Weighted:
+    """`Weighted(weights)`: components are our rewards or any function with TRL's contract."""
     return Weighted(weights, name=name)
 
 
-def r1_zero(**accuracy_options: Any) -> Weighted:
-    """R1-Zero: accuracy + think format, equal weights."""
-    return Weighted({Accuracy(**accuracy_options): 1.0, ThinkFormat(): 1.0}, name="r1_zero")
+class FunctionReward(Reward):
+    """A plain function with TRL's contract (`f(completions, prompts=None, **columns) -> list`)
+    as a component of a weighted reward, under the function's own name."""
+
+    def __init__(self, function: Callable[..., Sequence[float | None]]) -> None:
+        name = getattr(function, "__name__", None)
+        if not isinstance(name, str) or not name:
+            raise ValueError(
+                f"a reward function needs a __name__ (TRL logs rewards/<name>/mean): {function!r}"
+            )
+        super().__init__(name=name)
+        self.function = function
+
+    def details(self, completions, prompts=None, **columns: Any) -> list[Scored]:
+        values = list(self.function(completions, prompts=prompts, **columns))
+        if len(values) != len(completions):
+            raise ValueError(
+                f"reward function {self.__name__!r} returned {len(values)} values for"
+                f" {len(completions)} completions"
+            )
+        return [Scored(v) for v in values]
 
 
-def r1(target: str | None = None, **accuracy_options: Any) -> Weighted:
+def _as_reward(component: Any) -> Reward:
+    """A component as a Reward: ours as is, a plain function wrapped; anything else refused now,
+    not as an AttributeError inside the trainer's first step."""
+    if isinstance(component, Reward):
+        return component
+    if callable(component):
+        return FunctionReward(component)
+    raise ValueError(f"a weighted component must be a reward or a function, not {component!r}")
+
+
+def r1_zero(
+    *, name: str = "r1_zero", engine: Engine | None = None, **accuracy_options: Any
+) -> Weighted:
+    """R1-Zero: accuracy + think format, equal weights. `name` is what TRL logs it as
+    (`rewards/<name>/mean`); `engine` scores every component."""
+    return Weighted(
+        {Accuracy(engine=engine, **accuracy_options): 1.0, ThinkFormat(engine=engine): 1.0},
+        name=name,
+    )
+
+
+def r1(
+    target: str | None = None,
+    *,
+    name: str = "r1",
+    engine: Engine | None = None,
+    **accuracy_options: Any,
+) -> Weighted:
     """R1: accuracy + think format + language consistency (target fixed or from `target_lang`)."""
     return Weighted(
-        {Accuracy(**accuracy_options): 1.0, ThinkFormat(): 1.0, LanguageConsistency(target): 1.0},
-        name="r1",
+        {
+            Accuracy(engine=engine, **accuracy_options): 1.0,
+            ThinkFormat(engine=engine): 1.0,
+            LanguageConsistency(target, engine=engine): 1.0,
+        },
+        name=name,
     )
 
 

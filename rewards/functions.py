@@ -4,7 +4,11 @@ Values are floats, or None.
 
 `None` means not applicable (no or empty reference, code tests in no known format, no tests,
 too little text to judge). A math reference the parser cannot read is compared as text (a
-text answer such as `O(\\log n)`), so it scores 0.0 or 1.0.
+text answer such as `O(\\log n)`), so it scores 0.0 or 1.0. An item the core could not score
+(its job raised, or its worker died) scores `error_value`, None by default in every reward that
+runs jobs, with `reason: "error"` in its details and counted in the engine's `errors`: our
+failure, not the completion's, so it is neither rewarded nor punished (a weighted sum and TRL's
+sum over reward functions skip it).
 Each reward is a picklable object with a stable `__name__` (TRL logs `rewards/<name>/mean`), and
 each scores its whole batch through the batched core (`Engine`), never a loop of its own.
 `details(...)` returns the values with what was seen, for logs and the command line.
@@ -222,10 +226,13 @@ class Accuracy(Reward):
     """1.0 when the final answer is right: math by `verifiers.math`, code by all tests passing.
 
     Dispatch follows the reference's shape, or a `data_source`/`task` column naming a code set.
-    A timed-out check scores `timeout_value` (default 0.0) and is flagged in `details`.
-    `timeout` bounds each math check; a code item is bounded by the sandbox instead (each
-    test's `wall_s`, `run_tests`'s `max_total_s` for the item, and for C++ one compile under
-    the sandbox's `compile_limits`).
+    A timed-out check scores `timeout_value` (default 0.0), is flagged in `details` and is
+    counted in the engine's `timeouts`. `timeout` bounds each math check. A code item is bounded
+    by the sandbox instead: each test's run by `code_limits` (a sandbox `Limits`; its defaults
+    when None: 5 s of CPU, 10 s of wall time), the item by `code_max_total_s` (tests not started
+    by then are not run), and for C++ one compile under the sandbox's `compile_limits`. A program
+    that runs out of its limits fails that test, as a judge's time-limit verdict does: it is a
+    wrong answer, not a timed-out check.
     """
 
     name = "accuracy"
@@ -238,11 +245,26 @@ class Accuracy(Reward):
         timeout_value: float | None = 0.0,
         code_credit: str = "binary",
         only_code: bool = False,
+        code_limits: Any = None,
+        code_max_total_s: float = 60.0,
+        error_value: float | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
+        self.error_value = error_value
         if code_credit not in ("binary", "partial"):
             raise ValueError("code_credit must be 'binary' or 'partial'")
+        if code_limits is not None:
+            from r1reward.sandbox.limits import Limits
+
+            if not isinstance(code_limits, Limits):
+                raise ValueError(f"code_limits must be a sandbox Limits, not {code_limits!r}")
+        if not _is_number(code_max_total_s) or not 0 < code_max_total_s <= 86_400:
+            raise ValueError(
+                f"code_max_total_s must be in (0, 86400] seconds: {code_max_total_s!r}"
+            )
+        self.code_limits = code_limits
+        self.code_max_total_s = float(code_max_total_s)
         self.only_code = only_code
         self.reference_columns = tuple(reference_columns)
         self.timeout = timeout
@@ -314,7 +336,11 @@ class Accuracy(Reward):
             with contextlib.suppress(ValueError, RecursionError):
                 tests, language = _code_of(refs[i])
                 text = completion_text(completions[i])
-                valid.append((i, code_payload(text, tests, language, self.code_credit == "binary")))
+                stop = self.code_credit == "binary"
+                payload = code_payload(
+                    text, tests, language, stop, self.code_limits, self.code_max_total_s
+                )
+                valid.append((i, payload))
         if not valid:
             return
         results = self.engine.run("code", [p for _, p in valid], timeout=self.timeout)
@@ -332,13 +358,13 @@ class Accuracy(Reward):
             if reason == "no_reference":
                 return _scored(None, {"reason": reason})
         elif r.status != TIMEOUT:
-            return _scored(None, {"reason": "error", "detail": r.detail})
+            return _scored(self.error_value, {"reason": "error", "detail": r.detail})
         return _scored(self.timeout_value, {"reason": "timeout", "timed_out": True})
 
     def _code_scored(self, r) -> Scored:
         if r.status != OK:
             return Scored(
-                self.timeout_value if r.status == TIMEOUT else None,
+                self.timeout_value if r.status == TIMEOUT else self.error_value,
                 {"reason": r.status, "detail": r.detail},
             )
         v = r.value
@@ -396,10 +422,13 @@ class ThinkFormat(Reward):
 
     name = "think_format"
 
-    def __init__(self, *, graded: bool = False, **options: Any) -> None:
+    def __init__(
+        self, *, graded: bool = False, error_value: float | None = None, **options: Any
+    ) -> None:
         engine = options.pop("engine", None)
         name = options.pop("name", None)
         super().__init__(name=name or ("tag_count" if graded else self.name), engine=engine)
+        self.error_value = error_value
         options.setdefault("prefilled_think", "auto")
         # tag pairs from a YAML or Hydra config arrive as lists: payloads need them hashable
         options = {k: tuple(v) if isinstance(v, list) else v for k, v in options.items()}
@@ -431,7 +460,7 @@ class ThinkFormat(Reward):
         graded = self.graded
         for r in self.engine.run("format", payloads):
             if r.status != OK:
-                append(_scored(0.0, {"reason": r.status, "detail": r.detail}))
+                append(_scored(self.error_value, {"reason": r.status, "detail": r.detail}))
                 continue
             v = r.value
             value = v.score if graded else (1.0 if v.ok else 0.0)
@@ -495,9 +524,11 @@ class LanguageConsistency(Reward):
         target_column: str = "target_lang",
         backend: str = "fasttext",
         scope: str = "completion",
+        error_value: float | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
+        self.error_value = error_value
         from r1reward.verifiers.language import language_share
 
         # an unknown backend or target language fails here, not as None for every item
@@ -523,7 +554,7 @@ class LanguageConsistency(Reward):
             out[i] = (
                 _scored(r.value, {"target": payload[1]})
                 if r.status == OK
-                else _scored(None, {"reason": r.status, "detail": r.detail})
+                else _scored(self.error_value, {"reason": r.status, "detail": r.detail})
             )
         return out
 
@@ -531,13 +562,21 @@ class LanguageConsistency(Reward):
 # ---- length and shape --------------------------------------------------------------------------
 
 
+LENGTH_UNITS = ("chars", "tokens")
+
+
+def _length_unit(unit: Any) -> str:
+    """A length unit, checked when the reward is built (not as an error on every batch)."""
+    if unit not in LENGTH_UNITS:
+        raise ValueError(f"unit must be one of {LENGTH_UNITS}, not {unit!r}")
+    return unit
+
+
 def _lengths(
     completions, columns: Mapping[str, Any], unit: str, tokenizer: Callable[[str], Sequence] | None
 ) -> list[int]:
     if unit == "chars":
         return [len(full_text(c)) for c in completions]
-    if unit != "tokens":
-        raise ValueError("unit must be 'chars' or 'tokens'")
     ids = columns.get("completion_ids")
     if ids is not None:
         if len(ids) != len(completions):
@@ -582,7 +621,7 @@ class CosineLength(Reward):
         super().__init__(**kw)
         if max_len <= 0:
             raise ValueError("max_len must be positive")
-        self.max_len, self.unit, self.tokenizer = max_len, unit, tokenizer
+        self.max_len, self.unit, self.tokenizer = max_len, _length_unit(unit), tokenizer
         self.wrong = (min_value_wrong, max_value_wrong)
         self.correct = (min_value_correct, max_value_correct)
         self.accuracy = accuracy or Accuracy(engine=kw.get("engine"))
@@ -631,7 +670,7 @@ class SoftOverlong(Reward):
         self.max_len, self.cache_len, self.unit, self.tokenizer = (
             max_len,
             cache_len,
-            unit,
+            _length_unit(unit),
             tokenizer,
         )
 
@@ -687,8 +726,11 @@ class RepetitionPenalty(Reward):
 
     def __init__(self, *, ngram_size: int = 3, max_penalty: float = -1.0, **kw: Any) -> None:
         super().__init__(**kw)
-        if max_penalty > 0 or ngram_size < 1:
-            raise ValueError("max_penalty must be <= 0 and ngram_size >= 1")
+        if not isinstance(ngram_size, numbers.Integral) or isinstance(ngram_size, bool):
+            raise ValueError(f"ngram_size must be a whole number, not {ngram_size!r}")
+        if not _is_number(max_penalty) or max_penalty > 0 or ngram_size < 1:
+            raise ValueError("max_penalty must be a number <= 0 and ngram_size >= 1")
+        ngram_size = int(ngram_size)
         self.ngram_size, self.max_penalty = ngram_size, max_penalty
 
     def details(self, completions, prompts=None, **columns) -> list[Scored]:
@@ -712,12 +754,12 @@ class RepetitionPenalty(Reward):
 
 # open-r1's markers: "Step n:", a numbered line ("1."), a "-" or "*" bullet, and transition
 # words. Its docstring says numbered lists "at start of line", but `re.findall` without
-# MULTILINE anchors `^` at the start of the text only: here it is every line. A numbered item is
-# not a decimal ("3.5 cm" starts no step) and a bullet is "- " or "* " (a line starting "-3",
-# a "---" rule or "**Final Answer**" is no bullet, and "**Step 1:**" is one step, not two).
-_STEP = regex.compile(
-    r"(?m)Step \d+:|^\d+\.(?!\d)|\n-(?=[ \t])|\n\*(?=[ \t])|First,|Second,|Next,|Finally,"
-)
+# MULTILINE anchors `^` at the start of the text only: here it is every line, the first one too
+# (open-r1's bullets need a newline before them, so a list that opens the reasoning lost its
+# first item). A numbered item is not a decimal ("3.5 cm" starts no step) and a bullet is "- " or
+# "* " (a line starting "-3", a "---" rule or "**Final Answer**" is no bullet, and
+# "**Step 1:**" is one step, not two).
+_STEP = regex.compile(r"(?m)Step \d+:|^\d+\.(?!\d)|^[-*](?=[ \t])|First,|Second,|Next,|Finally,")
 
 
 class ReasoningSteps(Reward):
