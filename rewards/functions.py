@@ -17,6 +17,7 @@ each scores its whole batch through the batched core (`Engine`), never a loop of
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import math
@@ -99,6 +100,15 @@ class Reward:
         state = dict(self.__dict__)
         state["_engine"] = None  # engines hold processes; a copy uses its process's default
         return state
+
+    def __deepcopy__(self, memo: dict) -> Reward:
+        """A copy in this process shares the engine (a pickled copy, in another process, uses
+        that process's default engine instead: `__getstate__`)."""
+        clone = type(self).__new__(type(self))
+        memo[id(self)] = clone
+        for key, value in self.__dict__.items():
+            clone.__dict__[key] = value if key == "_engine" else copy.deepcopy(value, memo)
+        return clone
 
     @_scoring_batch
     def __call__(

@@ -171,3 +171,19 @@ def test_the_command_line_honours_workers():
             assert engine.workers == expected
         finally:
             engine.close()
+
+
+def test_a_copy_in_this_process_shares_the_engine_a_pickled_one_does_not():
+    import copy
+    import pickle
+
+    engine = Engine(workers=0)
+    preset = r1("en", engine=engine, timeout=0.5)
+    clone = copy.deepcopy(preset)
+    assert clone is not preset and clone.components[0][0] is not preset.components[0][0]
+    assert all(c._engine is engine for c, _ in clone.components)
+    assert clone.components[0][0].timeout == 0.5
+    shipped = pickle.loads(pickle.dumps(preset))
+    assert all(c._engine is None for c, _ in shipped.components)
+    batch = dict(completions=MATH, solution=["2", "3"])
+    assert clone(**batch) == shipped(**batch) == preset(**batch)
