@@ -293,7 +293,7 @@ class Accuracy(Reward):
             for i, found in enumerate(fallback(columns, n) or ()):
                 if refs[i] is None:
                     refs[i] = found
-        declared = column(columns, KIND_COLUMNS, n)
+        declared = first_present(columns, KIND_COLUMNS, n)  # per row, as the references
         kinds = [_kind(r, d) for r, d in zip(refs, declared, strict=True)]
         if self.only_code:
             kinds = [k if k == "code" else None for k in kinds]

@@ -162,9 +162,12 @@ def test_the_pool_defaults_to_the_cpus_this_process_may_use(monkeypatch):
     assert core.ProcessExecutor().workers == 1
 
 
-def test_the_command_line_honours_workers():
+def test_the_command_line_honours_workers(monkeypatch):
     from r1reward.rewards import cli
 
+    # the command line makes its engine the process default: the other tests keep theirs
+    for name in ("_default", "_default_pid", "_default_chosen"):
+        monkeypatch.setattr(core, name, getattr(core, name))
     for asked, expected in ((0, 0), (1, 1), (None, core.default_workers())):
         engine = cli._engine(argparse.Namespace(workers=asked, no_sandbox=True))
         try:
@@ -187,3 +190,14 @@ def test_a_copy_in_this_process_shares_the_engine_a_pickled_one_does_not():
     assert all(c._engine is None for c, _ in shipped.components)
     batch = dict(completions=MATH, solution=["2", "3"])
     assert clone(**batch) == shipped(**batch) == preset(**batch)
+
+
+def test_the_kind_of_a_row_comes_from_its_first_kind_column_with_a_value():
+    """A concatenated dataset: one source's rows fill `data_source`, another's only `task`."""
+    engine = Engine(workers=0)
+    program = "```python\nprint(8)\n```"
+    scored = Accuracy(engine=engine).details(
+        [program, program], solution=["8", "8"], data_source=["gsm8k", None], task=[None, "apps"]
+    )
+    assert scored[0].value == 1.0 and scored[0].info["reason"] == "equivalent"  # math
+    assert scored[1].value is None and scored[1].info["reason"] == "no_tests"  # code
