@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
@@ -50,8 +51,20 @@ class Weighted(Reward):
         the values for logging; nothing below reads it back, so concurrent calls cannot mix)."""
         calls = [lambda r=r: r.details(completions, prompts, **columns) for r, _ in self.components]
         if len(completions) >= CONCURRENT_FROM:
-            # at once: a component waiting on the sandbox or the pool leaves the cores to others
-            scored = concurrently(*calls)
+            # at once: a component waiting on the sandbox or the pool leaves the cores to others.
+            # A user's function runs in the calling thread, as TRL calls it: it may rely on
+            # signals (math-verify's `signal.alarm` works in the main thread only) or on state
+            # that is not thread-safe; ours run beside it in threads.
+            plain = [i for i, (r, _) in enumerate(self.components) if _calls_functions(r)]
+            if not plain:
+                scored = concurrently(*calls)
+            else:
+                ours = [i for i in range(len(calls)) if i not in plain]
+                first, *rest = concurrently(
+                    lambda: [calls[i]() for i in plain], *(calls[i] for i in ours)
+                )
+                done = dict(zip(plain, first, strict=True)) | dict(zip(ours, rest, strict=True))
+                scored = [done[i] for i in range(len(calls))]
         else:  # too little work to pay for threads
             scored = [call() for call in calls]
         values = [[s.value for s in items] for items in scored]
@@ -112,7 +125,8 @@ class FunctionReward(Reward):
         self.function = function
 
     def details(self, completions, prompts=None, **columns: Any) -> list[Scored]:
-        values = list(self.function(completions, prompts=prompts, **columns))
+        # by keyword, as TRL calls reward functions (`def f(prompts, completions, **kw)` works)
+        values = list(self.function(prompts=prompts, completions=completions, **columns))
         if len(values) != len(completions):
             raise ValueError(
                 f"reward function {self.__name__!r} returned {len(values)} values for"
@@ -126,9 +140,30 @@ def _as_reward(component: Any) -> Reward:
     not as an AttributeError inside the trainer's first step."""
     if isinstance(component, Reward):
         return component
+    if isinstance(component, type):  # `weighted({Accuracy: 1.0})`: the class, not a reward
+        raise ValueError(f"a weighted component must be a reward, not the class {component!r}")
+    if _is_async(component):
+        raise ValueError(
+            f"{component!r} is an async function: weighted() calls its components synchronously;"
+            " pass it to the trainer as a reward function of its own"
+        )
     if callable(component):
         return FunctionReward(component)
     raise ValueError(f"a weighted component must be a reward or a function, not {component!r}")
+
+
+def _calls_functions(reward: Reward) -> bool:
+    """Whether scoring `reward` calls a user's function (itself, or inside a nested weighted)."""
+    if isinstance(reward, FunctionReward):
+        return True
+    return isinstance(reward, Weighted) and any(_calls_functions(r) for r, _ in reward.components)
+
+
+def _is_async(function: Any) -> bool:
+    """A coroutine function, or an object whose `__call__` is one (what TRL awaits)."""
+    return inspect.iscoroutinefunction(function) or inspect.iscoroutinefunction(
+        getattr(function, "__call__", None)  # noqa: B004 - the method, not callability
+    )
 
 
 def r1_zero(

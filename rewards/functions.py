@@ -101,13 +101,26 @@ class Reward:
         state["_engine"] = None  # engines hold processes; a copy uses its process's default
         return state
 
+    def __copy__(self) -> Reward:
+        return self._copied(lambda state: state, {})
+
     def __deepcopy__(self, memo: dict) -> Reward:
+        return self._copied(lambda state: copy.deepcopy(state, memo), memo)
+
+    def _copied(self, copy_state: Callable[[Any], Any], memo: dict) -> Reward:
         """A copy in this process shares the engine (a pickled copy, in another process, uses
-        that process's default engine instead: `__getstate__`)."""
+        that process's default engine instead). Made as pickling makes it, so a subclass's
+        `__getstate__` / `__setstate__` (dropping a lock, a model handle) are honoured."""
         clone = type(self).__new__(type(self))
         memo[id(self)] = clone
-        for key, value in self.__dict__.items():
-            clone.__dict__[key] = value if key == "_engine" else copy.deepcopy(value, memo)
+        state = copy_state(self.__getstate__())
+        setstate = getattr(clone, "__setstate__", None)
+        if setstate is not None:
+            setstate(state)
+        else:
+            clone.__dict__.update(state)
+        if self.__dict__.get("_engine") is not None and clone.__dict__.get("_engine") is None:
+            clone._engine = self._engine
         return clone
 
     @_scoring_batch
@@ -246,6 +259,10 @@ class Accuracy(Reward):
     """
 
     name = "accuracy"
+    # defaults for a reward pickled before these options existed (its state lacks them)
+    error_value: float | None = None
+    code_limits: Any = None
+    code_max_total_s: float = 60.0
 
     def __init__(
         self,
@@ -431,6 +448,7 @@ class ThinkFormat(Reward):
     automatically unless `prefilled_think` is set."""
 
     name = "think_format"
+    error_value: float | None = None  # for a reward pickled before the option existed
 
     def __init__(
         self, *, graded: bool = False, error_value: float | None = None, **options: Any
@@ -526,6 +544,7 @@ class LanguageConsistency(Reward):
     to one word and reason, in any language, after `</think>` for full credit."""
 
     name = "language_consistency"
+    error_value: float | None = None  # for a reward pickled before the option existed
 
     def __init__(
         self,

@@ -1,6 +1,8 @@
 """The pure scoring jobs the batch core runs, by name, in any process.
 
-A job takes one hashable payload and a time bound and returns a small picklable result. Jobs are
+A job takes one hashable payload and a time bound and returns a small picklable result, or raises
+`ItemTimedOut` when its own time bound ran out first (`core.run_jobs`, the one loop that runs
+jobs, records that as the item's timeout; an executor must run jobs through it). Jobs are
 looked up by name in the worker, so nothing but names and plain data crosses a process boundary.
 Each built-in job is made by a factory that imports its verifier once, when the job is first
 resolved in a process: importing `r1reward.rewards` stays light, and no item pays an import.

@@ -137,11 +137,13 @@ SLEEPER = "<think>wait</think>\n```python\nimport time\ntime.sleep(100)\n```"
 
 
 def test_code_items_run_under_the_rewards_limits_and_stop_at_the_items_bound():
-    """A hanging program fails each test at the test's wall limit, and the tests not started
-    within the item's bound are not run: the item ends in seconds, not 3 x 10 s."""
-    tests = {"inputs": ["1\n", "2\n", "3\n"], "outputs": ["1\n", "2\n", "3\n"]}
+    """A hanging program fails each test at the test's wall limit (0.5 s, not the default 10 s),
+    and the tests not started within the item's bound (0.8 s) are not run: 2 of the 8 run, so
+    the item ends in about a second, where the limit alone would take 4 s and the defaults 80."""
+    tests = {"inputs": [f"{i}\n" for i in range(8)], "outputs": [f"{i}\n" for i in range(8)]}
     engine = Engine(workers=1)
     try:
+        engine.sandbox()  # started before the clock: only the item is timed
         reward = CodePassRate(
             engine=engine, code_limits=Limits(cpu_s=1, wall_s=0.5), code_max_total_s=0.8
         )
@@ -150,9 +152,9 @@ def test_code_items_run_under_the_rewards_limits_and_stop_at_the_items_bound():
         elapsed = time.monotonic() - start
     finally:
         engine.close()
-    assert scored.value == 0.0 and scored.info["passed"] == 0 and scored.info["total"] == 3
+    assert scored.value == 0.0 and scored.info["passed"] == 0 and scored.info["total"] == 8
     assert scored.info["failure"] == "timeout"
-    assert elapsed < 6, elapsed  # 2 tests of 0.5 s at most, plus the sandbox's start
+    assert elapsed < 3, elapsed
 
 
 def test_the_pool_defaults_to_the_cpus_this_process_may_use(monkeypatch):
@@ -201,3 +203,83 @@ def test_the_kind_of_a_row_comes_from_its_first_kind_column_with_a_value():
     )
     assert scored[0].value == 1.0 and scored[0].info["reason"] == "equivalent"  # math
     assert scored[1].value is None and scored[1].info["reason"] == "no_tests"  # code
+
+
+def test_a_function_component_runs_in_the_calling_thread_as_trl_calls_it():
+    """TRL calls reward functions in its own thread: a function that relies on it (math-verify's
+    `signal.alarm` works in the main thread only) must not be moved to a pool thread, however
+    large the batch; keyword arguments as TRL passes them (`def f(prompts, completions)`)."""
+    import threading
+
+    seen = []
+
+    def where(prompts, completions, **columns):
+        seen.append(threading.current_thread())
+        return [1.0] * len(completions)
+
+    engine = Engine(workers=0)
+    inner = weighted({where: 1.0, ThinkFormat(engine=engine, name="inner_format"): 1.0})
+    combined = weighted(
+        {ThinkFormat(engine=engine): 1.0, inner: 1.0, LanguageConsistency("en", engine=engine): 1.0}
+    )
+    for n in (2, 40):
+        combined(["<think>We reason here.</think> The answer."] * n)
+    assert seen == [threading.current_thread()] * 2
+
+
+def test_weighted_refuses_a_reward_class_and_an_async_function():
+    async def later(completions, **columns):
+        return [1.0] * len(completions)
+
+    class Awaitable:
+        __name__ = "awaitable"
+
+        async def __call__(self, completions, **columns):
+            return [1.0] * len(completions)
+
+    for component, message in ((Accuracy, "the class"), (later, "async"), (Awaitable(), "async")):
+        with pytest.raises(ValueError, match=message):
+            weighted({component: 1.0})
+
+
+def test_a_reward_pickled_before_its_newer_options_still_scores():
+    """A reward's state from before an option existed lacks it: the class default applies."""
+    engine = Engine(workers=0)
+    old = {}
+    for reward, added in (
+        (Accuracy(engine=engine), ("error_value", "code_limits", "code_max_total_s")),
+        (ThinkFormat(engine=engine), ("error_value",)),
+        (LanguageConsistency("en", engine=engine), ("error_value",)),
+    ):
+        for name in added:
+            del reward.__dict__[name]
+        old[reward.__name__] = reward
+    assert old["accuracy"].code_max_total_s == 60.0 and old["accuracy"].code_limits is None
+    assert [s.value for s in old["accuracy"].details(MATH, solution=["2", "3"])] == [1.0, 1.0]
+    assert old["think_format"](MATH) == [1.0, 1.0]
+    assert old["language_consistency"](["We reason in English here."]) == [1.0]
+
+
+def test_copies_honour_a_subclass_getstate_and_share_the_engine():
+    import copy
+    import threading
+
+    class WithLock(ThinkFormat):
+        def __init__(self, **kw):
+            super().__init__(**kw)
+            self.lock = threading.Lock()
+
+        def __getstate__(self):
+            state = super().__getstate__()
+            del state["lock"]
+            return state
+
+        def __setstate__(self, state):
+            self.__dict__.update(state)
+            self.lock = threading.Lock()
+
+    engine = Engine(workers=0)
+    reward = WithLock(engine=engine)
+    for clone in (copy.deepcopy(reward), copy.copy(reward)):
+        assert clone.lock is not reward.lock and clone._engine is engine
+        assert clone(MATH) == reward(MATH)
