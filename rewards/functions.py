@@ -378,15 +378,15 @@ class Accuracy(Reward):
         if r.status == OK:
             v = r.value
             reason = v.reason
-            if reason != "timeout" and reason != "no_reference":
-                info = {"reason": reason, "extracted": v.pred, "reference": v.gold}
-                info["method"] = v.method
-                return _scored(1.0 if v.equivalent else 0.0, info)
             if reason == "no_reference":
                 return _scored(None, {"reason": reason})
-        elif r.status != TIMEOUT:
-            return _scored(self.error_value, {"reason": "error", "detail": r.detail})
-        return _scored(self.timeout_value, {"reason": "timeout", "timed_out": True})
+            info = {"reason": reason, "extracted": v.pred, "reference": v.gold}
+            info["method"] = v.method
+            return _scored(1.0 if v.equivalent else 0.0, info)
+        # a timeout: the check's own bound ran out (the job says so), or the watchdog's
+        if r.status == TIMEOUT:
+            return _scored(self.timeout_value, {"reason": "timeout", "timed_out": True})
+        return _scored(self.error_value, {"reason": "error", "detail": r.detail})
 
     def _code_scored(self, r) -> Scored:
         if r.status != OK:
