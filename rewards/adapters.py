@@ -21,23 +21,24 @@ from r1reward.rewards.functions import Accuracy, Reward
 
 HOME = "r1reward.rewards.adapters"
 
-_rewards: dict[str | None, Reward] = {}  # by preset; None: accuracy alone
+# by (preset, extraction); preset None: accuracy alone
+_rewards: dict[tuple[str | None, str], Reward] = {}
 
 
-def _reward(preset: str | None = None) -> Reward:
-    reward = _rewards.get(preset)
+def _reward(preset: str | None = None, extraction: str = "flexible") -> Reward:
+    reward = _rewards.get((preset, extraction))
     if reward is None:
-        if preset is None:
-            reward = Accuracy()
-        else:
-            from r1reward.rewards.registry import SpecError
-            from r1reward.rewards.registry import preset as build_preset
+        from r1reward.rewards.registry import SpecError
+        from r1reward.rewards.registry import preset as build_preset
 
-            try:
-                reward = build_preset(preset)
-            except SpecError as e:  # a config error: say so once, at the first batch
-                raise ValueError(f"r1reward compute_score: {e}") from None
-        _rewards[preset] = reward
+        try:  # a config error: say so once, at the first batch
+            if preset is None:
+                reward = Accuracy(extraction=extraction)
+            else:
+                reward = build_preset(preset, extraction=extraction)
+        except (SpecError, ValueError) as e:
+            raise ValueError(f"r1reward compute_score: {e}") from None
+        _rewards[preset, extraction] = reward
     return reward
 
 
@@ -69,6 +70,7 @@ def compute_score(
     ground_truths: Sequence[Any] | None = None,
     extra_infos: Sequence[Any] | None = None,
     preset: str | None = None,
+    extraction: str = "flexible",
     **kw: Any,
 ):
     """verl's `custom_reward_function`: one item (returns a dict with `score`) or, with the plural
@@ -76,12 +78,13 @@ def compute_score(
 
     `score` is the accuracy (verl's own default), or with `preset` (`r1-zero`, `r1:LANG`, or
     `r1` with each row's target in `extra_info["target_lang"]`; set through verl's
-    `custom_reward_function.reward_kwargs`) the preset's weighted sum. Extras
+    `custom_reward_function.reward_kwargs`) the preset's weighted sum; `extraction="marked"`
+    (also a reward kwarg) credits only boxed, `<answer>`-tagged or `####` answers. Extras
     beside `score`: `acc` (the answer is right), `pred` (the extracted answer) and `reason`, the
     same keys and types for every item (verl stacks each key into one array per batch), and with
     a preset each component's value (0.0 when not applicable). Other keywords verl adds
     (`reward_router_address`, `reward_model_tokenizer`) are accepted and unused."""
-    reward = _reward(preset)
+    reward = _reward(preset, extraction)
     if solution_strs is not None:  # verl passes numpy object arrays: never test their truth
         n = len(solution_strs)
         return _score_many(

@@ -579,7 +579,7 @@ def cmd_verify(args) -> int:
 
     pred = sys.stdin.read() if args.pred == "-" else args.pred
     gold = sys.stdin.read() if args.gold == "-" and args.pred != "-" else args.gold
-    v = verify(gold, pred, timeout=args.timeout)
+    v = verify(gold, pred, timeout=args.timeout, extraction=args.extraction)
     if args.json:
         print(json.dumps({
             "equivalent": v.equivalent, "reason": v.reason, "gold": v.gold, "pred": v.pred,
@@ -784,6 +784,10 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("gold", metavar="GOLD", help="the reference (answer or solution text)")
     ver.add_argument("pred", metavar="PRED", help="the completion (or just its answer)")
     ver.add_argument("--timeout", type=float, default=1.0, help="seconds (default 1)")
+    ver.add_argument(
+        "--extraction", choices=("flexible", "marked"), default="flexible",
+        help="marked: only a boxed, <answer>-tagged or #### answer counts (default flexible)",
+    )  # fmt: skip
     ver.add_argument("--json", action="store_true", help="print the verdict as JSON")
     ver.set_defaults(func=cmd_verify)
 

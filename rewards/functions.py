@@ -249,6 +249,9 @@ class Accuracy(Reward):
     """1.0 when the final answer is right: math by `verifiers.math`, code by all tests passing.
 
     Dispatch follows the reference's shape, or a `data_source`/`task` column naming a code set.
+    `extraction="marked"` credits only a math answer the completion marks as final (a box, an
+    `<answer>` tag, GSM8K's `####`), as R1 required; the default also reads answer phrases and,
+    as a last resort, the last number of the text (see `verifiers.math.extract`).
     A timed-out check scores `timeout_value` (default 0.0), is flagged in `details` and is
     counted in the engine's `timeouts`. `timeout` bounds each math check. A code item is bounded
     by the sandbox instead: each test's run by `code_limits` (a sandbox `Limits`; its defaults
@@ -263,6 +266,7 @@ class Accuracy(Reward):
     error_value: float | None = None
     code_limits: Any = None
     code_max_total_s: float = 60.0
+    extraction: str = "flexible"
 
     def __init__(
         self,
@@ -275,10 +279,16 @@ class Accuracy(Reward):
         code_limits: Any = None,
         code_max_total_s: float = 60.0,
         error_value: float | None = None,
+        extraction: str = "flexible",
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
         self.error_value = error_value
+        from r1reward.verifiers.math.extract import EXTRACTIONS
+
+        if extraction not in EXTRACTIONS:
+            raise ValueError(f"extraction must be one of {EXTRACTIONS}, not {extraction!r}")
+        self.extraction = extraction
         if code_credit not in ("binary", "partial"):
             raise ValueError("code_credit must be 'binary' or 'partial'")
         if code_limits is not None:
@@ -333,8 +343,12 @@ class Accuracy(Reward):
         from r1reward.verifiers.math import verified_part
 
         # only the part verify reads crosses to the worker (same verdict, a fraction of the bytes)
+        # the default extraction is left out: the same payloads as before it was an option
+        option = () if self.extraction == "flexible" else (self.extraction,)
         if all(type(refs[i]) is str for i in idx):  # the usual batch: one answer per reference
-            payloads = [(refs[i], verified_part(completion_text(completions[i]))) for i in idx]
+            payloads = [
+                (refs[i], verified_part(completion_text(completions[i])), *option) for i in idx
+            ]
             results = self.engine.run("math", payloads, timeout=self.timeout)
             for i, r in zip(idx, results, strict=True):
                 out[i] = self._math_scored(r)
@@ -344,7 +358,7 @@ class Accuracy(Reward):
             part = verified_part(completion_text(completions[i]))
             for gold in math_references(refs[i]) or ():
                 owners.append(i)
-                payloads.append((gold, part))
+                payloads.append((gold, part, *option))
         results = self.engine.run("math", payloads, timeout=self.timeout)
         best: dict[int, Scored] = {}
         for i, r in zip(owners, results, strict=True):  # alternatives: the best verdict counts

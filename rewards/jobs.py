@@ -28,8 +28,14 @@ def _math() -> Job:
     from r1reward.verifiers.math.verdict import TIMEOUT
 
     def math_job(payload: tuple, timeout: float) -> Any:
-        gold, answer_text = payload
-        verdict = verify(gold, answer_text, timeout=timeout)
+        """payload: (reference, completion text[, extraction]); see `verify`."""
+        gold, answer_text, *extraction = payload
+        verdict = verify(
+            gold,
+            answer_text,
+            timeout=timeout,
+            extraction=extraction[0] if extraction else "flexible",
+        )
         if verdict.reason == TIMEOUT:
             raise ItemTimedOut(f"the math check ran out of its {timeout:g}s")
         return verdict

@@ -51,7 +51,7 @@ REWARDS: dict[str, _Entry] = {
     "accuracy": _Entry(
         Accuracy,
         "code_credit",
-        {"code_credit": str, "timeout": float},
+        {"code_credit": str, "timeout": float, "extraction": str},
         help="1 when the final answer is right (math equivalence, or all code tests pass)",
     ),
     "format": _Entry(
@@ -181,16 +181,17 @@ def build(spec: Spec | str) -> Reward:
     return reward
 
 
-def preset(text: str) -> Weighted:
+def preset(text: str, **accuracy_options: Any) -> Weighted:
+    """A preset by name (`r1-zero`, `r1`, `r1:LANG`); the options go to its accuracy reward."""
     name, _, arg = text.strip().partition(":")
     name = ALIASES.get(name, name)
-    if name == "r1-zero" and not arg:
-        return r1_zero()
-    if name == "r1":
-        try:
-            return r1(arg or None)
-        except ValueError as e:  # an unknown target language
-            raise SpecError(f"preset {text!r}: {e}") from None
+    try:
+        if name == "r1-zero" and not arg:
+            return r1_zero(**accuracy_options)
+        if name == "r1":
+            return r1(arg or None, **accuracy_options)
+    except ValueError as e:  # an unknown target language, a bad option
+        raise SpecError(f"preset {text!r}: {e}") from None
     raise SpecError(f"unknown preset {text!r}; known: r1-zero, r1, r1:LANG")
 
 

@@ -247,7 +247,10 @@ def test_a_reward_pickled_before_its_newer_options_still_scores():
     engine = Engine(workers=0)
     old = {}
     for reward, added in (
-        (Accuracy(engine=engine), ("error_value", "code_limits", "code_max_total_s")),
+        (
+            Accuracy(engine=engine),
+            ("error_value", "code_limits", "code_max_total_s", "extraction"),
+        ),
         (ThinkFormat(engine=engine), ("error_value",)),
         (LanguageConsistency("en", engine=engine), ("error_value",)),
     ):
@@ -255,6 +258,7 @@ def test_a_reward_pickled_before_its_newer_options_still_scores():
             del reward.__dict__[name]
         old[reward.__name__] = reward
     assert old["accuracy"].code_max_total_s == 60.0 and old["accuracy"].code_limits is None
+    assert old["accuracy"].extraction == "flexible"
     assert [s.value for s in old["accuracy"].details(MATH, solution=["2", "3"])] == [1.0, 1.0]
     assert old["think_format"](MATH) == [1.0, 1.0]
     assert old["language_consistency"](["We reason in English here."]) == [1.0]

@@ -7,16 +7,23 @@ last math span, and, as the last resort, the last number in the text. When the c
 `</think>`, only the text after it is searched (unless that is empty); when that text has an
 `<answer>` tag (R1-Zero's format), only the last non-empty tag's content is.
 
+`extraction="marked"` keeps only the answers a completion marks as final, as R1 requires ("the
+final answer in a specified format, e.g. within a box") and verl's math and GSM8K scorers read
+them: a box, the content of an `<answer>` tag (searched with every rule above), GSM8K's `#### 72`.
+The fallbacks read prose, where a number the policy happened to write can match the reference.
+
 All patterns are linear-time; brace matching is a single scan, so a megabyte of braces is cheap.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 import regex
 
 BoxMode = Literal["last", "first", "all"]
+Extraction = Literal["flexible", "marked"]
+EXTRACTIONS: tuple[str, ...] = get_args(Extraction)
 
 _BOX = regex.compile(r"\\(?:boxed|fbox)(?![A-Za-z])")
 _SPAN_JOIN_GAP = regex.compile(
@@ -27,13 +34,15 @@ _BOX_JOIN_GAP = regex.compile(
     r"^(?:[\s$.,;&]|\\[()\[\]]|and|or|\\text\{\s*(?:and|or)\s*\}|\\q?quad|\\,)*$"
 )
 
+# GSM8K's `#### 72` (verl's GSM8K prompt asks for it); a markdown heading is not one, worded
+# (`#### Step 2`) or numbered (`#### 2. Solve`, `#### 1) Setup`)
+_GSM8K_MARK = r"####(?![ \t]*\d+[.)][ \t])(?=[ \t]*[-−$\\\d])"
+_GSM8K_ANCHOR = regex.compile(_GSM8K_MARK)
 # Answer anchors in the major languages of math datasets. The answer follows the anchor.
 _ANCHOR = regex.compile(
     r"(?:"
-    # GSM8K's `#### 72` (verl's GSM8K prompt asks for it); a markdown heading is not one,
-    # worded (`#### Step 2`) or numbered (`#### 2. Solve`, `#### 1) Setup`)
-    r"####(?![ \t]*\d+[.)][ \t])(?=[ \t]*[-−$\\\d])"
-    r"|(?:final|correct)\s+answer(?:\s+is|\s+would\s+be|\s+should\s+be)?\s*[:：]?"
+    + _GSM8K_MARK
+    + r"|(?:final|correct)\s+answer(?:\s+is|\s+would\s+be|\s+should\s+be)?\s*[:：]?"
     r"|(?<![A-Za-z])answer\s*(?:is|would\s+be|should\s+be|will\s+be|=)\s*[:：]?"
     r"|(?<![A-Za-z])answer\s*[:：]"
     r"|最终答案(?:是|为)?\s*[:：]?|答案(?:是|为|应该是)?\s*[:：]?|答\s*[:：]|所以答案是"
@@ -188,9 +197,9 @@ def _first_math_run(segment: str) -> str | None:
     return None
 
 
-def _anchored_segment(text: str) -> str | None:
+def _anchored_segment(text: str, anchor: regex.Pattern = _ANCHOR) -> str | None:
     last = None
-    for last in _ANCHOR.finditer(text):  # noqa: B007 - we want the last anchor
+    for last in anchor.finditer(text):  # noqa: B007 - we want the last anchor
         pass
     if last is None:
         return None
@@ -257,26 +266,39 @@ def answer_region(completion: str) -> str:
     return completion
 
 
-def _tagged(text: str) -> str:
-    """The content of the last non-empty `<answer>` tag, else the text: in the R1-Zero format the
-    tag holds the answer, so `<answer>x^2+1</answer>` is `x^2+1`, never its last number `1`."""
+def _tag_content(text: str) -> str | None:
+    """The content of the last non-empty `<answer>` tag, or None: in the R1-Zero format the tag
+    holds the answer, so `<answer>x^2+1</answer>` is `x^2+1`, never its last number `1`."""
     if "<answer>" not in text:  # one substring test on the common path
-        return text
+        return None
     found = None
     for m in _ANSWER_TAG.finditer(text):
         if m.group(1).strip():
             found = m.group(1)
-    return found if found is not None else text
+    return found
 
 
-def extract_answer(completion: str, *, boxed: BoxMode = "last") -> str | None:
-    """The final answer text of a completion, or None when there is nothing answer-like."""
-    text = _tagged(answer_region(completion)) if completion else ""
+def _searched(completion: str) -> tuple[str, bool]:
+    """(the text the answer is searched in, whether it is an answer tag's content)."""
+    region = answer_region(completion) if completion else ""
+    tagged = _tag_content(region)
+    return (region, False) if tagged is None else (tagged, True)
+
+
+def extract_answer(
+    completion: str, *, boxed: BoxMode = "last", extraction: Extraction = "flexible"
+) -> str | None:
+    """The final answer text of a completion, or None when there is nothing answer-like (with
+    `extraction="marked"`: nothing marked as the answer, see the module docstring)."""
+    text, tagged = _searched(completion)
     if not text.strip():  # empty, or nothing before a chat token that ends the turn
         return None
     found = _boxed_answer(text, boxed)
     if found:
         return found
+    if extraction == "marked" and not tagged:
+        segment = _anchored_segment(text, _GSM8K_ANCHOR)
+        return _answer_in_segment(segment) if segment else None
     segment = _anchored_segment(text)
     if segment:
         found = _answer_in_segment(segment)
@@ -348,12 +370,15 @@ def _boxed_choice(boxed: str) -> str | None:
     return m.group(1) if others <= {m.group(1)} else None
 
 
-def extract_choice(completion: str) -> str | None:
-    """The chosen letter of a multiple-choice completion; None when it lists several letters."""
-    text = _tagged(answer_region(completion))
+def extract_choice(completion: str, *, extraction: Extraction = "flexible") -> str | None:
+    """The chosen letter of a multiple-choice completion; None when it lists several letters
+    (with `extraction="marked"`: also when it neither boxes a letter nor answers in a tag)."""
+    text, tagged = _searched(completion)
     boxed = _boxed_answer(text, "last")
     if boxed:
         return _boxed_choice(boxed)
+    if extraction == "marked" and not tagged:
+        return None
     segment = _anchored_segment(text)
     if segment:  # after "the answer is", a letter is the choice: "A because ..." is A
         m = _STANDALONE_CHOICE.search(segment)

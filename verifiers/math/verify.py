@@ -20,7 +20,9 @@ from .._timebound import Deadline, DeadlineExceeded
 from . import verdict as V
 from .compare import compare
 from .extract import (
+    EXTRACTIONS,
     BoxMode,
+    Extraction,
     answer_region,
     extract_answer,
     extract_choice,
@@ -39,6 +41,10 @@ _DECIMAL_COMMA_PAIR = regex.compile(r"(-?\d+),(\d+)")  # `2,74`: no space, no th
 MAX_COMPLETION_CHARS = 2_000_000
 MAX_ANSWER_CHARS = 1_000
 _BOX_MODES = get_args(BoxMode)
+_NOT_FOUND = {
+    "flexible": "no %s found in the completion",
+    "marked": "no %s marked as final (a box, an <answer> tag, ####)",
+}
 
 
 @lru_cache(maxsize=16384)
@@ -74,18 +80,23 @@ def verify(
     *,
     timeout: float = DEFAULT_TIMEOUT,
     boxed: BoxMode = "last",
+    extraction: Extraction = "flexible",
 ) -> MathVerdict:
     """Is the final answer of completion `pred` equivalent to reference `gold`?
 
     `boxed` chooses which `\\boxed{}` of the completion is the answer: the last (default), the
-    first, or all of them as a list. A number is a reference too (datasets store `72`, `0.5`).
+    first, or all of them as a list. `extraction="marked"` reads only an answer the completion
+    marks as final (a box, an `<answer>` tag, GSM8K's `####`), never one found in its prose; see
+    `extract`. A number is a reference too (datasets store `72`, `0.5`).
     Never raises on bad input: the verdict says what happened; a bad option raises ValueError.
     """
     if boxed not in _BOX_MODES:
         raise ValueError(f"boxed must be one of {_BOX_MODES}, not {boxed!r}")
+    if extraction not in EXTRACTIONS:
+        raise ValueError(f"extraction must be one of {EXTRACTIONS}, not {extraction!r}")
     dl = Deadline(timeout)
     try:
-        return _verify(gold, pred, dl, boxed)
+        return _verify(gold, pred, dl, boxed, extraction)
     except DeadlineExceeded:
         return MathVerdict(False, V.TIMEOUT, detail=f"no decision within {timeout:g}s")
     except RecursionError:
@@ -101,7 +112,7 @@ def _real_number(x) -> bool:
     return isinstance(x, numbers.Real) or not isinstance(x, numbers.Complex)  # Decimal: neither
 
 
-def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
+def _verify(gold, pred, dl: Deadline, boxed: BoxMode, extraction: Extraction) -> MathVerdict:
     if _real_number(gold):
         try:
             gold = str(gold)
@@ -118,18 +129,22 @@ def _verify(gold, pred, dl: Deadline, boxed: BoxMode) -> MathVerdict:
         return MathVerdict(False, V.NO_REFERENCE, detail="the reference has no answer")
     choice = reference_choice(gold_answer)
     if choice is not None:
-        picked = extract_choice(pred)
+        picked = extract_choice(pred, extraction=extraction)
         if picked is None:
             return MathVerdict(
-                False, V.NO_ANSWER, gold=choice, method="choice", detail="no choice letter found"
+                False,
+                V.NO_ANSWER,
+                gold=choice,
+                method="choice",
+                detail=_NOT_FOUND[extraction] % "choice letter",
             )
         same = picked == choice
         return MathVerdict(same, V.EQUIVALENT if same else V.DIFFERS, choice, picked, "choice")
     dl.check()
-    pred_answer = extract_answer(pred, boxed=boxed)
+    pred_answer = extract_answer(pred, boxed=boxed, extraction=extraction)
     if pred_answer is None:
         return MathVerdict(
-            False, V.NO_ANSWER, gold=gold_answer, detail="no answer found in the completion"
+            False, V.NO_ANSWER, gold=gold_answer, detail=_NOT_FOUND[extraction] % "answer"
         )
     if len(pred_answer) > MAX_ANSWER_CHARS or len(gold_answer) > MAX_ANSWER_CHARS:
         return MathVerdict(
