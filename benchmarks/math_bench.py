@@ -150,6 +150,28 @@ def r1_call(gold: str, pred: str) -> Verdict:
     return Verdict(bool(v), said, v.pred)
 
 
+def marked_section(rows: list[Row], emit: Callable[..., None]) -> None:
+    """What `extraction="marked"` changes on real completions: its agreement with the labels and
+    every verdict that differs from the default extraction's."""
+    changed = []
+    agree = 0
+    for i, row in enumerate(rows):
+        flexible = r1_verify(row.gold, row.pred)
+        marked = r1_verify(row.gold, row.pred, extraction="marked")
+        agree += bool(marked) == row.label
+        if bool(marked) != bool(flexible):
+            said = f"{flexible.reason} -> {marked.reason}"
+            changed.append([str(i), short(row.gold, 40), short(flexible.pred, 40), said])
+    emit('## r1reward with extraction="marked": cot800\n')
+    emit(
+        f"Agreement with the labels: {agree} of {len(rows)} ({agree / len(rows):.1%}); "
+        f"verdicts that differ from the default extraction's: {len(changed)}.\n"
+    )
+    if changed:
+        text, md = fmt_table(["#", "gold", "default's pred", "default -> marked"], changed)
+        emit(text, md)
+
+
 def mv_text(s: str) -> str:
     """Wrap a bare short answer in $...$ for Math-Verify; leave prose and delimited text alone."""
     if any(d in s for d in MATH_DELIMS):
@@ -449,6 +471,8 @@ def main(argv: list[str] | None = None) -> int:
                 dis,
             )
             emit(text, md)
+    if r1_verify is not None and "cot800" in args.datasets and DATASETS["cot800"].exists():
+        marked_section(load("cot800"), emit)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(out_md), encoding="utf-8")
     print(f"wrote {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")

@@ -75,7 +75,7 @@ def _plain_fences(
 @pytest.mark.parametrize("seed", range(3))
 def test_fence_spans_follow_the_plain_rule_and_dollar_pattern_the_lazy_regex(seed):
     """`fence_spans` is the one fence rule: the format checker and the language masker use it."""
-    dollar = {t: p for t, p, _ in _text._PASSES}[("$",)]
+    dollar = {t.needles: p for t, p, _ in _text._PASSES}[("$",)]
     for text in _texts(seed, 1500):
         spans = _plain_fences(text)
         assert _text.fence_spans(text) == spans, text
@@ -200,3 +200,13 @@ def test_same_script_segments_in_one_pass_match_the_plain_form(seed, monkeypatch
                 got = language.language_share(text, lang, min_segment_words=min_words, masked=True)
                 want = _lid_per_sentence(text, lang, min_words)
                 assert (got.target_units, got.total_units, got.reclassified) == want, (text, lang)
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_masking_passes_run_exactly_when_their_substrings_occur(seed):
+    """A pass's trigger (a regex search for a needle of several characters) says what `in` says."""
+    triggers = [t for t, _, _ in _text._PASSES] + [_text._ESCAPED_DOLLAR]
+    assert any(t.searches for t in triggers)  # the regex form is exercised
+    for text in _texts(seed, 2000) + ["www.", "a://b", "x\\$", "ww.w", ":/"]:
+        for trigger in triggers:
+            assert trigger(text) == any(n in text for n in trigger.needles), (text, trigger.needles)

@@ -61,7 +61,11 @@ def _code_task_texts() -> list[str]:
     draft = "```python\nif a < b:\n    return a\n```"
     for think_line in ("</think>", "  </think>\t", "</think> x", "x</think>", " </think>"):
         for before in ("", "\n", "x\n", "```\n", "~~~\n<think>\n~~~\n"):
-            for thinking in (f"r\n{draft}\n{draft}", "r\n```python\nopen draft", f"{draft}\n"):
+            for thinking in (
+                *(f"r\n{draft}\n{draft}", "r\n```python\nopen draft", f"{draft}\n"),
+                # other tags, or text ending as one, in the thinking the scan must not miss
+                *(f"r </think>x\n{draft}", "r\n</think>\n", "re<think>\n", "a rethink> b"),
+            ):
                 for after in ("\n4", f"\n{draft}", "\n```\nprint('<think>')\n```", "\n"):
                     for after2 in (
                         *("", "\n```\n<answer>\n```", "\n```\n</think>\n```"),

@@ -73,15 +73,34 @@ _LATEX = (
 # and Japanese put no space after one, so `\S+` masked the whole paragraph that followed.
 _URL = r"(?:(?:https?|ftp)://|www\.)[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
 
-# (cheap substring tests, pattern): a pass runs only when one of its substrings occurs, and each
+
+class _Trigger:
+    """A cheap test for any of some substrings in a text. One character: `in`, a memchr. A longer
+    one: a regex search, whose literal scan runs 2-3x faster than `in` does with a needle of two
+    to four characters (CPython 3.11, measured on 2 KB chains of thought: 0.6 against 1.1-1.9 µs,
+    Chinese or English), and a chain of thought pays three of them."""
+
+    __slots__ = ("chars", "needles", "searches")
+
+    def __init__(self, *needles: str) -> None:
+        self.needles = needles
+        self.chars = tuple(n for n in needles if len(n) == 1)
+        self.searches = tuple(re.compile(re.escape(n)).search for n in needles if len(n) > 1)
+
+    def __call__(self, text: str) -> bool:
+        return any(c in text for c in self.chars) or any(s(text) for s in self.searches)
+
+
+_ESCAPED_DOLLAR = _Trigger("\\$")
+# (cheap test, pattern): a pass runs only when its test finds one of its substrings, and each
 # pattern starts with a literal, so the regex engine skips ahead with a fast search.
 # Each pattern twice: as is, to substitute, and with the whole match as group 1, to split the text
 # by (`_mask_spans`; a group slows a substitution).
-_PASSES: tuple[tuple[tuple[str, ...], re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (triggers, re.compile(pattern), re.compile(f"({pattern})"))
+_PASSES: tuple[tuple[_Trigger, re.Pattern[str], re.Pattern[str]], ...] = tuple(
+    (_Trigger(*triggers), re.compile(pattern), re.compile(f"({pattern})"))
     for triggers, pattern in (
         (("`",), _INLINE_CODE),
-        (("://", "www."), _URL),
+        (("://", "www."), _URL),  # two searches: one of the alternation is 4x slower
         (("$",), _DOLLAR),  # before commands: `$\\frac{a}{b}$` must still start with `$\\`
         (("\\",), _LATEX),
     )
@@ -225,10 +244,10 @@ def split_non_language(text: str) -> tuple[str, int]:
     kept = _Kept() if not text.isascii() else None  # ASCII spans hold nothing: substitutions
     if "`" in text or "~" in text:  # first, on the text as `check_format` reads it
         text = _mask_fences(text, kept)
-    if "\\$" in text:  # an escaped dollar is text, never a math delimiter
+    if "\\" in text and _ESCAPED_DOLLAR(text):  # an escaped dollar is text, never a delimiter
         text = text.replace("\\$", "  ")
-    for triggers, pattern, split_by in _PASSES:
-        if any(t in text for t in triggers):
+    for present, pattern, split_by in _PASSES:
+        if present(text):
             text = _mask_spans(split_by, text, kept) if kept is not None else pattern.sub(" ", text)
     return text, kept.han if kept is not None else 0
 

@@ -458,16 +458,22 @@ def _unfenced_block(text: str, prefilled: Prefill) -> tuple[int, int] | None:
     cost a fence pass of ~0.6 µs per fence run): no answer tag anywhere; one `</think>`, on a
     line of its own, which ends any block open at it and so is in none (`fence_spans`); one
     `<think>` with only whitespace before it, where no fence can have opened, or none when the
-    prompt opened the thinking. None for any other text (then the fences are read)."""
-    s1 = text.find("</think>")
-    if s1 == -1 or "answer>" in text or text.find("</think>", s1 + 8) != -1:
-        return None
-    if not on_own_line(text, (s1, s1 + 8), 0, len(text)):  # the rule that ends a fence at it
+    prompt opened the thinking. None for any other text (then the fences are read).
+    The thinking is scanned once, for any other tag ending in `think>`: the closing tag is found
+    from the end and the opening one at the start, where they are."""
+    s1 = text.rfind("</think>")
+    if s1 == -1 or "answer>" in text or not on_own_line(text, (s1, s1 + 8), 0, len(text)):
         return None
     s0 = text.find("<think>")
-    if s0 == -1:
-        return (PREFILLED, s1) if prefilled is not False else None
-    if prefilled is True or text[:s0].strip() or text.find("<think>", s0 + 7) != -1:
+    if s0 == -1:  # the `</think>` must be the only tag
+        ok = prefilled is not False and text.find("</think>", 0, s1) == -1
+        return (PREFILLED, s1) if ok else None
+    if (
+        prefilled is True
+        or text[:s0].strip()  # also a `<think>` after the `</think>`
+        or text.find("think>", s0 + 7, s1 + 8) != s1 + 2
+        or text.find("<think>", s1 + 8) != -1
+    ):
         return None
     return s0, s1
 
