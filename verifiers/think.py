@@ -300,7 +300,9 @@ def _message_parts(completion: Any) -> tuple[str | None, str | None, str | None]
         msgs = [m for m in completion if isinstance(m, Mapping)]
         if not msgs or len(msgs) != len(completion):
             return None, None, "expected a list of message dicts"
-        assistant = [m for m in msgs if m.get("role", "assistant") == "assistant"]
+        # a role that is not a string (pandas' NA, an array) is no assistant's, and is never
+        # compared: its == is not a bool
+        assistant = [m for m in msgs if _role(m) == "assistant"]
         completion = (assistant or msgs)[-1]  # the final assistant turn
     if isinstance(completion, Mapping):
         content = completion.get("content")
@@ -315,6 +317,19 @@ def _message_parts(completion: Any) -> tuple[str | None, str | None, str | None]
             return None, None, "reasoning field is not a string"
         return content, reasoning or None, None
     return None, None, f"unsupported completion type {type(completion).__name__}"
+
+
+def _role(message: Mapping) -> str | None:
+    role = message.get("role", "assistant")
+    return role if isinstance(role, str) else None
+
+
+def _flag(name: str, value: Any) -> bool:
+    """A boolean option as a bool: 0, 1 and numpy bools pass; a string such as "false" would be
+    true and is refused."""
+    if isinstance(value, str) or value not in (True, False):
+        raise ValueError(f"{name} must be True or False, not {value!r}")
+    return bool(value)
 
 
 def check_format(
@@ -334,6 +349,14 @@ def check_format(
         raise ValueError(f"answer_tags must be one of {ANSWER_MODES}, not {answer_tags!r}")
     if prefilled_think is not False and prefilled_think is not True and prefilled_think != "auto":
         prefilled_think = _prefill_flag(prefilled_think)
+    if strict is not False and strict is not True:
+        strict = _flag("strict", strict)
+    if allow_empty_think is not False and allow_empty_think is not True:
+        allow_empty_think = _flag("allow_empty_think", allow_empty_think)
+    if max_chars is not MAX_CHARS and (
+        isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0
+    ):
+        raise ValueError(f"max_chars must be a non-negative int, not {max_chars!r}")
     if think_tags is not _DEFAULT_THINK or answer_tag_names is not _DEFAULT_ANSWER:
         _check_tag_names(think_tags, answer_tag_names)
     if type(completion) is str:  # the common case, without the message-parsing calls
@@ -351,7 +374,8 @@ def check_format(
         return _verdict(False, (TOO_LARGE,), None, None, 0.0, detail=f"over {max_chars} chars")
     if field is not None:
         tags = _tags(text, think_tags, answer_tag_names)
-        return _judge_field(text, field, tags, answer_tags, strict)
+        field_tags = _tags(field, think_tags, answer_tag_names)
+        return _judge_field(text, field, tags, field_tags, answer_tags, strict, allow_empty_think)
     return _judge_text(
         text, prefilled_think, answer_tags, strict, allow_empty_think, think_tags, answer_tag_names
     )
@@ -571,8 +595,9 @@ def _judge_unclosed(text: str, s0: int, answer_tags: AnswerTags) -> FormatVerdic
     if s0 and _stripped(text[:s0]):
         problems: tuple[str, ...] = (TEXT_BEFORE_THINK, UNCLOSED_THINK)
         score = 0.0
-    else:
-        problems, score = (UNCLOSED_THINK,), 0.25  # credit for the opening tag only
+    else:  # credit for the opening tag only, when some thought follows it
+        problems = (UNCLOSED_THINK,)
+        score = 0.25 if _has_thought(_stripped(text[s0 + 7 :])) else 0.0
     if answer_tags == "required":
         problems += (MISSING_ANSWER_TAGS,)
     return _verdict(
@@ -594,6 +619,7 @@ def _judge_tags(
         prefilled = bool(think_tags) and think_tags[0][0] == "/think"
     credit_open = credit_close = False
     reasoning: str | None = None
+    r_lo = 0  # where the reasoning starts in the text
     after = 0  # where the answer part starts
     if prefilled:
         source = "prefilled"
@@ -641,13 +667,13 @@ def _judge_tags(
                     break
             if close_i is None:
                 problems.append(UNCLOSED_THINK)
-                reasoning, after = text[first[2] :], len(text)
+                reasoning, after, r_lo = text[first[2] :], len(text), first[2]
                 if len(think_tags) > 1:
                     problems.append(NESTED_THINK)
                     credit_open = False
             else:
                 close = think_tags[close_i]
-                reasoning, after = text[first[2] : close[1]], close[2]
+                reasoning, after, r_lo = text[first[2] : close[1]], close[2], first[2]
                 if close_i > 1:
                     problems.append(NESTED_THINK)
                     credit_open = False
@@ -655,10 +681,14 @@ def _judge_tags(
                 if later:
                     problems.append(REPEATED_THINK)
                 credit_close = not later
-    closed = reasoning is not None and UNCLOSED_THINK not in problems
-    if closed and not allow_empty_think and not _has_thought(_stripped(reasoning or "")):
-        problems.append(EMPTY_THINK)
-        credit_open = credit_close = False  # tags around no reasoning earn nothing
+    if reasoning is not None and not _has_thought(
+        _stripped(_without_tags(text, r_lo, r_lo + len(reasoning), tags))
+    ):
+        if UNCLOSED_THINK in problems:  # an opening cut off before any thought earns nothing
+            credit_open = False
+        elif not allow_empty_think:
+            problems.append(EMPTY_THINK)
+            credit_open = credit_close = False  # tags around no reasoning earn nothing
     think_end = after if reasoning is not None else 0
     for t in tags:
         if t[1] >= think_end:
@@ -687,7 +717,7 @@ def _judge_answer(
             return _stripped(text[start:]) or None, 0.0
         if mode == "required":
             problems.append(MISSING_ANSWER_TAGS)
-        answer = _stripped(text[start:])
+        answer = _stripped(_without_tags(text, start, len(text), tags))
         if not answer:
             problems.append(EMPTY_ANSWER)
             return None, 0.0
@@ -700,7 +730,7 @@ def _judge_answer(
         credit = 0.5 * (n_open == 1) + 0.5 * (n_close == 1 and ans_tags[-1][0] == "/answer")
         return None, credit / 2
     open_t, close_t = ans_tags
-    answer = _stripped(text[open_t[2] : close_t[1]])
+    answer = _stripped(_without_tags(text, open_t[2], close_t[1], tags))
     if strict and (_stripped(text[start : open_t[1]]) or _stripped(text[close_t[2] :])):
         problems.append(TEXT_OUTSIDE_ANSWER)
         credit -= 0.5
@@ -711,20 +741,44 @@ def _judge_answer(
 
 
 def _judge_field(
-    content: str, reasoning: str, tags: list[_Tag], answer_tags: AnswerTags, strict: bool
+    content: str,
+    reasoning: str,
+    tags: list[_Tag],
+    field_tags: list[_Tag],
+    answer_tags: AnswerTags,
+    strict: bool,
+    allow_empty_think: bool,
 ) -> FormatVerdict:
-    """Reasoning came in a separate field: the content is the answer part."""
+    """Reasoning came in a separate field: the content is the answer part. A reasoning parser
+    takes the think tags out, so a tag left in the field is one the model repeated
+    (`<think><think></think>42` parses to the field `<think>`) or an answer given inside the
+    thinking; tags are no thought either way."""
     problems: list[str] = []
     think_in_content = [t for t in tags if t[0] in ("think", "/think")]
     if think_in_content:
         problems.append(THINK_TAG_IN_CONTENT)
-    empty = not _has_thought(_stripped(reasoning))
-    if empty:
+    kinds = {t[0] for t in field_tags}
+    nested = bool(kinds & {"think", "/think"})
+    if nested:
+        problems.append(NESTED_THINK)
+    if kinds & {"answer", "/answer"}:
+        problems.append(ANSWER_TAG_IN_THINK)
+    empty = not _has_thought(_stripped(_without_tags(reasoning, 0, len(reasoning), field_tags)))
+    if empty and not allow_empty_think:
         problems.append(EMPTY_THINK)
     answer, credit = _judge_answer(content, 0, tags, answer_tags, strict, problems)
-    # the reasoning's half: lost to think tags in the content, or to an empty field
-    score = _cap((2 * (not (think_in_content or empty)) + 2 * credit) / 4, problems)
+    # the reasoning's half: lost to think tags in the content or to an empty field, and one
+    # quarter of it to a repeated think tag in the field (as the opening's in a text)
+    think_credit = 0 if think_in_content or (empty and not allow_empty_think) else 2 - nested
+    score = _cap((think_credit + 2 * credit) / 4, problems)
     return _verdict(not problems, tuple(problems), _stripped(reasoning), answer, score, "field")
+
+
+def _without_tags(text: str, lo: int, hi: int, tags: list[_Tag]) -> str:
+    """text[lo:hi] with the tags in it blanked: what a part says, judged without its tags (a
+    repeated tag is no thought and no answer, so it never earns the credit of one)."""
+    inside = [(max(t[1], lo) - lo, min(t[2], hi) - lo) for t in tags if t[1] < hi and t[2] > lo]
+    return _blank(text[lo:hi], inside) if inside else text[lo:hi]
 
 
 def _cap(score: float, problems: list[str]) -> float:
