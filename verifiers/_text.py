@@ -65,8 +65,9 @@ _LATEX = (
     r"\\\[(?:[^\\]|\\(?![\[\]]))*\\\]"  # \[ ... \], stopping at any nested \[ or \]
     r"|\\\((?:[^\\]|\\(?![()]))*\\\)"  # \( ... \)
     rf"|\\begin\{{(?P<e>(?:{_MASKED_ENVS})\*?)\}}(?:[^\\]|\\(?!begin\{{|end\{{))*\\end\{{(?P=e)\}}"
-    # a lone environment marker (a text environment, nested ones), with a column spec after it
-    r"|\\(?:begin|end)\{[^}\n]*\}(?:\{[lcrpmbX|\s]*\})?"
+    # a lone environment marker (a text environment, nested ones), with a column spec after it;
+    # only a name is masked with it: `\\begin{any prose}` would hide whatever the braces hold
+    r"|\\(?:begin|end)\{[A-Za-z@]+\*?\}(?:\{[lcrpmbX|\s]*\})?"
     r"|\\[a-zA-Z]+\*?"  # any other command
 )
 # A URL is the characters RFC 3986 allows (ASCII), not everything up to the next space: Chinese
@@ -335,4 +336,7 @@ def has_code_block(text: str) -> bool:
 def longest_paragraph(text: str) -> int:
     """Length in characters of the longest paragraph (blocks separated by blank lines); a wall of
     text without breaks is a common sign of degenerate reasoning."""
-    return max((len(p.strip()) for p in re.split(r"\n[ \t]*\n", text)), default=0)
+    return max((len(p.strip()) for p in _BLANK_LINE.split(text)), default=0)
+
+
+_BLANK_LINE = re.compile(r"\r?\n[ \t]*\r?\n")  # Windows line ends too

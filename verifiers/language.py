@@ -24,9 +24,13 @@ Definition of `target_language_share(text, target)`:
    is one unit (`ー` and voicing marks join the kana before them); each maximal run of letters of
    any other script is one word (combining marks stay inside words: Devanagari vowel signs, Arabic
    harakat, NFD Vietnamese); a one-letter Latin or Greek run (x, n, α) is neutral, as are digits,
-   punctuation and symbols. Han in a sentence that has kana is Japanese, Han in a sentence without
-   kana is Chinese (sentences end at . ! ? ; 。！？； or a newline). Scripts written without spaces
-   (Thai, Lao, Khmer, Myanmar) count one word per run.
+   punctuation, symbols and letterlike symbols (ℝ, ℕ, µ). A run of `LONG_RUN` (20) or more letters
+   counts one word per `LETTERS_PER_WORD` (6): words run together by invisible separators, or a
+   script written without spaces (Thai, Lao, Khmer, Myanmar); `SPELLED_RUN` (4) or more one-letter
+   Latin or Greek runs with one neutral character between each are text spelled out, one word per
+   `SPELLED_PER_WORD` (5) letters (see `language_scripts`). Han in a sentence that has kana is
+   Japanese, Han in a sentence without kana is Chinese (sentences end at . ! ? ; 。！？； or a
+   newline).
 4. Target units: units in the target's script (zh: Han; ja: Han and Kana; ko: Hangul; ru:
    Cyrillic; ar: Arabic; hi: Devanagari; en/de/fr/es/pt/vi/...: Latin; see `TARGET_SCRIPTS`).
 5. Same-script check (backends "fasttext", default, and "langdetect"; skipped by "script"): when
@@ -52,6 +56,7 @@ Definition of `target_language_share(text, target)`:
 
 from __future__ import annotations
 
+import numbers
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -173,6 +178,8 @@ def language_share(
     masked: bool = False,
 ) -> LanguageShare:
     """The share with the counts behind it (see the module docstring for the definition)."""
+    if (min_units, min_segment_words, lid_confidence) != _DEFAULT_OPTIONS:
+        _check_options(min_units, min_segment_words, lid_confidence)
     lang = normalize_target(target)
     if backend not in BACKENDS:
         raise ValueError(f"backend must be one of {BACKENDS}, not {backend!r}")
@@ -291,6 +298,28 @@ def _extend(segments: list[tuple[str, int]], i: int, run: list[str], words: int)
     segments[i] = (" ".join((text, *run)), n + words)
 
 
+_DEFAULT_OPTIONS = (1, 5, 0.8)
+
+
+def _check_options(min_units: Any, min_segment_words: Any, lid_confidence: Any) -> None:
+    """ValueError for an option of the wrong type or range (a None or a string would otherwise
+    fail deep inside, or compare as no number should)."""
+
+    def integer(x: Any) -> bool:
+        return isinstance(x, numbers.Integral) and not isinstance(x, bool)
+
+    if not integer(min_units) or min_units < 0:
+        raise ValueError(f"min_units must be an int >= 0, not {min_units!r}")
+    if not integer(min_segment_words) or min_segment_words < 1:
+        raise ValueError(f"min_segment_words must be an int >= 1, not {min_segment_words!r}")
+    if (
+        isinstance(lid_confidence, bool)
+        or not isinstance(lid_confidence, numbers.Real)
+        or not 0.0 <= lid_confidence <= 1.0
+    ):
+        raise ValueError(f"lid_confidence must be a number in [0, 1], not {lid_confidence!r}")
+
+
 def _result(
     target_n: int, total: int, moved: int, min_units: int, truncated: bool
 ) -> LanguageShare:
@@ -311,6 +340,8 @@ def target_language_shares(
     texts: Iterable[str], target: str | Sequence[str], **options: Any
 ) -> list[float | None]:
     """Batch form: one share per text; `target` is one language or one per text."""
+    if isinstance(texts, str):  # would be judged character by character
+        raise ValueError("texts must be an iterable of texts, not one str")
     texts = list(texts)
     targets = [target] * len(texts) if isinstance(target, str) else list(target)
     if len(targets) != len(texts):

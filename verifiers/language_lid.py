@@ -107,22 +107,31 @@ def _env_int(name: str, default: int) -> int:
 def _prepare(segment: str) -> str:
     """What the model reads: one line, lower case (the traps above), NFKC (math alphanumerics
     and fullwidth letters become the letters they look like) and no invisible characters (a
-    word joiner between every letter hid French from the model)."""
+    word joiner between every letter hid French from the model), except that one between two
+    runs of two or more letters is read as the space it stands for (a zero-width space for
+    every space made an English chain of thought one unknown token, and an unsure model's
+    segment counts as the target language)."""
     if not segment.isascii():
         if not unicodedata.is_normalized("NFKC", segment):
             segment = unicodedata.normalize("NFKC", segment)
-        segment = _format_chars().sub("", segment)
+        separators, invisible = _format_chars()
+        segment = invisible.sub("", separators.sub(" ", segment))
     return " ".join(segment.split()).lower()
 
 
 @cache
 def _format_chars():
-    """Default-ignorable code points (zero-width space and joiners, soft hyphen, word joiner,
-    bidi controls, variation selectors, tags): invisible, so not part of any word; and lone
+    """(invisible characters between two runs of two or more letters: separators; all of them)
+    Invisible: default-ignorable code points (zero-width space and joiners, soft hyphen, word
+    joiner, bidi controls, variation selectors, tags), so not part of any word; and lone
     surrogates, which are no text (fastText refused a segment with one: a TypeError)."""
     import regex  # on first use: importing this module stays light
 
-    return regex.compile(r"[\p{Default_Ignorable_Code_Point}\p{Cs}]+")
+    invisible = r"[\p{Default_Ignorable_Code_Point}\p{Cs}]+"
+    return (
+        regex.compile(rf"(?<=\p{{L}}\p{{L}}){invisible}(?=\p{{L}}\p{{L}})"),
+        regex.compile(invisible),
+    )
 
 
 # Answers per prepared segment, per backend. Both models are deterministic (langdetect is

@@ -1,0 +1,109 @@
+"""Ways a policy could write another language and keep a high target share, found by an
+adversarial review, each closed: invisible separators that merge a sentence into one "word",
+text spelled out letter by letter, prose in `\\begin{...}`; and letterlike symbols (ℝ, ℕ) that
+counted as foreign words in honest math. Bad options and inputs raise ValueError."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from r1reward.verifiers import language_lid
+from r1reward.verifiers import language_scripts as ls
+from r1reward.verifiers._text import longest_paragraph
+from r1reward.verifiers.language import target_language_share, target_language_shares
+
+EN = (
+    "We first compute the derivative of the function and then we check where it vanishes so "
+    "that we can find the minimum value of the expression"
+)
+ZH = "我们先计算导数。"
+KO = "먼저 도함수를 계산합니다. "
+
+
+@pytest.mark.parametrize("separator", ["\u200b", "\u3164", "\u2060", "\u00ad", "\u180e"])
+@pytest.mark.parametrize(("prefix", "target"), [(ZH, "zh"), (KO, "ko")])
+def test_invisible_separators_do_not_merge_a_sentence_into_one_word(separator, prefix, target):
+    plain = target_language_share(prefix + EN, target)
+    glued = target_language_share(prefix + EN.replace(" ", separator), target)
+    assert glued <= plain + 0.1, (plain, glued)
+
+
+@pytest.mark.parametrize("separator", ["\u200a", "-", "1", "\u00b7"])
+def test_text_spelled_letter_by_letter_still_counts(separator):
+    plain = target_language_share(ZH + EN, "zh")
+    spelled = target_language_share(ZH + separator.join(EN), "zh")
+    assert spelled <= plain + 0.15, (plain, spelled)
+
+
+def test_the_language_model_reads_an_invisible_separator_as_a_space():
+    assert language_lid._prepare(EN.replace(" ", "\u200b")) == EN.lower()
+    # between single letters it joins, as before: a word joiner in every gap hid French
+    assert language_lid._prepare("m\u2060e\u2060r\u2060c\u2060i") == "merci"
+    assert target_language_share(EN.replace(" ", "\u200b") + ".", "de") < 0.5
+
+
+def test_prose_in_an_environment_marker_is_not_masked():
+    hidden = target_language_share(ZH + "\\begin{" + EN + "}", "zh")
+    assert hidden == target_language_share(ZH + EN, "zh")
+    assert target_language_share(ZH + "\\begin{proof}证明完毕。\\end{proof}", "zh") == 1.0
+
+
+def test_letterlike_symbols_are_notation_not_words():
+    assert target_language_share("Let f: ℝ → ℝ and n ∈ ℕ be given, with ℓ ≥ 1 µm.", "en") == 1.0
+    assert target_language_share("设 f: ℝ → ℝ，且 n ∈ ℕ。", "zh") == 1.0
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"min_units": None}, {"min_units": "2"}, {"min_segment_words": 0}, {"lid_confidence": None}],
+)
+def test_options_of_the_wrong_type_raise_value_error(options):
+    with pytest.raises(ValueError):
+        target_language_share("hello world", "en", **options)
+
+
+def test_one_string_is_not_a_batch():
+    with pytest.raises(ValueError, match="iterable of texts"):
+        target_language_shares("hello", "en")
+
+
+def test_windows_blank_lines_separate_paragraphs():
+    assert longest_paragraph("abc\r\n\r\nde") == longest_paragraph("abc\n\nde") == 3
+
+
+def _words_by_definition(cls: bytes, c: int) -> int:
+    """count_words as its definition reads, one run at a time."""
+    only = bytes(b if b == c else ls.NEUTRAL for b in cls)
+    runs = [m.group() for m in re.finditer(rb"%s+" % re.escape(bytes([c])), only)]
+    n = 0
+    for r in runs:
+        if len(r) >= ls.LONG_RUN:
+            n += len(r) // ls.LETTERS_PER_WORD
+        elif len(r) > 1 or c not in ls.SINGLE_NEUTRAL:
+            n += 1
+    if c in ls.SINGLE_NEUTRAL:  # single letters, SPELLED_RUN or more with one gap between
+        pattern = rb"(?<!C)C(?: C){%d,}(?!C)" % (ls.SPELLED_RUN - 1)
+        for m in re.finditer(pattern.replace(b"C", re.escape(bytes([c]))), only):
+            letters = (len(m.group()) + 1) // 2
+            n += -(-letters // ls.SPELLED_PER_WORD)
+    return n
+
+
+L, G, B = ord("L"), ord("G"), ord("B")
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from([L, G, B, ls.NEUTRAL, ls.HAN]), max_size=80).map(bytes))
+def test_word_counts_follow_the_definition(cls):
+    for c in (L, G, B):
+        assert ls.count_words(cls, c) == _words_by_definition(cls, c), (cls, c)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["ab", "cde", " ", "x", "中", "\u200b", "-"]), max_size=60))
+def test_shares_stay_in_range_with_separators_and_spelling(parts):
+    share = target_language_share("".join(parts), "zh", backend="script")
+    assert share is None or 0.0 <= share <= 1.0
