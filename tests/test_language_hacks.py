@@ -107,3 +107,25 @@ def test_word_counts_follow_the_definition(cls):
 def test_shares_stay_in_range_with_separators_and_spelling(parts):
     share = target_language_share("".join(parts), "zh", backend="script")
     assert share is None or 0.0 <= share <= 1.0
+
+
+CHINESE = "我们先计算函数的导数，然后求出极值点，最后比较端点的函数值得到最小值。"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        CHINESE[:-1] + "の。",  # one kana per sentence
+        "\n".join(["の" + CHINESE.replace("。", "，")] * 4),  # one per line
+    ],
+)
+def test_chinese_with_a_token_kana_is_not_japanese(text):
+    assert target_language_share(CHINESE, "ja") == 0.0
+    assert target_language_share(text, "ja") < 0.2
+    assert target_language_share(text, "zh") > 0.8
+
+
+def test_japanese_sentences_are_japanese():
+    japanese = "よって、最大値は$f(2)=5$である。次に、二次関数の最大値を求める。"
+    assert target_language_share(japanese, "ja") == 1.0
+    assert target_language_share(japanese, "zh") == 0.0
