@@ -23,7 +23,7 @@ def test_repeating_any_tag_of_any_completion_never_raises_its_score(text, option
     tags = think._tags(text, think._DEFAULT_THINK, think._DEFAULT_ANSWER)
     if not tags:
         return
-    kind, start, end = data.draw(st.sampled_from(tags))
+    _kind, start, end = data.draw(st.sampled_from(tags))
     tampered = text[:end] + text[start:end] + text[end:]
     before = check_format(text, **options).score
     assert check_format(tampered, **options).score <= before, (text, tampered)
