@@ -30,7 +30,11 @@ def test_repeating_any_tag_of_any_completion_never_raises_its_score(text, option
 
 
 @SETTINGS
-@given(COMPLETIONS, st.sampled_from(["<think>", "</think>", "<answer></answer>", "</answer>"]), st.booleans())
+@given(
+    COMPLETIONS,
+    st.sampled_from(["<think>", "</think>", "<answer></answer>", "</answer>"]),
+    st.booleans(),
+)
 def test_a_tag_in_a_reasoning_field_is_a_problem_and_no_thought(reasoning, tag, allow_empty):
     def judged(field: str):
         return check_format(
