@@ -84,7 +84,8 @@ def _words_by_definition(cls: bytes, c: int) -> int:
             n += len(r) // ls.LETTERS_PER_WORD
         elif len(r) > 1 or c not in ls.SINGLE_NEUTRAL:
             n += 1
-    if c in ls.SINGLE_NEUTRAL:  # single letters, SPELLED_RUN or more with one gap between
+    singles = sum(len(r) == 1 for r in runs)
+    if c in ls.SINGLE_NEUTRAL and 2 * singles >= len(runs):  # single letters, spelled out
         pattern = rb"(?<!C)C(?: C){%d,}(?!C)" % (ls.SPELLED_RUN - 1)
         for m in re.finditer(pattern.replace(b"C", re.escape(bytes([c]))), only):
             letters = (len(m.group()) + 1) // 2
