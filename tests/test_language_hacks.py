@@ -84,10 +84,10 @@ def _words_by_definition(cls: bytes, c: int) -> int:
             n += len(r) // ls.LETTERS_PER_WORD
         elif len(r) > 1 or c not in ls.SINGLE_NEUTRAL:
             n += 1
-    singles = sum(len(r) == 1 for r in runs)
-    if c in ls.SINGLE_NEUTRAL and 2 * singles >= len(runs):  # single letters, spelled out
+    if c in ls.SINGLE_NEUTRAL:  # single letters, one neutral character (no sentence end) apart
+        gaps = bytes(b if b in (c, ls.NEUTRAL) else ord("x") for b in cls)
         pattern = rb"(?<!C)C(?: C){%d,}(?!C)" % (ls.SPELLED_RUN - 1)
-        for m in re.finditer(pattern.replace(b"C", re.escape(bytes([c]))), only):
+        for m in re.finditer(pattern.replace(b"C", re.escape(bytes([c]))), gaps):
             letters = (len(m.group()) + 1) // 2
             n += -(-letters // ls.SPELLED_PER_WORD)
     return n
@@ -97,10 +97,13 @@ L, G, B = ord("L"), ord("G"), ord("B")
 
 
 @settings(max_examples=500, deadline=None)
-@given(st.lists(st.sampled_from([L, G, B, ls.NEUTRAL, ls.HAN]), max_size=80).map(bytes))
+@given(st.lists(st.sampled_from([L, G, B, ls.NEUTRAL, ls.HAN, ls.MARK]), max_size=80).map(bytes))
 def test_word_counts_follow_the_definition(cls):
     for c in (L, G, B):
         assert ls.count_words(cls, c) == _words_by_definition(cls, c), (cls, c)
+        # a text's count is the sum of its sentences' counts
+        sentences = cls.split(bytes([ls.MARK]))
+        assert ls.count_words(cls, c) == sum(ls.count_words(s, c) for s in sentences)
 
 
 @settings(max_examples=200, deadline=None)
@@ -130,3 +133,16 @@ def test_japanese_sentences_are_japanese():
     japanese = "よって、最大値は$f(2)=5$である。次に、二次関数の最大値を求める。"
     assert target_language_share(japanese, "ja") == 1.0
     assert target_language_share(japanese, "zh") == 0.0
+
+
+def test_a_math_environment_nested_in_another_is_masked_with_it():
+    """`cases` in `align*` (what models write for piecewise functions) left the rest of the body,
+    `\\text{total cost}` included, counted as English."""
+    body = (
+        "\\begin{align*}\nf(x) &= \\begin{cases} 2x & \\text{if } x < 3 \\\\ 36 & "
+        "\\text{otherwise} \\end{cases} \\\\\n\\text{total cost} &= 36\n\\end{align*}"
+    )
+    assert target_language_share("由题意，分段函数为\n" + body + "\n所以答案是36。", "zh") == 1.0
+    # one level only: a third level leaves the outer environment to the marker rule
+    deeper = body.replace("2x", "\\begin{matrix} a \\end{matrix}")
+    assert target_language_share(deeper, "en", backend="script") is not None

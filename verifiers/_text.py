@@ -61,10 +61,14 @@ _MASKED_ENVS = (
     "|math|displaymath|array|subarray|[pbBvV]?matrix|smallmatrix|[dr]?cases|CD"
     "|verbatim|Verbatim|lstlisting|minted|tikzpicture|tikzcd"
 )
+_ENV_NAME = rf"(?:{_MASKED_ENVS})\*?"
+_ENV_BODY = r"[^\\]|\\(?!begin\{|end\{)"  # stops at any nested marker: linear
+_INNER_ENV = rf"\\begin\{{(?P<i>{_ENV_NAME})\}}(?:{_ENV_BODY})*\\end\{{(?P=i)\}}"
 _LATEX = (
     r"\\\[(?:[^\\]|\\(?![\[\]]))*\\\]"  # \[ ... \], stopping at any nested \[ or \]
     r"|\\\((?:[^\\]|\\(?![()]))*\\\)"  # \( ... \)
-    rf"|\\begin\{{(?P<e>(?:{_MASKED_ENVS})\*?)\}}(?:[^\\]|\\(?!begin\{{|end\{{))*\\end\{{(?P=e)\}}"
+    # a masked environment, with masked environments one level deep in it (`cases` in `align*`)
+    rf"|\\begin\{{(?P<e>{_ENV_NAME})\}}(?:{_ENV_BODY}|{_INNER_ENV})*\\end\{{(?P=e)\}}"
     # a lone environment marker (a text environment, nested ones), with a column spec after it;
     # only a name is masked with it: `\\begin{any prose}` would hide whatever the braces hold
     r"|\\(?:begin|end)\{[A-Za-z@]+\*?\}(?:\{[lcrpmbX|\s]*\})?"

@@ -194,7 +194,7 @@ def language_share(
     script = TARGET_SCRIPTS[lang]
     marked = ls.classify_marked(text)
     cls = marked.translate(ls._UNMARK)
-    counts = ls.count_classes(cls)
+    counts = ls.count_classes(marked)  # sentence ends in it: no rule crosses one
     kana = ls.KANA in cls
     cjk_mixed = kana and ls.HAN in cls  # the Han of the prose, by sentence
     if span_han:

@@ -163,8 +163,9 @@ def _select(hi: int) -> bytes:
 
 @cache
 def _only(cls: int) -> bytes:
-    """Translate table keeping class `cls` and turning every other byte into a space."""
-    return bytes(b if b == cls else NEUTRAL for b in range(256))
+    """Translate table keeping class `cls` and turning every other byte into whitespace (a space;
+    a tab for a sentence end, MARK, so that no run of letters spelled out crosses it)."""
+    return bytes(b if b == cls else 0x09 if b == MARK else NEUTRAL for b in range(256))
 
 
 SENTENCE_END = ".!?;\u3002\uff01\uff1f\uff1b\n"  # . ! ? ; 。！？； newline
@@ -295,19 +296,19 @@ def count_classes(cls: bytes) -> dict[int, int]:
 # to 0.70) or a script written without spaces (Thai): it counts one word per LETTERS_PER_WORD.
 LONG_RUN = 20
 LETTERS_PER_WORD = 6
-# One-letter runs, four or more in a row with one neutral character between each, are text
-# spelled out letter by letter (`h e l l o` with hair spaces, hyphens or digits between): they
-# count one word per SPELLED_PER_WORD letters, where a one-letter run (a variable) is neutral.
-# Only where one-letter runs are at least half of the class's runs: spelling out hides nothing
-# that the words beside it do not outweigh, and the test for it (a substring search that costs
-# ~2.5 µs in a 2 KB chain of thought) is spared in ordinary text.
+# One-letter runs, four or more in a row with one neutral character between each (not a
+# sentence end), are text spelled out letter by letter (`h e l l o` with hair spaces, hyphens or
+# digits between): they count one word per SPELLED_PER_WORD letters, where a one-letter run (a
+# variable) is neutral. Every rule stays inside a sentence, so a text's counts are the sum of its
+# sentences' (`language.language_share` relies on it).
 SPELLED_RUN = 4
 SPELLED_PER_WORD = 5
 
 
 def count_words(cls: bytes, c: int) -> int:
-    """Words of word class `c` (not Han or Kana) in a class string: one per run of its letters,
-    with the exceptions above (each found by one substring test in the usual text)."""
+    """Words of word class `c` (not Han or Kana) in a class string (plain or marked): one per run
+    of its letters, with the exceptions above (each found by one substring test in the usual
+    text; the spelled-out one only where four one-letter runs could make one)."""
     only = cls.translate(_only(c))
     runs = only.split()
     if c not in SINGLE_NEUTRAL:
@@ -315,9 +316,11 @@ def count_words(cls: bytes, c: int) -> int:
     else:
         singles = runs.count(_BYTES[c])
         n = len(runs) - singles
-        if singles >= SPELLED_RUN and 2 * singles >= len(runs) and _spelled(c) in only:
-            letters = sum(len(m) + 1 for m in _spelled_runs(c).findall(only)) // 2
-            n += -(-letters // SPELLED_PER_WORD)
+        if singles >= SPELLED_RUN:
+            gaps = cls.translate(_gaps(c))
+            if _spelled(c) in gaps:
+                letters = sum(len(m) + 1 for m in _spelled_runs(c).findall(gaps)) // 2
+                n += -(-letters // SPELLED_PER_WORD)
     if _BYTES[c] * LONG_RUN in only:
         n += sum(len(r) // LETTERS_PER_WORD - 1 for r in runs if len(r) >= LONG_RUN)
     return n
@@ -329,8 +332,15 @@ def _spelled(c: int) -> bytes:
 
 
 @cache
+def _gaps(cls: int) -> bytes:
+    """Translate table keeping class `cls` and neutral characters, every other byte "x": a single
+    neutral character between two letters is then a single space (a sentence end is no gap)."""
+    return bytes(b if b in (cls, NEUTRAL) else ord("x") for b in range(256))
+
+
+@cache
 def _spelled_runs(c: int):
-    """One-letter runs of class `c` spelled out (see SPELLED_RUN), in a `_only(c)` string."""
+    """One-letter runs of class `c` spelled out (see SPELLED_RUN), in a `_gaps(c)` string."""
     import re
 
     one = re.escape(_BYTES[c])
