@@ -7,19 +7,26 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from r1reward.verifiers import think
 from r1reward.verifiers.think import check_format, format_scores
 
 from tests.test_think_props import COMPLETIONS, OPTIONS
 
-SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=400,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @SETTINGS
 @given(COMPLETIONS, OPTIONS, st.data())
 def test_repeating_any_tag_of_any_completion_never_raises_its_score(text, options, data):
+    # without fences: a closing tag alone on its line ends a fence, and its copy beside it makes
+    # a line that does not, so the repeat can turn a tag into code (tested in test_think.py)
+    assume("```" not in text and "~~~" not in text)
     tags = think._tags(text, think._DEFAULT_THINK, think._DEFAULT_ANSWER)
     if not tags:
         return
