@@ -12,6 +12,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from r1reward.verifiers._messages import REASONING_KEYS
+
 from .inputs import dataset_tests
 
 COMPLETION = ("completion", "response", "output", "generation")
@@ -105,7 +107,7 @@ def _is_completion(value: Any) -> bool:
 
 
 def _is_message(value: dict) -> bool:
-    return bool(value.keys() & {"role", "content", "reasoning_content", "reasoning"})
+    return bool(value.keys() & {"role", "content", *REASONING_KEYS})
 
 
 def _kind_of(value: Any) -> str:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from r1reward.verifiers._messages import content_text, last_assistant, reasoning_text
+
 REFERENCE_ALIASES = ("solution", "answer", "ground_truth")
 
 
@@ -17,14 +19,8 @@ def completion_text(completion: Any) -> str:
     """The final assistant text of a completion ('' when there is none)."""
     if isinstance(completion, str):
         return completion
-    message = _last_assistant(completion)
-    if message is None:
-        return ""
-    content = message.get("content")
-    if isinstance(content, list):  # content parts; datasets fill a missing text with None
-        texts = (p.get("text") for p in content if isinstance(p, Mapping))
-        content = "".join(t for t in texts if isinstance(t, str))
-    return content if isinstance(content, str) else ""
+    message = last_assistant(completion)
+    return (content_text(message) or "") if message is not None else ""
 
 
 def assistant_message(completion: Any) -> dict:
@@ -47,21 +43,8 @@ def full_text(completion: Any) -> str:
 
 
 def reasoning_field(completion: Any) -> str | None:
-    message = _last_assistant(completion)
-    if message is None:
-        return None
-    value = message.get("reasoning_content") or message.get("reasoning")
-    return value if isinstance(value, str) else None
-
-
-def _last_assistant(completion: Any) -> Mapping | None:
-    if isinstance(completion, Mapping):
-        return completion
-    if isinstance(completion, Sequence) and not isinstance(completion, (str, bytes)):
-        messages = [m for m in completion if isinstance(m, Mapping)]
-        assistant = [m for m in messages if m.get("role", "assistant") == "assistant"]
-        return (assistant or messages or [None])[-1]
-    return None
+    message = last_assistant(completion)
+    return None if message is None else reasoning_text(message)
 
 
 def _as_column(name: str, values: Any, n: int) -> list[Any]:

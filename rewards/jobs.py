@@ -14,6 +14,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from r1reward.verifiers._messages import content_text, reasoning_text
+
 Job = Callable[[Any, float], Any]
 
 
@@ -71,8 +73,8 @@ def _written(
     if isinstance(message, str):
         reasoning, content = None, message
     else:
-        reasoning = message.get("reasoning_content") or message.get("reasoning")
-        content = message.get("content") or ""
+        reasoning = reasoning_text(message)
+        content = content_text(message) or ""
     halves = split(content)
     parts = list(halves) if halves is not None else [content]
     if reasoning:

@@ -37,13 +37,14 @@ Rules (see `check_format`):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from operator import itemgetter
 from typing import Any, Literal
 
 from ._frozen import fast_constructor
+from ._messages import content_text, last_assistant, reasoning_text
 from ._text import fence_spans, on_own_line
 
 AnswerTags = Literal["required", "optional", "forbidden"]
@@ -293,35 +294,19 @@ def _tags(text: str, think: tuple[str, str], answer: tuple[str, str]) -> list[_T
 
 
 def _message_parts(completion: Any) -> tuple[str | None, str | None, str | None]:
-    """(text, reasoning_field, error) from a str, a message dict or a list of message dicts."""
+    """(text, reasoning field, error) of a str, a message dict or a list of message dicts, as
+    `_messages` reads them (one reading for every verifier and reward)."""
     if isinstance(completion, str):
         return completion, None, None
-    if isinstance(completion, Sequence) and not isinstance(completion, (bytes, bytearray)):
-        msgs = [m for m in completion if isinstance(m, Mapping)]
-        if not msgs or len(msgs) != len(completion):
+    message = last_assistant(completion)
+    if message is None:
+        if isinstance(completion, Sequence) and not isinstance(completion, (bytes, bytearray)):
             return None, None, "expected a list of message dicts"
-        # a role that is not a string (pandas' NA, an array) is no assistant's, and is never
-        # compared: its == is not a bool
-        assistant = [m for m in msgs if _role(m) == "assistant"]
-        completion = (assistant or msgs)[-1]  # the final assistant turn
-    if isinstance(completion, Mapping):
-        content = completion.get("content")
-        if content is None:
-            content = ""
-        if not isinstance(content, str):
-            return None, None, "message content is not a string"
-        reasoning = completion.get("reasoning_content")
-        if reasoning is None:
-            reasoning = completion.get("reasoning")
-        if reasoning is not None and not isinstance(reasoning, str):
-            return None, None, "reasoning field is not a string"
-        return content, reasoning or None, None
-    return None, None, f"unsupported completion type {type(completion).__name__}"
-
-
-def _role(message: Mapping) -> str | None:
-    role = message.get("role", "assistant")
-    return role if isinstance(role, str) else None
+        return None, None, f"unsupported completion type {type(completion).__name__}"
+    content = content_text(message)
+    if content is None:
+        return None, None, "message content is not text"
+    return content, reasoning_text(message), None
 
 
 def _flag(name: str, value: Any) -> bool:
