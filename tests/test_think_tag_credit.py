@@ -121,3 +121,22 @@ def test_options_of_the_wrong_type_are_refused(option, value):
         check_format("<think>r</think>4", **{option: value})
     with pytest.raises(ValueError, match=option):
         format_scores([], **{option: value})
+
+
+@pytest.mark.parametrize(
+    ("think_tags", "answer_tags"),
+    [
+        (("###", "###"), ("<a>", "</a>")),
+        (("<t>", "</t>"), ("<t>", "</a>")),
+        (("<a", "</a>"), ("<answer>", "</answer>")),
+    ],
+)
+def test_tags_that_overlap_are_refused(think_tags, answer_tags):
+    with pytest.raises(ValueError, match="tag"):
+        check_format("x", think_tags=think_tags, answer_tag_names=answer_tags)
+
+
+def test_splitting_something_that_is_not_text_finds_no_end():
+    assert think.split_at_think_end(None) is None
+    assert think.split_at_think_end(["<think>r</think>4"]) is None
+    assert think.split_at_think_end("<think>r</think>4") == ("<think>r", "4")

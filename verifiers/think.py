@@ -402,6 +402,11 @@ def _check_tag_names(think_tags: Any, answer_tag_names: Any) -> None:
             raise ValueError(
                 f"{name} must be two non-empty strings (opening, closing), not {pair!r}"
             )
+    tags = [*think_tags, *answer_tag_names]
+    for i, tag in enumerate(tags):  # a tag found inside another is found twice: no verdict
+        for j, other in enumerate(tags):
+            if i != j and tag in other:
+                raise ValueError(f"tag {tag!r} is part of tag {other!r}: the tags must differ")
 
 
 def _prefill_flag(value: Any) -> Prefill:
@@ -817,7 +822,9 @@ def format_scores(completions: Sequence[Any], **options: Any) -> list[float]:
 
 def split_at_think_end(text: str) -> tuple[str, str] | None:
     """(before, after) the `</think>` that `check_format` reads as the end of the thinking (the
-    first outside fenced code, default tags), or None when the text has none."""
+    first outside fenced code, default tags), or None when the text has none (or is no str)."""
+    if not isinstance(text, str):
+        return None
     for kind, start, end in _tags(text, _DEFAULT_THINK, _DEFAULT_ANSWER):
         if kind == "/think":
             return text[:start], text[end:]
