@@ -75,7 +75,7 @@ def _plain_fences(
 @pytest.mark.parametrize("seed", range(3))
 def test_fence_spans_follow_the_plain_rule_and_dollar_pattern_the_lazy_regex(seed):
     """`fence_spans` is the one fence rule: the format checker and the language masker use it."""
-    dollar = {t.needles: p for t, p, _ in _text._PASSES}[("$",)]
+    dollar = {t.needles: p for t, p, *_ in _text._PASSES}[("$",)]
     for text in _texts(seed, 1500):
         spans = _plain_fences(text)
         assert _text.fence_spans(text) == spans, text
@@ -136,11 +136,11 @@ _LID_WORDS = ["und", "the", "der", "is", "ab", "x", "é", "Привет", "ми�
 _LID_ENDS = [".", "!", "?", ";", "。", "\n", ". ", "..", "\n\n"]
 
 
-def _fake_detect(sentence: str) -> tuple[str, float]:
+def _fake_detect(sentence: str) -> tuple[tuple[str, float], ...]:
     """Deterministic stand-in for a language-ID model: German when "und" occurs."""
     if "und" in sentence:
-        return "de", 0.95
-    return ("en", 0.99) if "the" in sentence else ("", 0.0)
+        return (("de", 0.95),)
+    return (("en", 0.99),) if "the" in sentence else ()
 
 
 def _lid_per_sentence(text: str, lang: str, min_words: int) -> tuple[int, int, int]:
@@ -177,8 +177,8 @@ def _lid_per_sentence(text: str, lang: str, min_words: int) -> tuple[int, int, i
     for texts, words in segments:
         segment = " ".join(texts)
         own = {b"", b" ", bytes([script])}  # a character of the script, or no letter
-        code, _ = _fake_detect("".join(c if ls.classify(c) in own else " " for c in segment))
-        if code and code != lang:
+        ranked = _fake_detect("".join(c if ls.classify(c) in own else " " for c in segment))
+        if ranked and ranked[0][0] != lang:
             moved += words
     return target - moved, total, moved
 
@@ -205,7 +205,7 @@ def test_same_script_segments_in_one_pass_match_the_plain_form(seed, monkeypatch
 @pytest.mark.parametrize("seed", range(2))
 def test_the_masking_passes_run_exactly_when_their_substrings_occur(seed):
     """A pass's trigger (a regex search for a needle of several characters) says what `in` says."""
-    triggers = [t for t, _, _ in _text._PASSES] + [_text._ESCAPED_DOLLAR]
+    triggers = [t for t, *_ in _text._PASSES] + [_text._ESCAPED_DOLLAR]
     assert any(t.searches for t in triggers)  # the regex form is exercised
     for text in [*_texts(seed, 2000), "www.", "a://b", "x\\$", "ww.w", ":/"]:
         for trigger in triggers:

@@ -146,3 +146,74 @@ def test_a_math_environment_nested_in_another_is_masked_with_it():
     # one level only: a third level leaves the outer environment to the marker rule
     deeper = body.replace("2x", "\\begin{matrix} a \\end{matrix}")
     assert target_language_share(deeper, "en", backend="script") is not None
+
+
+def test_an_unsure_model_counts_a_segment_as_the_target_only_when_the_target_is_plausible():
+    from unittest import mock
+
+    from r1reward.verifiers import language
+
+    text = "Wir berechnen zuerst die Ableitung der Funktion."
+    for ranked, moved in (
+        ((("de", 0.5), ("en", 0.3)), False),  # the target is the model's answer
+        ((("en", 0.9),), True),  # another language, confidently
+        ((("en", 0.6), ("de", 0.2)), False),  # unsure, and the target is plausible
+        ((("en", 0.6), ("nl", 0.2)), True),  # unsure, and the target is not among the answers
+        ((), False),  # no answer
+    ):
+        with mock.patch.object(language, "get_detector", lambda backend, r=ranked: lambda s: r):
+            share = target_language_share(text, "de")
+        assert share == (0.0 if moved else 1.0), ranked
+
+
+def test_plain_english_earns_nothing_for_german_or_french():
+    """fastText gives this sentence en 0.798: under the old rule (unsure counts as the target)
+    it scored 1.0 for a German target."""
+    english = "First we compute the derivative of the function and then we check where it vanishes."
+    assert target_language_share(english, "de") == 0.0
+    assert target_language_share(english, "fr") == 0.0
+    assert target_language_share(english, "en") == 1.0
+
+
+GERMAN = (
+    "Zuerst berechnen wir die Ableitung der Funktion. Dann setzen wir die Ableitung gleich null. "
+    "Also ist das Minimum bei $x = 2$. Wir prüfen, ob die zweite Ableitung positiv ist. "
+    "Damit ist die Aussage bewiesen."
+)
+FRENCH = (
+    "D'abord, nous calculons la dérivée de la fonction. Ensuite, on pose la dérivée égale à zéro. "
+    "Donc le minimum est atteint en $x = 2$. La solution de l'équation est unique."
+)
+
+
+@pytest.mark.parametrize("backend", ["fasttext", "langdetect"])
+def test_honest_german_and_french_keep_full_credit(backend):
+    assert target_language_share(GERMAN, "de", backend=backend) == 1.0
+    assert target_language_share(FRENCH, "fr", backend=backend) == 1.0
+
+
+def test_min_target_prob_is_checked():
+    with pytest.raises(ValueError, match="min_target_prob"):
+        target_language_share("hello world", "en", min_target_prob=2)
+
+
+@pytest.mark.parametrize("wrap", ["\\({}\\)", "$${}$$", "\\[{}\\]", "$\\text{{{}}}$"])
+def test_prose_wrapped_in_math_counts_as_prose(wrap):
+    english = "We first compute the derivative of the function and then check where it vanishes"
+    plain = target_language_share(ZH + english, "zh")
+    assert target_language_share(ZH + wrap.format(english), "zh") == plain < 0.5
+    assert target_language_share(wrap.format(english) + ".", "de") == 0.0  # the model reads it
+
+
+@pytest.mark.parametrize(
+    "math",
+    [
+        "$5\\,\\text{cm}^2$",
+        "$x > 0 \\text{ and } y > 0$",
+        "$\\max_{i} a_i = \\frac{abc}{2}$",
+        "\\begin{align*} f(x) &= \\sin x \\\\ g(x) &= \\text{if } x \\text{ then } y \\end{align*}",
+        "$\\text{Area} = \\text{base} \\times \\text{height}$",
+    ],
+)
+def test_notation_in_math_stays_masked(math):
+    assert target_language_share(f"设面积为 {math}，则结果成立。", "zh") == 1.0

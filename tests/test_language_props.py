@@ -124,7 +124,7 @@ def test_sentences_long_enough_are_identified_alone(sentences):
 
     def detect(segment):
         seen.append(segment.strip())
-        return "fr", 0.99
+        return (("fr", 0.99),)
 
     with mock.patch.object(language, "get_detector", lambda backend: detect):
         r = language_share(". ".join(sentences) + ".", "en", masked=True)
@@ -135,7 +135,7 @@ def test_sentences_long_enough_are_identified_alone(sentences):
 def _latin_parity(segment):
     """A stand-in detector that depends only on the segment's Latin letters."""
     letters = sum(c.isascii() and c.isalpha() for c in segment)
-    return ("de" if letters % 2 else "en"), 0.99
+    return ((("de" if letters % 2 else "en"), 0.99),)
 
 
 @SETTINGS

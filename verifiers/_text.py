@@ -101,13 +101,14 @@ _ESCAPED_DOLLAR = _Trigger("\\$")
 # pattern starts with a literal, so the regex engine skips ahead with a fast search.
 # Each pattern twice: as is, to substitute, and with the whole match as group 1, to split the text
 # by (`_mask_spans`; a group slows a substitution).
-_PASSES: tuple[tuple[_Trigger, re.Pattern[str], re.Pattern[str]], ...] = tuple(
-    (_Trigger(*triggers), re.compile(pattern), re.compile(f"({pattern})"))
-    for triggers, pattern in (
-        (("`",), _INLINE_CODE),
-        (("://", "www."), _URL),  # two searches: one of the alternation is 4x slower
-        (("$",), _DOLLAR),  # before commands: `$\\frac{a}{b}$` must still start with `$\\`
-        (("\\",), _LATEX),
+# The last item says whether the pass masks math, whose spans may read as prose (`_prose_spans`).
+_PASSES: tuple[tuple[_Trigger, re.Pattern[str], re.Pattern[str], bool], ...] = tuple(
+    (_Trigger(*triggers), re.compile(pattern), re.compile(f"({pattern})"), math)
+    for triggers, pattern, math in (
+        (("`",), _INLINE_CODE, False),
+        (("://", "www."), _URL, False),  # two searches: one of the alternation is 4x slower
+        (("$",), _DOLLAR, True),  # before commands: `$\\frac{a}{b}$` must still start with `$\\`
+        (("\\",), _LATEX, True),
     )
 )
 # an opening fence line, as `fence_spans` reads one (no backtick after a backtick run)
@@ -251,25 +252,79 @@ def split_non_language(text: str) -> tuple[str, int]:
         text = _mask_fences(text, kept)
     if "\\" in text and _ESCAPED_DOLLAR(text):  # an escaped dollar is text, never a delimiter
         text = text.replace("\\$", "  ")
-    for present, pattern, split_by in _PASSES:
+    for present, pattern, split_by, math in _PASSES:
         if present(text):
-            text = _mask_spans(split_by, text, kept) if kept is not None else pattern.sub(" ", text)
+            if kept is not None or math:
+                text = _mask_spans(split_by, text, kept, math)
+            else:
+                text = pattern.sub(" ", text)
     return text, kept.han if kept is not None else 0
 
 
-def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept) -> str:
+def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept | None, math: bool) -> str:
     """`text` with each match of `pattern` (group 1: the whole match) replaced by what it keeps
-    (`_Kept`): a split, and one pass over the spans that hold a non-ASCII character."""
+    (`_Kept`; nothing in an ASCII text), or, for math that reads as prose, by its text without
+    command names: a split, and one pass over the spans that hold a non-ASCII character."""
     parts = pattern.split(text)
     stride = pattern.groups + 1
     prose = parts[0::stride]
     spans = parts[1::stride]
-    if "".join(spans).isascii():
+    written = _prose_spans(spans) if math else []
+    if not written and "".join(spans).isascii():
         return " ".join(prose)
+    if written:
+        masked = list(spans)
+        for i in written:
+            masked[i] = ""  # its language stays in place below, not counted apart
+    left = kept.of(masked if written else spans) if kept is not None else [" "] * len(spans)
+    for i in written:
+        left[i] = f" {_COMMAND_NAME.sub(' ', spans[i])} "
     joined: list[str] = [""] * (2 * len(prose) - 1)
     joined[0::2] = prose
-    joined[1::2] = kept.of(spans)
+    joined[1::2] = left
     return "".join(joined)
+
+
+# Math that reads as prose: a span with PROSE_WORDS or more words of three or more Latin letters
+# that are not command names (`\\text{let me think about it}`, or a whole chain of thought in
+# `\\(..\\)`) is text, and counts as such; notation (`\\text{cm}`, `\\text{if } x>0`, `\\max`,
+# `x_{\\min}`) has fewer. Without it, English wrapped in math scored 1.0 for a Chinese target.
+PROSE_WORDS = 4
+_COMMAND_NAME = re.compile(r"\\[A-Za-z]+")
+# word shapes, byte by byte: a Latin letter "a", a digit "d", a backslash itself, the separator
+# between spans "|", anything else a space; a word start is then " aaa" or "|aaa"
+_SHAPES = (
+    bytes(
+        ord("a")
+        if chr(b).isalpha()
+        else ord("d")
+        if chr(b).isdigit()
+        else b
+        if chr(b) == "\\"
+        else ord("|")
+        if b == 0
+        else ord(" ")
+        for b in range(128)
+    )
+    + b" " * 128
+)
+
+
+def _prose_spans(spans: list[str]) -> list[int]:
+    """Indices of the math spans that read as prose (PROSE_WORDS): one translation of all the
+    spans and a substring count, then a count per span only when the spans hold that many
+    words in all (honest math rarely does)."""
+    joined = "\x00".join(spans)
+    if "\\begin{" in joined or "\\end{" in joined:  # an environment's name is no word
+        joined = joined.replace("\\begin{", "\\").replace("\\end{", "\\")
+    shape = joined.encode("ascii", "replace").translate(_SHAPES)
+    if shape.count(b" aaa") + shape.count(b"|aaa") + shape.startswith(b"aaa") < PROSE_WORDS:
+        return []
+    return [
+        i
+        for i, piece in enumerate(shape.split(b"|"))
+        if piece.count(b" aaa") + piece.startswith(b"aaa") >= PROSE_WORDS
+    ]
 
 
 _SEPARATOR = "\x00"  # between spans in `_Kept.of`'s one pass; neutral, so dropped from the spans

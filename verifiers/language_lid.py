@@ -29,7 +29,10 @@ import unicodedata
 from collections.abc import Callable
 from functools import cache, lru_cache
 
-Detector = Callable[[str], tuple[str, float]]  # segment -> (language code, probability)
+# (language code, probability) pairs, most probable first; empty when the model has no answer
+Ranked = tuple[tuple[str, float], ...]
+Detector = Callable[[str], Ranked]  # segment -> its ranked languages
+TOP_K = 5  # fastText's answers kept: the target's probability, when it is among them
 BACKENDS = ("fasttext", "langdetect", "script")
 _LOCK = threading.Lock()
 
@@ -144,11 +147,11 @@ CACHE_SEGMENTS = _env_int("R1REWARD_LID_CACHE", 1 << 15)
 CACHE_MAX_CHARS = 1000
 
 
-def _cached(detect: Callable[[str], tuple[str, float]]) -> Detector:
+def _cached(detect: Callable[[str], Ranked]) -> Detector:
     """`detect` of a prepared segment, remembering the answers for short segments."""
     remembered = lru_cache(maxsize=CACHE_SEGMENTS)(detect)
 
-    def detect_segment(segment: str) -> tuple[str, float]:
+    def detect_segment(segment: str) -> Ranked:
         prepared = _prepare(segment)
         if len(prepared) > CACHE_MAX_CHARS:
             return detect(prepared)
@@ -168,11 +171,11 @@ def _fasttext_model():
     return fasttext.load_model(lid176_path())
 
 
-def _fasttext_prepared(prepared: str) -> tuple[str, float]:
-    labels, probs = _fasttext_model().predict(prepared, k=1)
-    if not labels:
-        return "", 0.0
-    return labels[0].removeprefix("__label__"), float(probs[0])
+def _fasttext_prepared(prepared: str) -> Ranked:
+    labels, probs = _fasttext_model().predict(prepared, k=TOP_K)
+    return tuple(
+        (label.removeprefix("__label__"), float(p)) for label, p in zip(labels, probs, strict=True)
+    )
 
 
 _fasttext_detect = _cached(_fasttext_prepared)
@@ -189,7 +192,7 @@ def _langdetect_factory():
     return detector_factory._factory
 
 
-def _langdetect_prepared(prepared: str) -> tuple[str, float]:
+def _langdetect_prepared(prepared: str) -> Ranked:
     from langdetect.lang_detect_exception import LangDetectException
 
     factory = _langdetect_factory()
@@ -198,10 +201,9 @@ def _langdetect_prepared(prepared: str) -> tuple[str, float]:
         detector.append(prepared)
         best = detector.get_probabilities()
     except LangDetectException:
-        return "", 0.0
-    if not best:
-        return "", 0.0
-    return best[0].lang.split("-")[0], float(best[0].prob)
+        return ()
+    # langdetect lists the languages above its own threshold (0.1), most probable first
+    return tuple((x.lang.split("-")[0], float(x.prob)) for x in best)
 
 
 _langdetect_detect = _cached(_langdetect_prepared)
