@@ -217,3 +217,19 @@ def test_prose_wrapped_in_math_counts_as_prose(wrap):
 )
 def test_notation_in_math_stays_masked(math):
     assert target_language_share(f"设面积为 {math}，则结果成立。", "zh") == 1.0
+
+
+def _framed(text: str, base: int) -> str:
+    return "".join(chr(base + ord(c.upper()) - 65) if c.isalpha() else c for c in text)
+
+
+@pytest.mark.parametrize("base", [0x1F110, 0x1F130, 0x1F150, 0x1F170, 0x1F1E6])
+def test_letters_in_frames_are_latin(base):
+    """🄻🄴🅃 (parenthesised, squared, negative circled and squared letters, regional indicators)
+    share their high surrogate with emoji; text written in them scored 1.0 for a Chinese target."""
+    prefix = "我们先计算导数。"
+    assert target_language_share(prefix + _framed(EN, base), "zh") == target_language_share(
+        prefix + EN, "zh"
+    )
+    emoji = "🌟🎉🃏🀄"  # the same high surrogate, not letters
+    assert target_language_share(prefix + emoji, "zh") == 1.0

@@ -214,12 +214,46 @@ def _classify(
     merged = int.from_bytes(hi.translate(hi_table), "little")
     # the mixed blocks present: set() of the bytes would make an int object per character
     blocks = hi.translate(None, delete)
+    if 0xD8 in blocks and b"\x3c\xd8" in raw:  # a character of U+1F000-1F3FF: enclosed letters?
+        merged = _enclosed_letters(merged, hi, lo)
     while blocks:
         block = blocks[0]
         part = int.from_bytes(lo.translate(ambiguous[block]), "little")
         merged |= part & int.from_bytes(hi.translate(_select(block)), "little")
         blocks = blocks.translate(None, _BYTES[block])  # bytes.replace is several times slower
     return merged.to_bytes(len(hi), "little").translate(None, bytes([JOIN]))
+
+
+def _enclosed_letters(merged: int, hi: bytes, lo: bytes) -> int:
+    """`merged` with the enclosed Latin letters of U+1F100-1F1FF (🄰 🅐 🅰 🄛, regional indicators
+    🇦) made Latin: their high surrogate, D83C, is shared with emoji, so its row cannot tell them
+    apart; the low surrogate's (DD, a letter's low byte) does. Look-alike Latin: text written in
+    them would otherwise be no words at all."""
+    high = int.from_bytes(hi.translate(_select(0xD8)), "little")
+    high &= int.from_bytes(lo.translate(_select(0x3C)), "little")
+    low = int.from_bytes(hi.translate(_select(0xDD)), "little")
+    low &= int.from_bytes(lo.translate(_enclosed_latin()), "little")
+    at = high & (low >> 8)  # a D83C whose next unit is a letter's low surrogate
+    if not at:
+        return merged
+    latin = int.from_bytes(bytes([SCRIPTS["Latin"]]) * len(hi), "little")
+    return (merged & ~at) | (latin & at)
+
+
+@cache
+def _enclosed_latin() -> bytes:
+    """Translate table: the low byte of U+1F1xx -> 0xFF when that character is a Latin letter in
+    a frame or a regional indicator letter."""
+
+    def latin(cp: int) -> bool:
+        name = unicodedata.name(chr(cp), "")
+        return (
+            "LATIN CAPITAL LETTER" in name
+            or "LATIN SMALL LETTER" in name
+            or ("REGIONAL INDICATOR SYMBOL LETTER" in name)
+        )
+
+    return bytes(0xFF if latin(0x1F100 + lo) else 0 for lo in range(256))
 
 
 @cache
