@@ -38,7 +38,7 @@ def _plain_fences(
     text: str, breaks: tuple[str, ...] = (), reopen: str = ""
 ) -> list[tuple[int, int]]:
     """The fence rule in its plain form (a regex over all runs, a line-start test per run): a run
-    of 3+ backticks or tildes after at most 3 spaces at a line start opens a block (backticks
+    of 3+ backticks or tildes after any spaces or tabs at a line start opens a block (backticks
     only with no backtick after them on the line), closed by a
     line of the same character repeated at least as often and nothing else; a line that is one
     of `breaks` but for whitespace, met while a block is open, ends it unclosed; a block that
@@ -53,7 +53,7 @@ def _plain_fences(
     for m in _FENCE_RUN.finditer(text):
         start, end = m.span()
         line_start = text.rfind("\n", 0, start) + 1
-        if start - line_start > 3 or text[line_start:start].strip(" "):
+        if text[line_start:start].strip(" \t"):
             continue
         if opening is not None and any(opening[3] <= c < start for c in cuts):
             opening = None

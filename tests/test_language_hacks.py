@@ -233,3 +233,11 @@ def test_letters_in_frames_are_latin(base):
     )
     emoji = "🌟🎉🃏🀄"  # the same high surrogate, not letters
     assert target_language_share(prefix + emoji, "zh") == 1.0
+
+
+def test_code_in_a_list_item_is_masked():
+    text = (
+        "我们先写代码：\n1. 第一步：\n    ```python\n    def compute_the_minimum(values):\n"
+        "        return min(values)\n    ```\n所以答案是最小值。"
+    )
+    assert target_language_share(text, "zh") == 1.0

@@ -250,9 +250,12 @@ def test_a_line_opening_with_inline_code_of_three_backticks_opens_no_fence():
         assert think.UNCLOSED_THINK in check_format(hidden).problems, opener
 
 
-def test_indented_four_spaces_is_not_a_fence():
+def test_an_indented_fence_is_a_fence():
+    """Code in a list item is indented past CommonMark's three spaces, and renders as code."""
     text = "<think>a\n    ```\n</think>ans\n    ```\n"
-    assert check_format(text).answer.startswith("ans")
+    assert think.UNCLOSED_THINK in check_format(text).problems  # the tag is code
+    listed = "<think>\n1. Draft:\n    ```python\n    print('</think>')\n    ```\n</think>\n4"
+    assert check_format(listed)  # the tag in the draft is code, the one on its own line is not
 
 
 # ---------------------------------------------------------------- <answer> modes

@@ -29,6 +29,7 @@ from functools import cache
 
 from .language_scripts import SENTENCE_END
 
+_INDENT = re.compile(r"[ \t]*")
 # The rest of a run of backticks or tildes (a fence run is found with str.find, see _find_run).
 _RUN_REST = {"`": re.compile("`*"), "~": re.compile("~*")}
 _INLINE_CODE = r"``(?:[^`\n]|`(?!`))+``|`[^`\n]+`"
@@ -112,7 +113,7 @@ _PASSES: tuple[tuple[_Trigger, re.Pattern[str], re.Pattern[str], bool], ...] = t
     )
 )
 # an opening fence line, as `fence_spans` reads one (no backtick after a backtick run)
-FENCED_BLOCK = re.compile(r"^[ ]{0,3}(?:`{3,}[^`\n]*|~{3,}[^\n]*)\n", re.MULTILINE)
+FENCED_BLOCK = re.compile(r"^[ \t]*(?:`{3,}[^`\n]*|~{3,}[^\n]*)\n", re.MULTILINE)
 
 
 def _find_run(text: str, run: str, pos: int) -> int:
@@ -153,17 +154,18 @@ def on_own_line(text: str, hit: tuple[int, int], lo: int, hi: int) -> bool:
 
 def fence_spans(text: str, breaks: tuple[str, ...] = (), reopen: str = "") -> list[tuple[int, int]]:
     """Spans (start of the opening line, end of the closing run) of the closed fenced code blocks,
-    by the format checker's rule: a run of 3+ backticks or tildes after at most 3 spaces at a line
-    start opens a block (a backtick run only when no backtick follows on its line: CommonMark
-    reads ```x``` as inline code), closed by such a run of the same character at least as long
-    with nothing else on its line. A line that holds one of `breaks` alone (the format checker's
-    closing tags) ends an open block unclosed: code does not run across `</think>`, as reasoning
-    parsers that split there read it, so a draft left open in the thinking cannot hide the tag that
-    follows it on a line of its own (what models write). A block that holds `breaks[0]` and then
+    by the format checker's rule: a run of 3+ backticks or tildes at a line start, after any
+    spaces or tabs (code in a list item is indented), opens a block (a backtick run only
+    when no backtick follows on its line: CommonMark reads ```x``` as inline code), closed
+    by such a run of the same character at least as long with nothing else on its line. A
+    line that holds one of `breaks` alone (the format checker's closing tags) ends an open
+    block unclosed: code does not run across `</think>`, as reasoning parsers that split
+    there read it, so a draft left open in the thinking cannot hide the tag that follows it
+    on a line of its own (what models write). A block that holds `breaks[0]` and then
     `reopen` (`</think>` then `<think>`) gives no span either: it is a second think block in
-    disguise, since every reasoning parser splits at that tag. Single pass over the runs: an opener
-    that is never closed gives no span, and the runs after it are not tried as openers
-    again (linear, no rescan per opener)."""
+    disguise, since every reasoning parser splits at that tag. Single pass over the runs: an
+    opener that is never closed gives no span, and the runs after it are not tried as
+    openers again (linear, no rescan per opener)."""
     spans: list[tuple[int, int]] = []
     opening: tuple[str, int, int, int] | None = None  # (char, length, line start, run end)
     hits = _occurrences(text, breaks) if breaks else []
@@ -171,6 +173,7 @@ def fence_spans(text: str, breaks: tuple[str, ...] = (), reopen: str = "") -> li
     first_break = breaks[0] if breaks else ""
     inside = -1  # end of the first `breaks[0]` inside the open block (-1: none)
     line_start = scanned = 0
+    indented_line, text_start = -1, 0
     # next maximal run of each character at or after the scan position (-1: none left)
     bt = _find_run(text, "```", 0) if "`" in text else -1
     tl = _find_run(text, "~~~", 0) if "~" in text else -1
@@ -188,7 +191,9 @@ def fence_spans(text: str, breaks: tuple[str, ...] = (), reopen: str = "") -> li
         scanned = start
         if nl != -1:
             line_start = nl + 1
-        if start - line_start > 3 or (start > line_start and text[line_start:start].strip(" ")):
+        if line_start != indented_line:  # where this line's text starts, once per line
+            indented_line, text_start = line_start, _INDENT.match(text, line_start).end()
+        if start != text_start:
             continue  # not at a line start: inline backticks
         if opening is not None and k < len(hits) and hits[k][0] < start:
             lo = opening[3]  # a break line ends the opening if it has a line of its own
