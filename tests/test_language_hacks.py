@@ -241,3 +241,15 @@ def test_code_in_a_list_item_is_masked():
         "        return min(values)\n    ```\n所以答案是最小值。"
     )
     assert target_language_share(text, "zh") == 1.0
+
+
+def test_the_language_model_reads_look_alikes_as_letters():
+    assert language_lid._prepare("ʟᴀ sᴏʟᴜᴛɪᴏɴ") == "la solution"
+    assert language_lid._prepare("L\u0332o\u0332sung") == "losung"
+    for kept in ("tiếng việt có dấu", "नमस्ते दुनिया", "ελληνικά"):  # composed, or not Latin
+        assert language_lid._prepare(kept) == kept
+    french = "Nous calculons d'abord la dérivée de la fonction puis nous vérifions le minimum."
+    assert target_language_share(french.translate(str.maketrans("aeiou", "ᴀᴇɪᴏᴜ")), "en") == 0.0
+    german = "Zuerst berechnen wir die Ableitung der Funktion und dann prüfen wir wo sie verschwindet."
+    low_lined = "".join(c + "\u0332" if c in "aeiou" else c for c in german)
+    assert target_language_share(low_lined, "en") == 0.0

@@ -119,7 +119,26 @@ def _prepare(segment: str) -> str:
             segment = unicodedata.normalize("NFKC", segment)
         separators, invisible = _format_chars()
         segment = invisible.sub("", separators.sub(" ", segment))
+        look_alikes, letters = _look_alikes()
+        segment = look_alikes.sub(lambda m: letters.get(m.group(), ""), segment)
     return " ".join(segment.split()).lower()
+
+
+@cache
+def _look_alikes():
+    """(pattern, its replacements): what NFKC leaves of Latin look-alikes, read as the letters they
+    are: small capitals (ᴀ, ʙ: French with them for vowels passed as English) and the combining
+    marks left on a Latin letter once NFKC composed what it could (a low line under each vowel
+    hid German). Called back only on a match, which honest text rarely has."""
+    import regex
+
+    letters = {}
+    for cp in range(0x250, 0x1E00):
+        name = unicodedata.name(chr(cp), "")
+        if name.startswith("LATIN LETTER SMALL CAPITAL ") and len(name) == 28:
+            letters[chr(cp)] = name[-1].lower()
+    caps = "".join(letters)
+    return regex.compile(rf"[{caps}]|(?<=\p{{Latin}})\p{{Mn}}+"), letters
 
 
 @cache
