@@ -253,3 +253,11 @@ def test_the_language_model_reads_look_alikes_as_letters():
     german = "Zuerst berechnen wir die Ableitung der Funktion und dann prüfen wir wo sie verschwindet."
     low_lined = "".join(c + "\u0332" if c in "aeiou" else c for c in german)
     assert target_language_share(low_lined, "en") == 0.0
+
+
+def test_a_script_subtag_the_target_is_not_judged_in_is_refused():
+    """`sr-Latn` was judged as Cyrillic Serbian: honest Latin Serbian scored 0.0."""
+    with pytest.raises(ValueError, match="Latn is not supported"):
+        target_language_share("Prvo računamo izvod funkcije.", "sr-Latn")
+    assert target_language_share("Сначала вычислим производную.", "ru-Cyrl") == 1.0
+    assert target_language_share("我们先计算导数。", "zh-Hans") == 1.0

@@ -159,10 +159,35 @@ def normalize_target(target: str) -> str:
     """The language code a target names (`zh-CN` -> `zh`); ValueError for one we cannot judge."""
     if not isinstance(target, str):
         raise ValueError(f"target must be a language code like 'en' or 'zh', not {target!r}")
-    lang = target.strip().lower().replace("_", "-").split("-")[0]
+    lang, *subtags = target.strip().lower().replace("_", "-").split("-")
     if lang not in TARGET_SCRIPTS:
         raise ValueError(f"unsupported target language {target!r}; known: {sorted(TARGET_SCRIPTS)}")
+    for tag in subtags:  # a script other than the one the language is judged in: say so
+        script = _SCRIPT_SUBTAGS.get(tag)
+        if script is not None and script != TARGET_SCRIPTS[lang]:
+            usual = next(n for n, c in ls.SCRIPTS.items() if c == TARGET_SCRIPTS[lang])
+            raise ValueError(
+                f"target {target!r}: {lang} is judged in the {usual} script; "
+                f"{tag.title()} is not supported for it"
+            )
     return lang
+
+
+# ISO 15924 script subtags of targets (`sr-Latn`, `zh-Hans`) and the class each names
+_SCRIPT_SUBTAGS = {
+    "latn": ls.SCRIPTS["Latin"],
+    "cyrl": ls.SCRIPTS["Cyrillic"],
+    "arab": ls.SCRIPTS["Arabic"],
+    "deva": ls.SCRIPTS["Devanagari"],
+    "grek": ls.SCRIPTS["Greek"],
+    "hebr": ls.SCRIPTS["Hebrew"],
+    "kore": ls.SCRIPTS["Hangul"],
+    "hang": ls.SCRIPTS["Hangul"],
+    "hans": ls.HAN,
+    "hant": ls.HAN,
+    "hani": ls.HAN,
+    "jpan": ls.KANA,
+}
 
 
 def _target_units(counts: dict[int, int], lang: str, japanese_han: bool) -> int:
