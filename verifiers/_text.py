@@ -313,21 +313,22 @@ _SHAPES = (
     )
     + b" " * 128
 )
+_SHAPES_ALL = _SHAPES.replace(b"|", b" ")  # the spans as one text: a separator is a space
 
 
 def _prose_spans(spans: list[str]) -> list[int]:
     """Indices of the math spans that read as prose (PROSE_WORDS): one translation of all the
-    spans and a substring count, then a count per span only when the spans hold that many
-    words in all (honest math rarely does)."""
-    joined = "\x00".join(spans)
-    if "\\begin{" in joined or "\\end{" in joined:  # an environment's name is no word
-        joined = joined.replace("\\begin{", "\\").replace("\\end{", "\\")
-    shape = joined.encode("ascii", "replace").translate(_SHAPES)
-    if shape.count(b" aaa") + shape.count(b"|aaa") + shape.startswith(b"aaa") < PROSE_WORDS:
+    spans and a substring count (an environment's name counted as a word too: it only adds),
+    then an exact count per span only when the spans hold that many words in all (honest math
+    rarely does)."""
+    joined = "\x00".join(spans).encode("ascii", "replace")
+    if joined.translate(_SHAPES_ALL).count(b" aaa") + joined[:3].isalpha() < PROSE_WORDS:
         return []
+    if b"\\begin{" in joined or b"\\end{" in joined:  # an environment's name is no word
+        joined = joined.replace(b"\\begin{", b"\\").replace(b"\\end{", b"\\")
     return [
         i
-        for i, piece in enumerate(shape.split(b"|"))
+        for i, piece in enumerate(joined.translate(_SHAPES).split(b"|"))
         if piece.count(b" aaa") + piece.startswith(b"aaa") >= PROSE_WORDS
     ]
 
