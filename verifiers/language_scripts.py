@@ -295,13 +295,14 @@ def han_in_kana_sentences(marked: bytes) -> int:
     """Han units in sentences written in Japanese (kana at least a fifth of their Han and kana),
     from a `classify_marked` string."""
     han = 0
-    for sentence in marked.split(_BYTES[MARK]):
-        kana = sentence.count(KANA)
-        if kana:
-            n = sentence.count(HAN)
-            if kana * KANA_PER_HAN >= n:
-                han += n
+    for sentence in marked.translate(None, _NOT_CJK_OR_MARK).split(_BYTES[MARK]):
+        kana = sentence.count(KANA)  # the rest of the sentence is Han
+        if kana and kana * (KANA_PER_HAN + 1) >= len(sentence):
+            han += len(sentence) - kana
     return han
+
+
+_NOT_CJK_OR_MARK = bytes(b for b in range(256) if b not in (HAN, KANA, MARK))
 
 
 def count_classes(cls: bytes) -> dict[int, int]:
