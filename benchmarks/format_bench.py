@@ -69,6 +69,13 @@ CASES: list[tuple[str, str, dict, bool]] = [
     ("empty thinking", "<think>\n\n</think>\n4", {}, False),
     ("text before <think>", "Sure!\n<think>\nreason\n</think>\n4", {}, False),
     ("tag inside code fence", f"<think>\nI print a tag:\n{FENCE}\n</think>\n4", {}, True),
+    ("repeated </think> as the answer", "<think>\nreason\n</think>\n</think>", {}, False),
+    (
+        "code in a list item (indented fence)",
+        "<think>\n1. Draft:\n    ```python\n    print('</think>')\n    ```\n</think>\n4",
+        {},
+        True,
+    ),
     (
         "answer tags, well formed",
         "<think>\nr\n</think>\n<answer>\n4\n</answer>",
@@ -118,6 +125,7 @@ GRADED_TRAPS = [
     ("tags in wrong order", "</answer>\n<answer>\n\n</think>\n<think>\n"),
     ("empty shell, no reasoning", "<think>\n\n</think>\n<answer>\n\n</answer>"),
     ("tags repeated inside answer", "<think>\nr\n</think>\n<answer>\n4\n</answer>\n<answer>\n"),
+    ("a doubled <think> as the thinking", "<think>\n<think>\n</think>\n<answer>\n4\n</answer>"),
 ]
 
 
