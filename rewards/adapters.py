@@ -26,6 +26,11 @@ _rewards: dict[tuple[str | None, str], Reward] = {}
 
 
 def _reward(preset: str | None = None, extraction: str = "flexible") -> Reward:
+    if not isinstance(extraction, str) or not (preset is None or isinstance(preset, str)):
+        raise ValueError(
+            f"r1reward compute_score: preset and extraction must be strings, "
+            f"not {preset!r}, {extraction!r}"
+        )
     reward = _rewards.get((preset, extraction))
     if reward is None:
         from r1reward.rewards.registry import SpecError

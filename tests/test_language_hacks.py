@@ -33,9 +33,11 @@ def test_invisible_separators_do_not_merge_a_sentence_into_one_word(separator, p
 
 @pytest.mark.parametrize("separator", ["\u200a", "-", "1", "\u00b7"])
 def test_text_spelled_letter_by_letter_still_counts(separator):
-    plain = target_language_share(ZH + EN, "zh")
+    # words of six letters or more count (shorter ones are kept apart from point lists such as
+    # `A、B、C、D`): far from the 1.0 spelling out scored, above the 0.21 of the plain text
     spelled = target_language_share(ZH + separator.join(EN), "zh")
-    assert spelled <= plain + 0.15, (plain, spelled)
+    assert spelled < 0.4, spelled
+    assert target_language_share("设点 A、B、C、D、E 在圆上，且 a+b+c+d=10。", "zh") == 1.0
 
 
 def test_the_language_model_reads_an_invisible_separator_as_a_space():
@@ -51,8 +53,18 @@ def test_prose_in_an_environment_marker_is_not_masked():
     assert target_language_share(ZH + "\\begin{proof}证明完毕。\\end{proof}", "zh") == 1.0
 
 
+def test_text_in_letterlike_symbols_is_words():
+    """`Lℯt mℯ tℎℹnk`: ℯ, ℎ, ℹ stand for Latin letters; made neutral, they cut English apart."""
+    look_alike = str.maketrans({"e": "ℯ", "h": "ℎ", "i": "ℹ", "o": "ℴ", "g": "ℊ", "l": "ℓ"})
+    prefix = "我们先计算导数。"
+    assert target_language_share(prefix + EN.translate(look_alike), "zh") == (
+        target_language_share(prefix + EN, "zh")
+    )
+
+
 def test_letterlike_symbols_are_notation_not_words():
     assert target_language_share("Let f: ℝ → ℝ and n ∈ ℕ be given, with ℓ ≥ 1 µm.", "en") == 1.0
+    assert target_language_share("设 ℵ₀ 为可数基数，f: ℝ → ℝ。", "zh") == 1.0
     assert target_language_share("设 f: ℝ → ℝ，且 n ∈ ℕ。", "zh") == 1.0
 
 
@@ -89,7 +101,7 @@ def _words_by_definition(cls: bytes, c: int) -> int:
         pattern = rb"(?<!C)C(?: C){%d,}(?!C)" % (ls.SPELLED_RUN - 1)
         for m in re.finditer(pattern.replace(b"C", re.escape(bytes([c]))), gaps):
             letters = (len(m.group()) + 1) // 2
-            n += -(-letters // ls.SPELLED_PER_WORD)
+            n += -(-letters // ls.SPELLED_PER_WORD)  # per run
     return n
 
 
@@ -159,6 +171,7 @@ def test_an_unsure_model_counts_a_segment_as_the_target_only_when_the_target_is_
         ((("en", 0.9),), True),  # another language, confidently
         ((("en", 0.6), ("de", 0.2)), False),  # unsure, and the target is plausible
         ((("en", 0.6), ("nl", 0.2)), True),  # unsure, and the target is not among the answers
+        ((("en", 0.4), ("nl", 0.3)), False),  # unsure, and leaning to no language
         ((), False),  # no answer
     ):
         with mock.patch.object(language, "get_detector", lambda backend, r=ranked: lambda s: r):
@@ -250,7 +263,9 @@ def test_the_language_model_reads_look_alikes_as_letters():
         assert language_lid._prepare(kept) == kept
     french = "Nous calculons d'abord la dérivée de la fonction puis nous vérifions le minimum."
     assert target_language_share(french.translate(str.maketrans("aeiou", "ᴀᴇɪᴏᴜ")), "en") == 0.0
-    german = "Zuerst berechnen wir die Ableitung der Funktion und dann prüfen wir wo sie verschwindet."
+    german = (
+        "Zuerst berechnen wir die Ableitung der Funktion und dann prüfen wir wo sie verschwindet."
+    )
     low_lined = "".join(c + "\u0332" if c in "aeiou" else c for c in german)
     assert target_language_share(low_lined, "en") == 0.0
 
@@ -261,3 +276,38 @@ def test_a_script_subtag_the_target_is_not_judged_in_is_refused():
         target_language_share("Prvo računamo izvod funkcije.", "sr-Latn")
     assert target_language_share("Сначала вычислим производную.", "ru-Cyrl") == 1.0
     assert target_language_share("我们先计算导数。", "zh-Hans") == 1.0
+
+
+def test_terse_math_lines_keep_their_language():
+    """After masking, `If , then` is all a line says: the model leans nowhere."""
+    lines = (
+        "- If $x = 1$, then $y = 3$.\n- If $x = 2$, then $y = 5$.\n- If $x = 3$, then $y = 7$.\n"
+    )
+    assert target_language_share(lines, "en") == 1.0
+    assert (
+        target_language_share("So $a = 3$.\nThus $b = 4$.\nHence $c = 5$.\nThen $d = 6$.\n", "en")
+        == 1.0
+    )
+
+
+def test_a_language_the_model_spreads_over_its_sisters_keeps_its_share():
+    bosnian = (
+        "Prvo izračunamo izvod funkcije i izjednačimo ga s nulom. Zatim provjerimo da li je "
+        "druga derivacija pozitivna, pa je to minimum funkcije."
+    )
+    assert target_language_share(bosnian, "bs") >= 0.9
+
+
+def test_spelled_words_in_many_sentences_never_make_a_share_negative():
+    text = "w\u200ai\u200as\u200as\u200ae\u200an. " * 12
+    for target in ("de", "en", "zh"):
+        share = target_language_share(text, target)
+        assert share is None or 0.0 <= share <= 1.0
+
+
+def test_a_nul_in_a_math_span_is_just_a_character():
+    from r1reward.verifiers.language import language_share
+
+    assert language_share("$a\x00b$ $let me think about this problem now$", "en").share is None
+    text = "我们先计算导数。$a\x00b$ $x$ 然后" + "\\(" + EN + "\\)"
+    assert target_language_share(text, "zh") < 0.5

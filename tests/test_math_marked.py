@@ -149,3 +149,10 @@ def test_verl_takes_the_option_as_a_reward_kwarg():
     assert [r["acc"] for r in batch] == [False, True]
     with pytest.raises(ValueError, match="extraction"):
         compute_score("gsm8k", text, "7", extraction="strict")
+
+
+def test_verl_refuses_an_extraction_that_is_not_a_string():
+    from r1reward.rewards.adapters import compute_score
+
+    with pytest.raises(ValueError, match="must be strings"):
+        compute_score("gsm8k", r"\boxed{7}", "7", extraction=["marked"])

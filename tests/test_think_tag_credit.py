@@ -140,3 +140,8 @@ def test_splitting_something_that_is_not_text_finds_no_end():
     assert think.split_at_think_end(None) is None
     assert think.split_at_think_end(["<think>r</think>4"]) is None
     assert think.split_at_think_end("<think>r</think>4") == ("<think>r", "4")
+
+
+def test_a_numpy_integer_is_a_size_limit():
+    np = pytest.importorskip("numpy")
+    assert check_format("<think>r</think>4", max_chars=np.int64(1000))

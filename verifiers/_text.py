@@ -290,47 +290,46 @@ def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept | None, math: b
     return "".join(joined)
 
 
-# Math that reads as prose: a span with PROSE_WORDS or more words of three or more Latin letters
-# that are not command names (`\\text{let me think about it}`, or a whole chain of thought in
-# `\\(..\\)`) is text, and counts as such; notation (`\\text{cm}`, `\\text{if } x>0`, `\\max`,
-# `x_{\\min}`) has fewer. Without it, English wrapped in math scored 1.0 for a Chinese target.
-PROSE_WORDS = 4
+# Math that reads as prose: a span with PROSE_WORDS or more distinct words of three or more
+# Latin letters outside notation (`\\text{let me think about it ...}`, or a whole chain of
+# thought in `\\(..\\)`) is text, and counts as such. Notation has fewer: command and environment
+# names, styled letters (`\\mathrm{Var}`, `\\operatorname{sgn}`, `\\mathbf{v}`), sub- and
+# superscripts (`E_{kin}`, `v_{\\text{max}}`) are not words, and units repeat (`\\text{ seconds}`).
+# Without it, English wrapped in math scored 1.0 for a Chinese target.
+PROSE_WORDS = 8
 _COMMAND_NAME = re.compile(r"\\[A-Za-z]+")
-# word shapes, byte by byte: a Latin letter "a", a digit "d", a backslash itself, the separator
-# between spans "|", anything else a space; a word start is then " aaa" or "|aaa"
+_NOTATION = re.compile(
+    r"\\(?:begin|end|math[a-z]*|operatorname\*?)\s*\{[^{}]*\}"
+    r"|[_^](?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z]+)"  # a sub- or superscript
+    r"|\\[A-Za-z]+"
+)
+_PROSE_WORD = re.compile(r"[A-Za-z]{3,}")
+# word shapes, byte by byte: a Latin letter "a", a digit "d", a backslash itself, anything else
+# a space; a word start is then " aaa"
 _SHAPES = (
     bytes(
-        ord("a")
-        if chr(b).isalpha()
-        else ord("d")
-        if chr(b).isdigit()
-        else b
-        if chr(b) == "\\"
-        else ord("|")
-        if b == 0
-        else ord(" ")
+        ord("a") if chr(b).isalpha() else ord("d") if chr(b).isdigit() else b if b == 0x5C else 0x20
         for b in range(128)
     )
     + b" " * 128
 )
-_SHAPES_ALL = _SHAPES.replace(b"|", b" ")  # the spans as one text: a separator is a space
 
 
 def _prose_spans(spans: list[str]) -> list[int]:
-    """Indices of the math spans that read as prose (PROSE_WORDS): one translation of all the
-    spans and a substring count (an environment's name counted as a word too: it only adds),
-    then an exact count per span only when the spans hold that many words in all (honest math
-    rarely does)."""
-    joined = "\x00".join(spans).encode("ascii", "replace")
-    if joined.translate(_SHAPES_ALL).count(b" aaa") + joined[:3].isalpha() < PROSE_WORDS:
+    """Indices of the math spans that read as prose (PROSE_WORDS). One translation of all the
+    spans and a substring count first: a necessary condition (every word start, notation's
+    too), rarely met by honest math; then the exact test, span by span."""
+    shape = " ".join(spans).encode("ascii", "replace").translate(_SHAPES)
+    if shape.count(b" aaa") + shape[:3].isalpha() < PROSE_WORDS:
         return []
-    if b"\\begin{" in joined or b"\\end{" in joined:  # an environment's name is no word
-        joined = joined.replace(b"\\begin{", b"\\").replace(b"\\end{", b"\\")
-    return [
-        i
-        for i, piece in enumerate(joined.translate(_SHAPES).split(b"|"))
-        if piece.count(b" aaa") + piece.startswith(b"aaa") >= PROSE_WORDS
-    ]
+    return [i for i, span in enumerate(spans) if _reads_as_prose(span)]
+
+
+def _reads_as_prose(span: str) -> bool:
+    if len(span) < PROSE_WORDS * 4:  # words of 3+ letters and a separator each
+        return False
+    words = _PROSE_WORD.findall(_NOTATION.sub(" ", span))
+    return len(words) >= PROSE_WORDS and len({w.lower() for w in words}) >= PROSE_WORDS
 
 
 _SEPARATOR = "\x00"  # between spans in `_Kept.of`'s one pass; neutral, so dropped from the spans

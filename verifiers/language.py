@@ -37,25 +37,25 @@ Definition of `target_language_share(text, target)`:
    Cyrillic; ar: Arabic; hi: Devanagari; en/de/fr/es/pt/vi/...: Latin; see `TARGET_SCRIPTS`).
 5. Same-script check (backends "fasttext", default, and "langdetect"; skipped by "script"): when
    other languages share the target's script, the text is cut into segments and each is
-   identified; its target-script words count as non-target when the model says another
-   language with probability at least `lid_confidence` (0.8), or when it is unsure and gives the
-   target less than `min_target_prob` (0.1): an unsure model used to count as the target, so
-   plain English scored up to 0.81 for a German target ("First we compute the derivative ...":
-   en 0.798, de 0.003), 0.16 on average over real English chains of thought. Segments, over
-   the sentences that have words in the target's script (others are skipped): a sentence with at
-   least
-   `min_segment_words` such words is a segment alone; consecutive shorter sentences are merged
-   until the segment has `min_segment_words` words, and the short rest of such a run joins its
-   last segment (a run with fewer words in all is too short to identify). The model reads a
-   segment without the words of other scripts, counted in step 3 already (a Russian string
-   quoted in English code made the English around it Russian); a word that mixes alphabets
-   stays whole (look-alike letters must not cut German into fragments that pass as English);
-   Han and Kana are always taken out (`_other_letters`). The target
-   is the model's own label for it when the model has one (lid.176: `ckb`, `nn`, `ug`), else the
-   model's label for the language it is a form of (`nb`, `nn` -> `no`; `fil` -> `tl`), read from
-   the model's label set (`language_lid.labels`). A target the backend cannot name at all
-   (lid.176: `ha`, `ig`, `zu`, `xh`, `ti`; langdetect: `ckb`, `ms`, `bs`, ...) skips this stage:
-   its script decides, since the model would call its text a neighbour (Tigrinya `am`).
+   identified; its target-script words count as non-target when the model says another language
+   with probability at least `lid_confidence` (0.8), or when it is unsure but leans to another
+   language (`LID_MAJORITY`, 0.5) and gives the target less than `min_target_prob` (0.1): an
+   unsure model used to count as the target, so plain English scored up to 0.81 for a German
+   target ("First we compute the derivative ...": en 0.798, de 0.003), 0.16 on average over real
+   English chains of thought. Segments, over the sentences that have words in the target's
+   script (others are skipped): a sentence with at least `min_segment_words` such words is a
+   segment alone; consecutive shorter sentences are merged until the segment has
+   `min_segment_words` words, and the short rest of such a run joins its last segment (a run
+   with fewer words in all is too short to identify). The model reads a segment without the
+   words of other scripts, counted in step 3 already (a Russian string quoted in English code
+   made the English around it Russian); a word that mixes alphabets stays whole (look-alike
+   letters must not cut German into fragments that pass as English); Han and Kana are always
+   taken out (`_other_letters`). The target is the model's own label for it when the model has
+   one (lid.176: `ckb`, `nn`, `ug`), else the model's label for the language it is a form of
+   (`nb`, `nn` -> `no`; `fil` -> `tl`), read from the model's label set (`language_lid.labels`).
+   A target the backend cannot name at all (lid.176: `ha`, `ig`, `zu`, `xh`, `ti`; langdetect:
+   `ckb`, `ms`, `bs`, ...) skips this stage: its script decides, since the model would call its
+   text a neighbour (Tigrinya `am`).
 6. share = target units / all units, in [0, 1]; None when there are fewer than `min_units` units
    (nothing to judge: empty, or only math and code).
 """
@@ -257,6 +257,8 @@ def language_share(
     for segment, words in _segments(marked, text, script, min_segment_words):
         if _other_language(detect(segment), label, lid_confidence, min_target_prob):
             moved += words
+    # counts add up over sentences, so moved <= counts[script]; the bound keeps a share in [0, 1]
+    moved = min(moved, counts[script])
     return _result(counts[script] - moved, sum(counts.values()), moved, min_units, truncated)
 
 
@@ -333,12 +335,17 @@ def _other_language(ranked: Ranked, label: str, confidence: float, min_target: f
     """Whether the model's answer puts a segment in another language than `label` (step 5)."""
     if not ranked or ranked[0][0] == label:
         return False  # no answer (nothing to read), or the target
-    if ranked[0][1] >= confidence:
+    top = ranked[0][1]
+    if top >= confidence:
         return True
-    return next((p for code, p in ranked if code == label), 0.0) < min_target
+    # unsure: another language only if the model leans to one (the terse skeleton of a math
+    # line, "If , then", or a language lid.176 spreads over its sisters, Bosnian over hr/sh/bs,
+    # leans nowhere) and finds the target implausible
+    return top >= LID_MAJORITY and next((p for c, p in ranked if c == label), 0.0) < min_target
 
 
 _DEFAULT_OPTIONS = (1, 5, 0.8, 0.1)
+LID_MAJORITY = 0.5
 
 
 def _check_options(

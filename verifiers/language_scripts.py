@@ -95,8 +95,12 @@ def _char_class(ch: str, script_of, ignorable, common) -> int:
     script = script_of(ch)
     if cat == "Lm" and script is None:  # ー, ｰ: Common-script length marks join their word
         return JOIN
-    if script is None and common(ch):  # letterlike symbols: ℝ, ℕ, ℓ, ℏ, µ; notation, no word
-        return NEUTRAL
+    if script is None and common(ch):  # letterlike symbols: ℝ, ℕ, ℓ, ℯ, µ, ℵ
+        # the Latin or Greek letter a symbol stands for, so that text written in them (`ℯ`
+        # for e) is words, while one alone (ℝ, ℓ) is a one-letter run, neutral as x is; others
+        # (ℵ, a Hebrew letter) are notation
+        folded = script_of(unicodedata.normalize("NFKC", ch)[:1] or " ")
+        return SCRIPTS[folded] if folded in ("Latin", "Greek") else NEUTRAL
     return SCRIPTS.get(script, OTHER) if script else OTHER
 
 
@@ -331,12 +335,12 @@ def count_classes(cls: bytes) -> dict[int, int]:
 # to 0.70) or a script written without spaces (Thai): it counts one word per LETTERS_PER_WORD.
 LONG_RUN = 20
 LETTERS_PER_WORD = 6
-# One-letter runs, four or more in a row with one neutral character between each (not a
+# One-letter runs, six or more in a row with one neutral character between each (not a
 # sentence end), are text spelled out letter by letter (`h e l l o` with hair spaces, hyphens or
 # digits between): they count one word per SPELLED_PER_WORD letters, where a one-letter run (a
 # variable) is neutral. Every rule stays inside a sentence, so a text's counts are the sum of its
 # sentences' (`language.language_share` relies on it).
-SPELLED_RUN = 4
+SPELLED_RUN = 6  # not 4: points and variables listed in prose (`A、B、C、D`) are no words
 SPELLED_PER_WORD = 5
 
 
@@ -354,8 +358,8 @@ def count_words(cls: bytes, c: int) -> int:
         if singles >= SPELLED_RUN:
             gaps = cls.translate(_gaps(c))
             if _spelled(c) in gaps:
-                letters = sum(len(m) + 1 for m in _spelled_runs(c).findall(gaps)) // 2
-                n += -(-letters // SPELLED_PER_WORD)
+                for run in _spelled_runs(c).findall(gaps):  # rounded per run: additive
+                    n += -(-(len(run) + 1) // 2 // SPELLED_PER_WORD)
     if _BYTES[c] * LONG_RUN in only:
         n += sum(len(r) // LETTERS_PER_WORD - 1 for r in runs if len(r) >= LONG_RUN)
     return n

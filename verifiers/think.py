@@ -37,6 +37,7 @@ Rules (see `check_format`):
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -339,7 +340,7 @@ def check_format(
     if allow_empty_think is not False and allow_empty_think is not True:
         allow_empty_think = _flag("allow_empty_think", allow_empty_think)
     if max_chars is not MAX_CHARS and (
-        isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 0
+        isinstance(max_chars, bool) or not isinstance(max_chars, numbers.Integral) or max_chars < 0
     ):
         raise ValueError(f"max_chars must be a non-negative int, not {max_chars!r}")
     if think_tags is not _DEFAULT_THINK or answer_tag_names is not _DEFAULT_ANSWER:
