@@ -244,6 +244,8 @@ def test_letters_in_frames_are_latin(base):
     assert target_language_share(prefix + _framed(EN, base), "zh") == target_language_share(
         prefix + EN, "zh"
     )
+    assert ls.classify(_framed("let", base)) == ls.classify("let")  # Latin, not another class
+    assert target_language_share(_framed(EN, base), "en", backend="script") == 1.0
     emoji = "🌟🎉🃏🀄"  # the same high surrogate, not letters
     assert target_language_share(prefix + emoji, "zh") == 1.0
 

@@ -218,13 +218,14 @@ def _classify(
     merged = int.from_bytes(hi.translate(hi_table), "little")
     # the mixed blocks present: set() of the bytes would make an int object per character
     blocks = hi.translate(None, delete)
-    if 0xD8 in blocks and b"\x3c\xd8" in raw:  # a character of U+1F000-1F3FF: enclosed letters?
-        merged = _enclosed_letters(merged, hi, lo)
+    enclosed = 0xD8 in blocks and b"\x3c\xd8" in raw  # a character of U+1F000-1F3FF
     while blocks:
         block = blocks[0]
         part = int.from_bytes(lo.translate(ambiguous[block]), "little")
         merged |= part & int.from_bytes(hi.translate(_select(block)), "little")
         blocks = blocks.translate(None, _BYTES[block])  # bytes.replace is several times slower
+    if enclosed:  # after the rows are merged: it replaces the class its row gave
+        merged = _enclosed_letters(merged, hi, lo)
     return merged.to_bytes(len(hi), "little").translate(None, bytes([JOIN]))
 
 
