@@ -313,3 +313,10 @@ def test_a_nul_in_a_math_span_is_just_a_character():
     assert language_share("$a\x00b$ $let me think about this problem now$", "en").share is None
     text = "我们先计算导数。$a\x00b$ $x$ 然后" + "\\(" + EN + "\\)"
     assert target_language_share(text, "zh") < 0.5
+
+
+def test_an_invisible_character_between_words_is_a_space_between_letters_a_joiner():
+    assert ls.classify("ab\u200bcd") == ls.classify("ab cd")
+    assert ls.classify("m\u2060e\u2060r\u2060c\u2060i") == ls.classify("merci")
+    glued = EN.replace(" ", "\u200b")
+    assert target_language_share(ZH + glued, "zh") == target_language_share(ZH + EN, "zh")

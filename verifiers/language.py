@@ -313,9 +313,9 @@ def _other_letters(script: int) -> re.Pattern[str]:
     place, so German passed as English. Han and Kana, written without spaces, are never part of
     another script's word (`我们用dynamic programming来解`: the model reads the English). The
     classes are those of `language_scripts` (mathematical alphanumerics are Latin)."""
-    inside = ls.class_set(frozenset({ls.JOIN}))
+    inside = ls.class_set(frozenset({ls.JOIN, ls.INVISIBLE}))
     cjk = ls.class_set(ls.PER_CHAR)
-    word = ls.class_set(frozenset({*ls.WORD_CLASSES, ls.JOIN}))  # alphabets' letters, marks
+    word = ls.class_set(frozenset({*ls.WORD_CLASSES, ls.JOIN, ls.INVISIBLE}))  # letters, marks
     other = frozenset(ls.WORD_CLASSES) - {script}
     # One set first, so `re` skips to candidates in C (a pattern that opens with a group or a
     # lookaround tries every position: 3x slower); then what the first character was decides:

@@ -25,6 +25,7 @@ from functools import cache, lru_cache
 
 NEUTRAL = 0x20  # space: bytes.split() separates words on it
 JOIN = 0x7F  # deleted before counting
+INVISIBLE = 0x7E  # an invisible character: a word break between two words, else deleted
 HAN, KANA = ord("H"), ord("K")
 
 # Script name (as the `regex` module spells it in \p{...}) -> class byte. Letters of any other
@@ -84,11 +85,15 @@ class Units:
 def _char_class(ch: str, script_of, ignorable, common) -> int:
     cat = unicodedata.category(ch)
     # Invisible characters (default-ignorable: zero-width space and joiners, soft hyphen, word
-    # joiner, bidi marks, variation selectors, Hangul fillers) join too: as separators they
-    # would cut a word into one-letter runs, which are neutral, so foreign text with one
-    # between every letter would not count at all; as letters (a Hangul filler is one) they
-    # would be words no one can see.
-    if cat[0] == "M" or ignorable(ch):
+    # joiner, bidi marks, variation selectors, Hangul fillers) join, as marks do, except between
+    # two runs of two or more letters, where they stand for the space they replace
+    # (`_classify`): as separators everywhere they would cut a word into one-letter runs, which
+    # are neutral, so foreign text with one between every letter would not count at all; as
+    # joiners everywhere, one for every space made a sentence one word; as letters (a Hangul
+    # filler is one) they would be words no one can see.
+    if ignorable(ch):
+        return INVISIBLE
+    if cat[0] == "M":
         return JOIN
     if cat[0] != "L":
         return NEUTRAL
@@ -226,7 +231,22 @@ def _classify(
         blocks = blocks.translate(None, _BYTES[block])  # bytes.replace is several times slower
     if enclosed:  # after the rows are merged: it replaces the class its row gave
         merged = _enclosed_letters(merged, hi, lo)
-    return merged.to_bytes(len(hi), "little").translate(None, bytes([JOIN]))
+    out = merged.to_bytes(len(hi), "little").translate(None, _BYTES[JOIN])
+    if INVISIBLE in out:
+        out = _word_break().sub(b" ", out).translate(None, _BYTES[INVISIBLE])
+    return out
+
+
+@cache
+def _word_break():
+    """Invisible characters between two runs of two or more letters of an alphabet (after the
+    joiners are gone): a word break there."""
+    import re
+
+    letter = b"[" + b"".join(re.escape(_BYTES[c]) for c in WORD_CLASSES) + b"]"
+    return re.compile(
+        rb"(?<=%s%s)%s+(?=%s%s)" % (letter, letter, re.escape(_BYTES[INVISIBLE]), letter, letter)
+    )
 
 
 def _enclosed_letters(merged: int, hi: bytes, lo: bytes) -> int:
