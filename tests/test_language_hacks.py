@@ -320,3 +320,13 @@ def test_an_invisible_character_between_words_is_a_space_between_letters_a_joine
     assert ls.classify("m\u2060e\u2060r\u2060c\u2060i") == ls.classify("merci")
     glued = EN.replace(" ", "\u200b")
     assert target_language_share(ZH + glued, "zh") == target_language_share(ZH + EN, "zh")
+
+
+@pytest.mark.parametrize("joiner", [" ", "，", ", "])
+def test_prose_cut_into_small_math_spans_is_read_together(joiner):
+    words = EN.split()
+    chunks = [" ".join(words[i : i + 3]) for i in range(0, len(words), 3)]
+    cut = joiner.join(f"${c}$" for c in chunks)
+    assert target_language_share(ZH + cut, "zh") == target_language_share(ZH + EN, "zh")
+    # math spans with words between them are read apart
+    assert target_language_share("设 $x$, $y$ 为实数，$\\text{if } x > 0$ 且 $y$。", "zh") == 1.0

@@ -274,7 +274,7 @@ def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept | None, math: b
     stride = pattern.groups + 1
     prose = parts[0::stride]
     spans = parts[1::stride]
-    written = _prose_spans(spans) if math else []
+    written = _prose_spans(spans, prose) if math else []
     if not written and "".join(spans).isascii():
         return " ".join(prose)
     if written:
@@ -315,14 +315,28 @@ _SHAPES = (
 )
 
 
-def _prose_spans(spans: list[str]) -> list[int]:
-    """Indices of the math spans that read as prose (PROSE_WORDS). One translation of all the
-    spans and a substring count first: a necessary condition (every word start, notation's
-    too), rarely met by honest math; then the exact test, span by span."""
+def _prose_spans(spans: list[str], between: list[str]) -> list[int]:
+    """Indices of the math spans that read as prose (PROSE_WORDS), alone or with the spans next
+    to them (`between[i]` is the text before span i): spans with no word between them are read
+    together, or `$Let me think$ $about this problem$ ...` would pass a few words at a time.
+    One translation of all the spans and a substring count first: a necessary condition (every
+    word start, notation's too), rarely met by honest math; then the exact test, by group."""
     shape = " ".join(spans).encode("ascii", "replace").translate(_SHAPES)
     if shape.count(b" aaa") + shape[:3].isalpha() < PROSE_WORDS:
         return []
-    return [i for i, span in enumerate(spans) if _reads_as_prose(span)]
+    found: list[int] = []
+    group = [0]
+    for i in range(1, len(spans) + 1):
+        if i < len(spans) and _WORD_CHAR.search(between[i]) is None:
+            group.append(i)  # only spaces and punctuation since the last span: one run
+            continue
+        if _reads_as_prose(" ".join(spans[j] for j in group)):
+            found += group
+        group = [i]
+    return found
+
+
+_WORD_CHAR = re.compile(r"\w")
 
 
 def _reads_as_prose(span: str) -> bool:
