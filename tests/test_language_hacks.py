@@ -330,3 +330,7 @@ def test_prose_cut_into_small_math_spans_is_read_together(joiner):
     assert target_language_share(ZH + cut, "zh") == target_language_share(ZH + EN, "zh")
     # math spans with words between them are read apart
     assert target_language_share("设 $x$, $y$ 为实数，$\\text{if } x > 0$ 且 $y$。", "zh") == 1.0
+
+
+def test_a_terse_kanji_heavy_japanese_line_is_japanese():
+    assert target_language_share("解：判別式D=b²−4ac=16−12=4>0より実数解二個。", "ja") > 0.9

@@ -31,7 +31,7 @@ Definition of `target_language_share(text, target)`:
    script written without spaces (Thai, Lao, Khmer, Myanmar); `SPELLED_RUN` (4) or more one-letter
    Latin or Greek runs with one neutral character between each are text spelled out, one word per
    `SPELLED_PER_WORD` (5) letters (see `language_scripts`). Han in a sentence whose kana make at
-   least a fifth of its Han and kana is Japanese, other Han is Chinese (sentences end at
+   least an eighth of its Han and kana is Japanese, other Han is Chinese (sentences end at
    . ! ? ; 。！？； or a newline).
 4. Target units: units in the target's script (zh: Han; ja: Han and Kana; ko: Hangul; ru:
    Cyrillic; ar: Arabic; hi: Devanagari; en/de/fr/es/pt/vi/...: Latin; see `TARGET_SCRIPTS`).

@@ -311,13 +311,13 @@ def class_set(classes: frozenset[int]) -> str:
     return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
 
 
-# Japanese writes its particles and endings in kana: a fifth or more of a sentence's Han and
+# Japanese writes its particles and endings in kana: an eighth or more of a sentence's Han and
 # kana units, usually half. Chinese with one の per sentence scored 1.0 for a Japanese target.
-KANA_PER_HAN = 4  # a sentence's Han is Japanese when kana * KANA_PER_HAN >= Han
+KANA_PER_HAN = 7  # a sentence's Han is Japanese when kana * KANA_PER_HAN >= Han
 
 
 def han_in_kana_sentences(marked: bytes) -> int:
-    """Han units in sentences written in Japanese (kana at least a fifth of their Han and kana),
+    """Han units in sentences written in Japanese (kana at least an eighth of their Han and kana),
     from a `classify_marked` string."""
     han = 0
     for sentence in marked.translate(None, _NOT_CJK_OR_MARK).split(_BYTES[MARK]):
