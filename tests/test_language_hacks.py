@@ -245,6 +245,8 @@ def test_letters_in_frames_are_latin(base):
         prefix + EN, "zh"
     )
     assert ls.classify(_framed("let", base)) == ls.classify("let")  # Latin, not another class
+    latin = ls.class_set(frozenset({ls.SCRIPTS["Latin"]}))  # the pattern form agrees
+    assert re.fullmatch(latin, _framed("l", base)) and not re.fullmatch(latin, "🌟")
     assert target_language_share(_framed(EN, base), "en", backend="script") == 1.0
     emoji = "🌟🎉🃏🀄"  # the same high surrogate, not letters
     assert target_language_share(prefix + emoji, "zh") == 1.0

@@ -285,7 +285,8 @@ def _enclosed_latin() -> bytes:
 def class_set(classes: frozenset[int]) -> str:
     """A regex character set (`[...]`, for `re`) of the code points whose class is in `classes`:
     the classification as a pattern, for the rare pass that must cut the text itself. An astral
-    character has the class of its high surrogate (`classify` joins the low one)."""
+    character has the class of its high surrogate (`classify` joins the low one), a framed
+    letter the Latin class (`_enclosed_letters`)."""
     hi_table, ambiguous, _ = _tables()
 
     def class_of(unit: int) -> int:
@@ -307,6 +308,8 @@ def class_set(classes: frozenset[int]) -> str:
                 add(first, first + 0x3FF)
         elif not 0xDC00 <= unit <= 0xDFFF and class_of(unit) in classes:
             add(unit, unit)
+    if SCRIPTS["Latin"] in classes:  # the framed letters `_enclosed_letters` makes Latin
+        ranges += [(0x1F100 + lo, 0x1F100 + lo) for lo, x in enumerate(_enclosed_latin()) if x]
     ranges.sort()
     return "[" + "".join(f"\\U{a:08x}-\\U{b:08x}" for a, b in ranges) + "]"
 
