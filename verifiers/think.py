@@ -583,17 +583,16 @@ def _judge_common(
 def _judge_unclosed(text: str, s0: int, answer_tags: AnswerTags) -> FormatVerdict:
     """`_judge_tags` for a completion cut off inside its thinking (the length limit hit, common in
     RL): `<think>` at s0 and no other tag, not pre-filled. Checked like `_judge_common`."""
+    reasoning = _stripped(text[s0 + 7 :])
     if s0 and _stripped(text[:s0]):
         problems: tuple[str, ...] = (TEXT_BEFORE_THINK, UNCLOSED_THINK)
         score = 0.0
     else:  # credit for the opening tag only, when some thought follows it
         problems = (UNCLOSED_THINK,)
-        score = 0.25 if _has_thought(_stripped(text[s0 + 7 :])) else 0.0
+        score = 0.25 if _has_thought(reasoning) else 0.0
     if answer_tags == "required":
         problems += (MISSING_ANSWER_TAGS,)
-    return _verdict(
-        False, (*problems, EMPTY_ANSWER), _stripped(text[s0 + 7 :]), None, score, "tags"
-    )
+    return _verdict(False, (*problems, EMPTY_ANSWER), reasoning, None, score, "tags")
 
 
 def _judge_tags(
