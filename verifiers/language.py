@@ -12,27 +12,29 @@ Definition of `target_language_share(text, target)`:
    when `<think>` was pre-filled; the `reasoning_content` field of a message).
 2. Masked (not language): closed fenced code blocks (the format checker's rule: a fence that is
    never closed is not code, so it and the text after it stay text); inline code; LaTeX math
-   `$..$` (Pandoc's rule, so prices like "$5 and $6" stay prose), `$$..$$`, `\\(..\\)`, `\\[..\\]`,
-   `\\begin{env}..\\end{env}`; any other LaTeX command (`\\frac`, `\\boxed`); URLs. A masked span
-   keeps the language in it, in place, so that a policy cannot hide another script in math or
-   code: letters of scripts other than Latin and Greek, Greek runs of three or more letters, and
-   the sentence ends after them (notation and code are written in Latin letters and Greek runs
-   of one or two letters; Latin words in them, `\\text{cm}` included, stay masked), except in
-   math that reads as prose (`_text.PROSE_WORDS`: 4 words of 3+ letters in a span), which
-   keeps its text. The Han of
-   masked spans is Japanese in a text that has kana anywhere, else Chinese: math and code have no
-   sentences of their own.
+   `$..$` (Pandoc's rule, so prices like "$5 and $6" stay prose), `$$..$$`, `\\(..\\)`,
+   `\\[..\\]`, `\\begin{env}..\\end{env}`; any other LaTeX command (`\\frac`, `\\boxed`); URLs.
+   A masked span keeps the language in it, in place, so that a policy cannot hide another script
+   in math or code: letters of scripts other than Latin and Greek, Greek runs of three or more
+   letters, and the sentence ends after them (notation and code are written in Latin letters and
+   Greek runs of one or two letters; Latin words in them, `\\text{cm}` included, stay masked),
+   except in math that reads as prose (`_text.PROSE_WORDS`: 8 distinct words of 3+ letters
+   outside notation, in a span or a run of spans with no word between them), which keeps its
+   text. The Han of masked spans is Japanese in a text that has kana anywhere, else Chinese:
+   math and code have no sentences of their own.
 3. Units, by Unicode script of the remaining letters: each Han character and each Kana character
    is one unit (`ー` and voicing marks join the kana before them); each maximal run of letters of
-   any other script is one word (combining marks stay inside words: Devanagari vowel signs, Arabic
-   harakat, NFD Vietnamese); a one-letter Latin or Greek run (x, n, α) is neutral, as are digits,
-   punctuation, symbols and letterlike symbols (ℝ, ℕ, µ). A run of `LONG_RUN` (20) or more letters
-   counts one word per `LETTERS_PER_WORD` (6): words run together by invisible separators, or a
-   script written without spaces (Thai, Lao, Khmer, Myanmar); `SPELLED_RUN` (4) or more one-letter
-   Latin or Greek runs with one neutral character between each are text spelled out, one word per
-   `SPELLED_PER_WORD` (5) letters (see `language_scripts`). Han in a sentence whose kana make at
-   least an eighth of its Han and kana is Japanese, other Han is Chinese (sentences end at
-   . ! ? ; 。！？； or a newline).
+   any other script is one word (combining marks stay inside words: Devanagari vowel signs,
+   Arabic harakat, NFD Vietnamese; invisible characters too, except between two runs of two or
+   more letters, where they are the space they stand for); a one-letter Latin or Greek run (x,
+   n, α) is neutral, as are digits, punctuation and symbols; a letterlike symbol is the Latin or
+   Greek letter it stands for (ℯ is e; ℝ alone is a one-letter run). A run of `LONG_RUN` (20) or
+   more letters counts one word per `LETTERS_PER_WORD` (6): words run together, or a script
+   written without spaces (Thai, Lao, Khmer, Myanmar); `SPELLED_RUN` (6) or more one-letter
+   Latin or Greek runs with one neutral character between each (no sentence end) are a word
+   spelled out, one word per `SPELLED_PER_WORD` (5) letters, rounded up per run (see
+   `language_scripts`). Han in a sentence whose kana make at least an eighth of its Han and kana
+   is Japanese, other Han is Chinese (sentences end at . ! ? ; 。！？； or a newline).
 4. Target units: units in the target's script (zh: Han; ja: Han and Kana; ko: Hangul; ru:
    Cyrillic; ar: Arabic; hi: Devanagari; en/de/fr/es/pt/vi/...: Latin; see `TARGET_SCRIPTS`).
 5. Same-script check (backends "fasttext", default, and "langdetect"; skipped by "script"): when
@@ -225,10 +227,9 @@ def language_share(
         text, span_han = split_non_language(text)
     script = TARGET_SCRIPTS[lang]
     marked = ls.classify_marked(text)
-    cls = marked.translate(ls._UNMARK)
     counts = ls.count_classes(marked)  # sentence ends in it: no rule crosses one
-    kana = ls.KANA in cls
-    cjk_mixed = kana and ls.HAN in cls  # the Han of the prose, by sentence
+    kana = ls.KANA in marked
+    cjk_mixed = kana and ls.HAN in marked  # the Han of the prose, by sentence
     if span_han:
         counts[ls.HAN] = counts.get(ls.HAN, 0) + span_han
     need_lid = (

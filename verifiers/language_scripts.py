@@ -1,12 +1,16 @@
 """Count language units by writing system, in C-speed passes over a per-character class string.
 
 Every character gets one class byte: a script (Latin, Han, Kana, Cyrillic, ...), a *joiner*
-(combining marks, `ー`, ZWJ: deleted, so they stay inside the word they sit in) or *neutral*
-(digits, punctuation, symbols, space). Units are then counted with bytes methods only:
+(combining marks, `ー`: deleted, so they stay inside the word they sit in), *invisible*
+(zero-width space, joiners, soft hyphen: a word break between two runs of two or more letters,
+else deleted as a joiner) or *neutral* (digits, punctuation, symbols, space). Units are then
+counted with bytes methods only:
 - each Han character and each Kana character is one unit (`ー`, voicing marks join the kana
   before them and are not units);
-- each maximal run of letters of any other script is one word;
-- a one-letter Latin or Greek run (a variable: x, n, α) is neutral.
+- each maximal run of letters of any other script is one word, one per LETTERS_PER_WORD letters
+  from LONG_RUN on;
+- a one-letter Latin or Greek run (a variable: x, n, α) is neutral, unless it is one of
+  SPELLED_RUN or more spelling a word out.
 
 Why bytes tricks: a regex match per word costs ~100 ns in CPython, a 2 KB chain of thought has
 ~400 words, and the batch target is 20 µs per chain. So the text is encoded as UTF-16 once; its
