@@ -784,8 +784,10 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("gold", metavar="GOLD", help="the reference (answer or solution text)")
     ver.add_argument("pred", metavar="PRED", help="the completion (or just its answer)")
     ver.add_argument("--timeout", type=float, default=1.0, help="seconds (default 1)")
+    from r1reward.verifiers.math.extract import EXTRACTIONS
+
     ver.add_argument(
-        "--extraction", choices=("flexible", "marked"), default="flexible",
+        "--extraction", choices=EXTRACTIONS, default="flexible",
         help="marked: only a boxed, <answer>-tagged or #### answer counts (default flexible)",
     )  # fmt: skip
     ver.add_argument("--json", action="store_true", help="print the verdict as JSON")

@@ -276,11 +276,8 @@ def _enclosed_latin() -> bytes:
 
     def latin(cp: int) -> bool:
         name = unicodedata.name(chr(cp), "")
-        return (
-            "LATIN CAPITAL LETTER" in name
-            or "LATIN SMALL LETTER" in name
-            or ("REGIONAL INDICATOR SYMBOL LETTER" in name)
-        )
+        kinds = ("LATIN CAPITAL LETTER", "LATIN SMALL LETTER", "REGIONAL INDICATOR SYMBOL LETTER")
+        return any(kind in name for kind in kinds)
 
     return bytes(0xFF if latin(0x1F100 + lo) else 0 for lo in range(256))
 
@@ -358,9 +355,9 @@ def count_classes(cls: bytes) -> dict[int, int]:
     return counts
 
 
-# A run of letters this long is no word but words run together (invisible separators, deleted
-# as joiners, merged an English sentence into one "word": a Chinese target's share went from 0.13
-# to 0.70) or a script written without spaces (Thai): it counts one word per LETTERS_PER_WORD.
+# A run of letters this long is no word but words run together (glued without spaces: an English
+# sentence made one "word" raised a Chinese target's share from 0.13 to 0.70) or a script
+# written without spaces (Thai): it counts one word per LETTERS_PER_WORD.
 LONG_RUN = 20
 LETTERS_PER_WORD = 6
 # One-letter runs, six or more in a row with one neutral character between each (not a
@@ -375,7 +372,7 @@ SPELLED_PER_WORD = 5
 def count_words(cls: bytes, c: int) -> int:
     """Words of word class `c` (not Han or Kana) in a class string (plain or marked): one per run
     of its letters, with the exceptions above (each found by one substring test in the usual
-    text; the spelled-out one only where four one-letter runs could make one)."""
+    text; the spelled-out one only where SPELLED_RUN one-letter runs could make one)."""
     only = cls.translate(_only(c))
     runs = only.split()
     if c not in SINGLE_NEUTRAL:
