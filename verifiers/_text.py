@@ -269,7 +269,7 @@ def split_non_language(text: str) -> tuple[str, int]:
 def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept | None, math: bool) -> str:
     """`text` with each match of `pattern` (group 1: the whole match) replaced by what it keeps
     (`_Kept`; nothing in an ASCII text), or, for math that reads as prose, by its text without
-    command names: a split, and one pass over the spans that hold a non-ASCII character."""
+    its notation: a split, and one pass over the spans that hold a non-ASCII character."""
     parts = pattern.split(text)
     stride = pattern.groups + 1
     prose = parts[0::stride]
@@ -283,7 +283,7 @@ def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept | None, math: b
             masked[i] = ""  # its language stays in place below, not counted apart
     left = kept.of(masked if written else spans) if kept is not None else [" "] * len(spans)
     for i in written:
-        left[i] = f" {_COMMAND_NAME.sub(' ', spans[i])} "
+        left[i] = f" {_NOTATION.sub(' ', spans[i])} "
     joined: list[str] = [""] * (2 * len(prose) - 1)
     joined[0::2] = prose
     joined[1::2] = left
@@ -291,26 +291,19 @@ def _mask_spans(pattern: re.Pattern[str], text: str, kept: _Kept | None, math: b
 
 
 # Math that reads as prose: a span with PROSE_WORDS or more distinct words of three or more
-# Latin letters outside notation (`\\text{let me think about it ...}`, or a whole chain of
-# thought in `\\(..\\)`) is text, and counts as such. Notation has fewer: command and environment
-# names, styled letters (`\\mathrm{Var}`, `\\operatorname{sgn}`, `\\mathbf{v}`), sub- and
-# superscripts (`E_{kin}`, `v_{\\text{max}}`) are not words, and units repeat (`\\text{ seconds}`).
-# Without it, English wrapped in math scored 1.0 for a Chinese target.
+# Latin letters (`\\text{let me think about it ...}`, or a whole chain of thought in `\\(..\\)`)
+# is text, and counts as such, without its notation (command and environment names). Notation
+# has fewer: styled letters and subscripts (`\\mathrm{Var}`, `E_{kin}`, `v_{\\text{rel}}`) are a
+# few names, units repeat (`\\text{ seconds}`), and point names (`ABD`, `\\text{SSS}`: capitals,
+# four letters at most) are no words. Without it, English wrapped in math scored 1.0 for a
+# Chinese target; styled or subscripted text counts too, or wrapping each word would hide it.
 PROSE_WORDS = 8
-_COMMAND_NAME = re.compile(r"\\[A-Za-z]+")
-_NOTATION = re.compile(
-    r"\\(?:begin|end|math[a-z]*|operatorname\*?)\s*\{[^{}]*\}"
-    r"|[_^](?:\{(?:[^{}]|\{[^{}]*\})*\}|\\?[A-Za-z]+)"  # a sub- or superscript
-    r"|\\[A-Za-z]+"
-)
+_NOTATION = re.compile(r"\\(?:begin|end)\s*\{[^{}]*\}|\\[A-Za-z]+")
 _PROSE_WORD = re.compile(r"[A-Za-z]{3,}")
-# word shapes, byte by byte: a Latin letter "a", a digit "d", a backslash itself, anything else
-# a space; a word start is then " aaa"
+# word shapes, byte by byte: a Latin letter "a", a backslash itself, anything else a space; a
+# word start is then " aaa" (after a digit too, as `_PROSE_WORD` finds it)
 _SHAPES = (
-    bytes(
-        ord("a") if chr(b).isalpha() else ord("d") if chr(b).isdigit() else b if b == 0x5C else 0x20
-        for b in range(128)
-    )
+    bytes(ord("a") if chr(b).isalpha() else b if b == 0x5C else 0x20 for b in range(128))
     + b" " * 128
 )
 
@@ -343,7 +336,10 @@ def _reads_as_prose(span: str) -> bool:
     if len(span) < PROSE_WORDS * 4:  # words of 3+ letters and a separator each
         return False
     words = _PROSE_WORD.findall(_NOTATION.sub(" ", span))
-    return len(words) >= PROSE_WORDS and len({w.lower() for w in words}) >= PROSE_WORDS
+    if len(words) < PROSE_WORDS:
+        return False
+    distinct = {w.lower() for w in words if not (len(w) <= 4 and w.isupper())}  # no point names
+    return len(distinct) >= PROSE_WORDS
 
 
 _SEPARATOR = "\x00"  # between spans in `_Kept.of`'s one pass; neutral, so dropped from the spans

@@ -18,8 +18,8 @@ Definition of `target_language_share(text, target)`:
    in math or code: letters of scripts other than Latin and Greek, Greek runs of three or more
    letters, and the sentence ends after them (notation and code are written in Latin letters and
    Greek runs of one or two letters; Latin words in them, `\\text{cm}` included, stay masked),
-   except in math that reads as prose (`_text.PROSE_WORDS`: 8 distinct words of 3+ letters
-   outside notation, in a span or a run of spans with no word between them), which keeps its
+   except in math that reads as prose (`_text.PROSE_WORDS`: 8 distinct words of 3+ letters,
+   no command names or point names, in a span or a run of spans with no word between them), which keeps its
    text. The Han of masked spans is Japanese in a text that has kana anywhere, else Chinese:
    math and code have no sentences of their own.
 3. Units, by Unicode script of the remaining letters: each Han character and each Kana character
@@ -40,24 +40,24 @@ Definition of `target_language_share(text, target)`:
 5. Same-script check (backends "fasttext", default, and "langdetect"; skipped by "script"): when
    other languages share the target's script, the text is cut into segments and each is
    identified; its target-script words count as non-target when the model says another language
-   with probability at least `lid_confidence` (0.8), or when it is unsure but leans to another
-   language (`LID_MAJORITY`, 0.5) and gives the target less than `min_target_prob` (0.1): an
-   unsure model used to count as the target, so plain English scored up to 0.81 for a German
-   target ("First we compute the derivative ...": en 0.798, de 0.003), 0.16 on average over real
-   English chains of thought. Segments, over the sentences that have words in the target's
-   script (others are skipped): a sentence with at least `min_segment_words` such words is a
-   segment alone; consecutive shorter sentences are merged until the segment has
-   `min_segment_words` words, and the short rest of such a run joins its last segment (a run
-   with fewer words in all is too short to identify). The model reads a segment without the
-   words of other scripts, counted in step 3 already (a Russian string quoted in English code
-   made the English around it Russian); a word that mixes alphabets stays whole (look-alike
-   letters must not cut German into fragments that pass as English); Han and Kana are always
-   taken out (`_other_letters`). The target is the model's own label for it when the model has
-   one (lid.176: `ckb`, `nn`, `ug`), else the model's label for the language it is a form of
-   (`nb`, `nn` -> `no`; `fil` -> `tl`), read from the model's label set (`language_lid.labels`).
-   A target the backend cannot name at all (lid.176: `ha`, `ig`, `zu`, `xh`, `ti`; langdetect:
-   `ckb`, `ms`, `bs`, ...) skips this stage: its script decides, since the model would call its
-   text a neighbour (Tigrinya `am`).
+   with probability at least `lid_confidence` (0.8), or when it is unsure, gives the target less
+   than `min_target_prob` (0.1) and leans to another language (at least `LID_FLOOR`, 0.2, and
+   `LID_LEAN`, 5, times the target's probability): an unsure model used to count as the target,
+   so plain English scored up to 0.81 for a German target ("First we compute the derivative
+   ...": en 0.798, de 0.003), 0.16 on average over real English chains of thought. Segments,
+   over the sentences that have words in the target's script (others are skipped): a sentence
+   with at least `min_segment_words` such words is a segment alone; consecutive shorter
+   sentences are merged until the segment has `min_segment_words` words, and the short rest of
+   such a run joins its last segment (a run with fewer words in all is too short to identify).
+   The model reads a segment without the words of other scripts, counted in step 3 already (a
+   Russian string quoted in English code made the English around it Russian); a word that mixes
+   alphabets stays whole (look-alike letters must not cut German into fragments that pass as
+   English); Han and Kana are always taken out (`_other_letters`). The target is the model's own
+   label for it when the model has one (lid.176: `ckb`, `nn`, `ug`), else the model's label for
+   the language it is a form of (`nb`, `nn` -> `no`; `fil` -> `tl`), read from the model's label
+   set (`language_lid.labels`). A target the backend cannot name at all (lid.176: `ha`, `ig`,
+   `zu`, `xh`, `ti`; langdetect: `ckb`, `ms`, `bs`, ...) skips this stage: its script decides,
+   since the model would call its text a neighbour (Tigrinya `am`).
 6. share = target units / all units, in [0, 1]; None when there are fewer than `min_units` units
    (nothing to judge: empty, or only math and code).
 """
@@ -339,14 +339,17 @@ def _other_language(ranked: Ranked, label: str, confidence: float, min_target: f
     top = ranked[0][1]
     if top >= confidence:
         return True
-    # unsure: another language only if the model leans to one (the terse skeleton of a math
-    # line, "If , then", or a language lid.176 spreads over its sisters, Bosnian over hr/sh/bs,
-    # leans nowhere) and finds the target implausible
-    return top >= LID_MAJORITY and next((p for c, p in ranked if c == label), 0.0) < min_target
+    # unsure: another language only if the model finds the target implausible and leans to the
+    # other one, LID_LEAN times the target and at least LID_FLOOR (the terse skeleton of a math
+    # line, "If , then", leans nowhere, and lid.176 spreads Bosnian over hr/sh/bs: hr 0.43 is not
+    # five times bs 0.099; terse English, "Convert gallons to quarts.", en 0.33, leans to en)
+    target = next((p for c, p in ranked if c == label), 0.0)
+    return target < min_target and top >= LID_FLOOR and top >= LID_LEAN * target
 
 
 _DEFAULT_OPTIONS = (1, 5, 0.8, 0.1)
-LID_MAJORITY = 0.5
+LID_FLOOR = 0.2
+LID_LEAN = 5.0
 
 
 def _check_options(

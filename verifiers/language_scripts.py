@@ -254,10 +254,10 @@ def _word_break():
 
 
 def _enclosed_letters(merged: int, hi: bytes, lo: bytes) -> int:
-    """`merged` with the enclosed Latin letters of U+1F100-1F1FF (🄰 🅐 🅰 🄛, regional indicators
-    🇦) made Latin: their high surrogate, D83C, is shared with emoji, so its row cannot tell them
-    apart; the low surrogate's (DD, a letter's low byte) does. Look-alike Latin: text written in
-    them would otherwise be no words at all."""
+    """`merged` with the enclosed Latin letters of U+1F100-1F1FF (🄰 🅐 🅰 🄛) made Latin: their high
+    surrogate, D83C, is shared with emoji, so its row cannot tell them apart; the low
+    surrogate's (DD, a letter's low byte) does. Look-alike Latin: text written in them would
+    otherwise be no words at all."""
     high = int.from_bytes(hi.translate(_select(0xD8)), "little")
     high &= int.from_bytes(lo.translate(_select(0x3C)), "little")
     low = int.from_bytes(hi.translate(_select(0xDD)), "little")
@@ -272,12 +272,12 @@ def _enclosed_letters(merged: int, hi: bytes, lo: bytes) -> int:
 @cache
 def _enclosed_latin() -> bytes:
     """Translate table: the low byte of U+1F1xx -> 0xFF when that character is a Latin letter in
-    a frame or a regional indicator letter."""
+    a frame (parenthesised, circled, squared, negative)."""
 
     def latin(cp: int) -> bool:
         name = unicodedata.name(chr(cp), "")
-        kinds = ("LATIN CAPITAL LETTER", "LATIN SMALL LETTER", "REGIONAL INDICATOR SYMBOL LETTER")
-        return any(kind in name for kind in kinds)
+        # not the regional indicators: two of them are a flag (🇨🇳), an emoji in honest text
+        return "LATIN CAPITAL LETTER" in name or "LATIN SMALL LETTER" in name
 
     return bytes(0xFF if latin(0x1F100 + lo) else 0 for lo in range(256))
 
