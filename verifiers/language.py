@@ -18,10 +18,10 @@ Definition of `target_language_share(text, target)`:
    in math or code: letters of scripts other than Latin and Greek, Greek runs of three or more
    letters, and the sentence ends after them (notation and code are written in Latin letters and
    Greek runs of one or two letters; Latin words in them, `\\text{cm}` included, stay masked),
-   except in math that reads as prose (`_text.PROSE_WORDS`: 8 distinct words of 3+ letters,
-   no command names or point names, in a span or a run of spans with no word between them), which keeps its
-   text. The Han of masked spans is Japanese in a text that has kana anywhere, else Chinese:
-   math and code have no sentences of their own.
+   except in math that reads as prose (`_text.PROSE_WORDS`: 8 distinct words of 3+ letters, no
+   command names or point names, in a span or a run of spans with no word between them), which
+   keeps its text. The Han of masked spans is Japanese in a text that has kana anywhere, else
+   Chinese: math and code have no sentences of their own.
 3. Units, by Unicode script of the remaining letters: each Han character and each Kana character
    is one unit (`ー` and voicing marks join the kana before them); each maximal run of letters of
    any other script is one word (combining marks stay inside words: Devanagari vowel signs,
