@@ -260,10 +260,10 @@ def main() -> None:
         "",
         "Mean / max share over the 800 CoTs (langdetect: the first 200). A share above zero is"
         " credit a reward for that target pays for English. Since 2026-11-25 a segment the model is"
-        " unsure about (below 0.8) no longer counts as the target when the model leans to another"
-        " language (0.5 or more) and gives the target less than 0.1; before, every unsure segment"
-        " counted: fastText de/fr/es were 0.161 / 0.81 on these CoTs (measured with the code of"
-        " 515f830).",
+        " unsure about (below 0.8) no longer counts as the target when the model gives the target"
+        " less than 0.1 and leans to another language (at least 0.2 and five times the target);"
+        " before, every unsure segment counted: fastText de/fr/es were 0.161 / 0.81 on these CoTs"
+        " (measured with the code of 515f830).",
         "",
         "| target | ours (fasttext) | ours (langdetect) | ours (script) | per-word fastText |",
         "| --- | --- | --- | --- | --- |",
